@@ -1,0 +1,372 @@
+//! `vigil.toml`: the sources to crawl, crawl limits and the data folder. Parsing and validation
+//! happen once at start; every error names the file, the key and what is wrong. The rest of
+//! Vigil receives plain values from here and never reads the file itself.
+
+use crate::model::SourceKind;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use url::Url;
+
+/// Why a configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+}
+
+/// The whole configuration of one deployment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// File the configuration came from (for messages).
+    pub path: PathBuf,
+    /// Where the index and the state database live.
+    pub data_dir: PathBuf,
+    /// Folder of stored queries.
+    pub queries_dir: PathBuf,
+    /// Crawl defaults.
+    pub crawl: CrawlSettings,
+    /// The sources, in file order.
+    pub sources: Vec<SourceConfig>,
+}
+
+/// Crawl-wide defaults and limits.
+#[derive(Debug, Clone)]
+pub struct CrawlSettings {
+    /// A URL where a site operator can reach whoever runs this Vigil.
+    pub contact_url: String,
+    /// Full User-Agent header: `Vigil/<version> (+<contact_url>)`.
+    pub user_agent: String,
+    /// Time allowed to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included.
+    pub timeout: Duration,
+    /// Largest body accepted, after decompression.
+    pub max_body_bytes: u64,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests per second allowed per host unless a source says otherwise.
+    pub rate_per_host: f64,
+    /// Poll interval of sources that do not set one.
+    pub default_interval: Duration,
+}
+
+/// One configured source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceConfig {
+    /// Unique name, used in the index, the state database and every message.
+    pub name: String,
+    /// Which parser reads it.
+    pub kind: SourceKind,
+    /// Where to fetch it.
+    pub url: Url,
+    /// How often to poll it.
+    pub interval: Duration,
+    /// Requests per second for its host, overriding the default.
+    pub rate: Option<f64>,
+    /// Allow private and loopback addresses (tests, the demo, an intranet source).
+    pub allow_private: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    data_dir: Option<PathBuf>,
+    queries_dir: Option<PathBuf>,
+    crawl: RawCrawl,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCrawl {
+    contact_url: String,
+    connect_timeout: Option<String>,
+    timeout: Option<String>,
+    max_body_bytes: Option<u64>,
+    concurrency: Option<usize>,
+    rate_per_host: Option<f64>,
+    default_interval: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    kind: SourceKind,
+    url: String,
+    interval: Option<String>,
+    rate: Option<f64>,
+    #[serde(default)]
+    allow_private: bool,
+}
+
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
+const DEFAULT_CONCURRENCY: usize = 8;
+const DEFAULT_RATE_PER_HOST: f64 = 1.0;
+const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+/// Shortest poll interval accepted: polling faster than this is rude to any publisher.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(10);
+
+impl Config {
+    /// Reads and validates a configuration file. Relative folders are taken relative to the
+    /// file's own folder, so `vigil --config /etc/vigil/vigil.toml` works from anywhere.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, path, base)
+    }
+
+    /// Parses configuration text; `path` is only used in messages, `base` anchors relative folders.
+    pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: one_line_toml_error(&error),
+        })?;
+        let invalid = |key: String, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key,
+            message,
+        };
+        let crawl = validate_crawl(raw.crawl).map_err(|(key, message)| invalid(key, message))?;
+        let mut names = HashSet::new();
+        let mut sources = Vec::with_capacity(raw.sources.len());
+        for (position, source) in raw.sources.into_iter().enumerate() {
+            let source = validate_source(source, &crawl)
+                .map_err(|(key, message)| invalid(format!("sources[{position}].{key}"), message))?;
+            if !names.insert(source.name.clone()) {
+                return Err(invalid(
+                    format!("sources[{position}].name"),
+                    format!("duplicate source name {:?}", source.name),
+                ));
+            }
+            sources.push(source);
+        }
+        let anchor = |dir: PathBuf| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                base.join(dir)
+            }
+        };
+        Ok(Config {
+            path: path.to_path_buf(),
+            data_dir: anchor(raw.data_dir.unwrap_or_else(|| PathBuf::from("index"))),
+            queries_dir: anchor(raw.queries_dir.unwrap_or_else(|| PathBuf::from("queries"))),
+            crawl,
+            sources,
+        })
+    }
+
+    /// The folder holding the tantivy segments.
+    pub fn index_dir(&self) -> PathBuf {
+        self.data_dir.join("tantivy")
+    }
+
+    /// The state database file.
+    pub fn state_path(&self) -> PathBuf {
+        self.data_dir.join("state.sqlite")
+    }
+}
+
+fn one_line_toml_error(error: &toml::de::Error) -> String {
+    // toml's message spans several lines (a snippet of the file with a caret); keep the location
+    // and the reason on one line, which is what a person scanning logs needs.
+    let location = error
+        .span()
+        .map(|span| format!("at byte {}: ", span.start))
+        .unwrap_or_default();
+    format!("{location}{}", error.message().trim())
+}
+
+type FieldError = (String, String);
+
+fn validate_crawl(raw: RawCrawl) -> Result<CrawlSettings, FieldError> {
+    let contact = Url::parse(&raw.contact_url)
+        .map_err(|e| ("crawl.contact_url".to_string(), format!("not a URL: {e}")))?;
+    if !matches!(contact.scheme(), "http" | "https" | "mailto") {
+        return Err((
+            "crawl.contact_url".into(),
+            "must be an http(s) or mailto URL".into(),
+        ));
+    }
+    let duration = |key: &str, value: Option<String>, default: Duration| match value {
+        None => Ok(default),
+        Some(text) => parse_duration(&text).map_err(|message| (format!("crawl.{key}"), message)),
+    };
+    let rate = raw.rate_per_host.unwrap_or(DEFAULT_RATE_PER_HOST);
+    check_rate(rate).map_err(|message| ("crawl.rate_per_host".to_string(), message))?;
+    let concurrency = raw.concurrency.unwrap_or(DEFAULT_CONCURRENCY);
+    if concurrency == 0 || concurrency > 256 {
+        return Err((
+            "crawl.concurrency".into(),
+            "must be between 1 and 256".into(),
+        ));
+    }
+    let max_body_bytes = raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY);
+    if max_body_bytes < 1024 {
+        return Err((
+            "crawl.max_body_bytes".into(),
+            "must be at least 1024".into(),
+        ));
+    }
+    Ok(CrawlSettings {
+        user_agent: format!("Vigil/{} (+{})", crate::VERSION, raw.contact_url),
+        contact_url: raw.contact_url,
+        connect_timeout: duration(
+            "connect_timeout",
+            raw.connect_timeout,
+            DEFAULT_CONNECT_TIMEOUT,
+        )?,
+        timeout: duration("timeout", raw.timeout, DEFAULT_TIMEOUT)?,
+        max_body_bytes,
+        concurrency,
+        rate_per_host: rate,
+        default_interval: duration("default_interval", raw.default_interval, DEFAULT_INTERVAL)?,
+    })
+}
+
+fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig, FieldError> {
+    let name = raw.name.trim().to_string();
+    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        return Err((
+            "name".into(),
+            "must be 1 to 100 printable characters".into(),
+        ));
+    }
+    let url = Url::parse(&raw.url).map_err(|e| ("url".to_string(), format!("not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(("url".into(), "only http and https are fetched".into()));
+    }
+    let interval = match raw.interval {
+        None => crawl.default_interval,
+        Some(text) => parse_duration(&text).map_err(|message| ("interval".to_string(), message))?,
+    };
+    if interval < MIN_INTERVAL {
+        return Err((
+            "interval".into(),
+            format!(
+                "must be at least {}",
+                humantime::format_duration(MIN_INTERVAL)
+            ),
+        ));
+    }
+    if let Some(rate) = raw.rate {
+        check_rate(rate).map_err(|message| ("rate".to_string(), message))?;
+    }
+    Ok(SourceConfig {
+        name,
+        kind: raw.kind,
+        url,
+        interval,
+        rate: raw.rate,
+        allow_private: raw.allow_private,
+    })
+}
+
+fn check_rate(rate: f64) -> Result<(), String> {
+    if rate.is_finite() && rate > 0.0 && rate <= 100.0 {
+        Ok(())
+    } else {
+        Err("requests per second must be above 0 and at most 100".into())
+    }
+}
+
+/// Parses a human duration such as `15m`, `1h 30m` or `7d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim())
+        .map_err(|e| format!("{text:?} is not a duration like \"15m\" or \"2h\": {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("vigil.toml"), Path::new("/srv/vigil"))
+    }
+
+    const MINIMAL: &str = "[crawl]\ncontact_url = \"https://press.example.org/vigil\"\n";
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/vigil/index"));
+        assert_eq!(config.crawl.rate_per_host, 1.0);
+        assert_eq!(
+            config.crawl.user_agent,
+            format!(
+                "Vigil/{} (+https://press.example.org/vigil)",
+                crate::VERSION
+            )
+        );
+        assert!(config.sources.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_problem() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"ftp://x.example/\"\n",
+                "sources[0].url: only http and https",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\ninterval = \"soon\"\n",
+                "sources[0].interval: \"soon\" is not a duration",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\ninterval = \"1s\"\n",
+                "sources[0].interval: must be at least 10s",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\n[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://y.example/\"\n",
+                "sources[1].name: duplicate source name",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nrate = 0\n",
+                "sources[0].rate: requests per second",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"gopher\"\nurl = \"https://x.example/\"\n",
+                "unknown variant `gopher`",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nintervall = \"5m\"\n",
+                "unknown field `intervall`",
+            ),
+        ];
+        for (tail, expected) in cases {
+            let text = format!("{MINIMAL}{tail}");
+            let error = parse(&text).unwrap_err().to_string();
+            assert!(error.starts_with("vigil.toml: "), "{error}");
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_contact_is_an_error() {
+        let error = parse("[crawl]\n").unwrap_err().to_string();
+        assert!(error.contains("contact_url"), "{error}");
+    }
+}

@@ -1,0 +1,250 @@
+//! The bundled demo: serves the corpus in `demo/feeds/` on 127.0.0.1 (a free port) with every
+//! date shifted so the newest item is a few minutes old, and loads `demo/vigil.toml` with its
+//! `{demo}` placeholder pointing at that server. The crawl itself goes through the real
+//! pipeline: HTTP, per-host rate limit, feed parsing, index, stored queries.
+
+use crate::config::{Config, ConfigError};
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How old the newest demo item is when the demo starts.
+const NEWEST_ITEM_AGE_MINUTES: i64 = 20;
+
+/// A running demo corpus server; stops when dropped.
+pub struct DemoServer {
+    /// `http://127.0.0.1:PORT`
+    pub base_url: String,
+    /// Feed files served.
+    pub files: usize,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+#[derive(Clone)]
+struct Corpus {
+    files: Arc<HashMap<String, (&'static str, Vec<u8>)>>,
+}
+
+/// Starts serving `corpus_dir/feeds/*` on 127.0.0.1 with dates shifted to the present.
+pub async fn serve_corpus(corpus_dir: &Path) -> std::io::Result<DemoServer> {
+    let feeds_dir = corpus_dir.join("feeds");
+    let mut texts = Vec::new();
+    for entry in std::fs::read_dir(&feeds_dir)? {
+        let path = entry?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        texts.push((name, std::fs::read_to_string(&path)?));
+    }
+    let newest = texts
+        .iter()
+        .filter_map(|(_, text)| latest_date(text))
+        .max()
+        .unwrap_or_else(Utc::now);
+    let shift = Utc::now() - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest;
+    let files: HashMap<String, (&'static str, Vec<u8>)> = texts
+        .into_iter()
+        .map(|(name, text)| {
+            let content_type = content_type_for(&name);
+            (name, (content_type, shift_dates(&text, shift).into_bytes()))
+        })
+        .collect();
+    let count = files.len();
+    let app = Router::new()
+        .route("/feeds/{name}", get(serve_file))
+        .with_state(Corpus {
+            files: Arc::new(files),
+        });
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let address = listener.local_addr()?;
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(DemoServer {
+        base_url: format!("http://{address}"),
+        files: count,
+        _shutdown: shutdown,
+    })
+}
+
+async fn serve_file(
+    State(corpus): State<Corpus>,
+    UrlPath(name): UrlPath<String>,
+) -> impl IntoResponse {
+    match corpus.files.get(&name) {
+        Some((content_type, body)) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, *content_type)],
+            body.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn content_type_for(name: &str) -> &'static str {
+    if name.ends_with(".json") {
+        "application/feed+json"
+    } else if name.ends_with(".atom") {
+        "application/atom+xml; charset=utf-8"
+    } else {
+        "application/rss+xml; charset=utf-8"
+    }
+}
+
+/// Loads `corpus_dir/vigil.toml` with `{demo}` replaced by the server's base URL; the index goes
+/// to `data_dir` and stored queries come from `queries_dir`.
+pub fn load_config(
+    corpus_dir: &Path,
+    base_url: &str,
+    data_dir: &Path,
+    queries_dir: &Path,
+) -> Result<Config, ConfigError> {
+    let path = corpus_dir.join("vigil.toml");
+    let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let mut config = Config::parse(&text.replace("{demo}", base_url), &path, corpus_dir)?;
+    config.data_dir = data_dir.to_path_buf();
+    config.queries_dir = queries_dir.to_path_buf();
+    Ok(config)
+}
+
+/// Finds a folder shipped with Vigil: relative to the working directory first, then to the
+/// source tree the binary was built from.
+pub fn locate(name: &str) -> Option<PathBuf> {
+    let here = PathBuf::from(name);
+    if here.is_dir() {
+        return Some(here);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
+    built.is_dir().then_some(built)
+}
+
+/// The date-bearing elements and keys of RSS, Atom and JSON Feed, with their format.
+const DATE_MARKERS: &[(&str, &str, DateStyle)] = &[
+    ("<pubDate>", "</pubDate>", DateStyle::Rfc2822),
+    ("<lastBuildDate>", "</lastBuildDate>", DateStyle::Rfc2822),
+    ("<published>", "</published>", DateStyle::Rfc3339),
+    ("<updated>", "</updated>", DateStyle::Rfc3339),
+    ("<dc:date>", "</dc:date>", DateStyle::Rfc3339),
+    ("\"date_published\": \"", "\"", DateStyle::Rfc3339),
+    ("\"date_modified\": \"", "\"", DateStyle::Rfc3339),
+];
+
+#[derive(Clone, Copy)]
+enum DateStyle {
+    Rfc2822,
+    Rfc3339,
+}
+
+fn parse_date(text: &str, style: DateStyle) -> Option<DateTime<Utc>> {
+    let parsed = match style {
+        DateStyle::Rfc2822 => DateTime::parse_from_rfc2822(text.trim()),
+        DateStyle::Rfc3339 => DateTime::parse_from_rfc3339(text.trim()),
+    };
+    parsed.ok().map(|d| d.with_timezone(&Utc))
+}
+
+fn format_date(date: DateTime<Utc>, style: DateStyle) -> String {
+    match style {
+        DateStyle::Rfc2822 => date.to_rfc2822(),
+        DateStyle::Rfc3339 => date.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    }
+}
+
+/// Calls `visit` with the byte range and value of every date in a feed text.
+fn visit_dates(
+    text: &str,
+    mut visit: impl FnMut(std::ops::Range<usize>, DateTime<Utc>, DateStyle),
+) {
+    for (open, close, style) in DATE_MARKERS {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(open) {
+            let start = from + found + open.len();
+            let Some(length) = text[start..].find(close) else {
+                break;
+            };
+            let end = start + length;
+            if let Some(date) = parse_date(&text[start..end], *style) {
+                visit(start..end, date, *style);
+            }
+            from = end;
+        }
+    }
+}
+
+/// The newest date in a feed text.
+pub fn latest_date(text: &str) -> Option<DateTime<Utc>> {
+    let mut latest = None;
+    visit_dates(text, |_, date, _| latest = latest.max(Some(date)));
+    latest
+}
+
+/// The feed text with every date moved by `shift`, each kept in its own format.
+pub fn shift_dates(text: &str, shift: chrono::Duration) -> String {
+    let mut edits = Vec::new();
+    visit_dates(text, |range, date, style| {
+        edits.push((range, format_date(date + shift, style)))
+    });
+    edits.sort_by_key(|(range, _)| range.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, replacement) in edits {
+        if range.start < at {
+            continue;
+        }
+        out.push_str(&text[at..range.start]);
+        out.push_str(&replacement);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shifts_every_date_format() {
+        let text = "<item><pubDate>Mon, 05 Jan 2026 10:00:00 +0000</pubDate></item>\
+                    <entry><updated>2026-01-05T10:00:00Z</updated></entry>\
+                    {\"date_published\": \"2026-01-04T10:00:00Z\"}";
+        assert_eq!(
+            latest_date(text).unwrap().to_rfc3339(),
+            "2026-01-05T10:00:00+00:00"
+        );
+        let shifted = shift_dates(text, chrono::Duration::days(1));
+        assert!(
+            shifted.contains("<pubDate>Tue, 6 Jan 2026 10:00:00 +0000</pubDate>"),
+            "{shifted}"
+        );
+        assert!(
+            shifted.contains("<updated>2026-01-06T10:00:00Z</updated>"),
+            "{shifted}"
+        );
+        assert!(
+            shifted.contains("\"date_published\": \"2026-01-05T10:00:00Z\""),
+            "{shifted}"
+        );
+    }
+}

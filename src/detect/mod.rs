@@ -1,0 +1,176 @@
+//! Emergence detection over recorded matches. `emergence` holds the rule; this module gathers,
+//! for every stored query, what the rule needs and what a person needs to judge a flag: counts,
+//! first seen, sources, sample headlines, and the largest group of near-identical copies posted
+//! by different sources. It describes activity; it never labels a document as disinformation.
+
+pub mod emergence;
+
+use crate::dedup::{NEAR_DUPLICATE_BITS, hamming};
+use crate::index::reader::{Reader, StoredDoc};
+use crate::query::stored::{Severity, StoredQuery};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use emergence::Assessment;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most window documents read back to look for copies.
+const MAX_DOCS_FOR_COPIES: usize = 2_000;
+/// Sample headlines per narrative.
+const SAMPLES: usize = 3;
+
+/// A document referred to in a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocRef {
+    pub id: String,
+    pub title: String,
+    pub url: String,
+    pub source: String,
+    pub published: DateTime<Utc>,
+}
+
+impl From<&StoredDoc> for DocRef {
+    fn from(doc: &StoredDoc) -> Self {
+        DocRef {
+            id: doc.id.clone(),
+            title: doc.title.clone(),
+            url: doc.url.clone(),
+            source: doc.source.clone(),
+            published: doc.published,
+        }
+    }
+}
+
+/// Near-identical documents posted by more than one source.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyGroup {
+    pub documents: usize,
+    pub sources: Vec<String>,
+    pub example: DocRef,
+}
+
+/// The activity of one stored query in the current window.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryActivity {
+    pub query_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub assessment: Assessment,
+    pub first_seen: Option<DocRef>,
+    /// Sources in the window with their match counts, most first.
+    pub sources: Vec<(String, usize)>,
+    pub samples: Vec<DocRef>,
+    pub copies: Option<CopyGroup>,
+}
+
+/// A failure while reading matches or documents.
+#[derive(Debug, thiserror::Error)]
+pub enum DetectError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+}
+
+/// Assesses every stored query at `now`; flagged ones first (most severe, then highest ratio).
+pub fn assess_queries(
+    store: &Store,
+    reader: &Reader,
+    queries: &[StoredQuery],
+    now: DateTime<Utc>,
+) -> Result<Vec<QueryActivity>, DetectError> {
+    let mut out = Vec::with_capacity(queries.len());
+    for query in queries {
+        let settings = &query.emergence;
+        let window_start = settings.window_start(now);
+        let rows = store.matches_between(
+            &query.id,
+            settings.baseline_start(now),
+            now + chrono::Duration::seconds(1),
+        )?;
+        let times: Vec<DateTime<Utc>> = rows.iter().map(|r| r.published).collect();
+        let assessment = emergence::assess(&times, now, settings);
+        let in_window: Vec<_> = rows.iter().filter(|r| r.published > window_start).collect();
+        let mut per_source: BTreeMap<&str, usize> = BTreeMap::new();
+        for row in &in_window {
+            *per_source.entry(row.source.as_str()).or_default() += 1;
+        }
+        let mut sources: Vec<(String, usize)> = per_source
+            .into_iter()
+            .map(|(s, n)| (s.to_string(), n))
+            .collect();
+        sources.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        let newest: Vec<String> = in_window
+            .iter()
+            .rev()
+            .take(SAMPLES)
+            .map(|r| r.doc_id.clone())
+            .collect();
+        let samples = reader
+            .docs_by_id(&newest)?
+            .iter()
+            .map(DocRef::from)
+            .collect();
+        let first_seen = match store.first_match(&query.id)? {
+            Some(row) => reader.docs_by_id(&[row.doc_id])?.first().map(DocRef::from),
+            None => None,
+        };
+        let window_ids: Vec<String> = in_window
+            .iter()
+            .rev()
+            .take(MAX_DOCS_FOR_COPIES)
+            .map(|r| r.doc_id.clone())
+            .collect();
+        let copies = largest_copy_group(&reader.docs_by_id(&window_ids)?);
+        out.push(QueryActivity {
+            query_id: query.id.clone(),
+            title: query.title.clone(),
+            severity: query.severity,
+            window_start,
+            window_end: now,
+            assessment,
+            first_seen,
+            sources,
+            samples,
+            copies,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.assessment
+            .flagged
+            .cmp(&a.assessment.flagged)
+            .then(b.severity.cmp(&a.severity))
+            .then(b.assessment.ratio.total_cmp(&a.assessment.ratio))
+            .then(a.query_id.cmp(&b.query_id))
+    });
+    Ok(out)
+}
+
+/// Groups documents whose SimHash lies within `NEAR_DUPLICATE_BITS` of a group's first document
+/// and returns the largest group posted by at least two sources.
+pub fn largest_copy_group(docs: &[StoredDoc]) -> Option<CopyGroup> {
+    let mut groups: Vec<Vec<&StoredDoc>> = Vec::new();
+    for doc in docs.iter().filter(|d| d.simhash != 0) {
+        match groups
+            .iter_mut()
+            .find(|g| hamming(g[0].simhash, doc.simhash) <= NEAR_DUPLICATE_BITS)
+        {
+            Some(group) => group.push(doc),
+            None => groups.push(vec![doc]),
+        }
+    }
+    groups
+        .into_iter()
+        .filter_map(|group| {
+            let sources: BTreeSet<&str> = group.iter().map(|d| d.source.as_str()).collect();
+            (sources.len() >= 2).then(|| CopyGroup {
+                documents: group.len(),
+                sources: sources.into_iter().map(str::to_string).collect(),
+                example: DocRef::from(group[0]),
+            })
+        })
+        .max_by_key(|g| (g.sources.len(), g.documents))
+}

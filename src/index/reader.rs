@@ -1,0 +1,366 @@
+//! Searches over the committed index: filtered, sorted, paged results with highlighted snippets,
+//! and look-ups by id or ingest sequence. Readers never write; any number can run beside the
+//! writer (another process included) and see each commit once reloaded.
+
+use super::IndexError;
+use super::schema::Fields;
+use chrono::{DateTime, TimeZone, Utc};
+use serde::Serialize;
+use std::ops::{Bound, Range};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, Term};
+
+/// Longest snippet, in characters.
+const SNIPPET_CHARS: usize = 240;
+/// Most results one request may ask for.
+pub const MAX_LIMIT: usize = 1_000;
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Most recently published first.
+    #[default]
+    Newest,
+    /// Best BM25 score first.
+    Relevance,
+}
+
+/// Filters and paging around a compiled query.
+#[derive(Default)]
+pub struct SearchFilter {
+    /// Only documents published at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only documents from these sources (any of them); empty means all.
+    pub sources: Vec<String>,
+    /// Results to return.
+    pub limit: usize,
+    /// Results to skip.
+    pub offset: usize,
+    /// Order of results.
+    pub sort: Sort,
+}
+
+/// Text with the byte ranges a query matched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Highlighted {
+    pub text: String,
+    pub highlights: Vec<Range<usize>>,
+}
+
+impl Highlighted {
+    /// Plain text with no highlights.
+    pub fn plain(text: String) -> Highlighted {
+        Highlighted {
+            text,
+            highlights: Vec::new(),
+        }
+    }
+
+    /// Renders with `open`/`close` around matches, passing every piece of text through `escape`.
+    pub fn render(&self, escape: impl Fn(&str) -> String, open: &str, close: &str) -> String {
+        let mut out = String::new();
+        let mut at = 0;
+        for range in &self.highlights {
+            if range.start < at
+                || range.end > self.text.len()
+                || !self.text.is_char_boundary(range.start)
+                || !self.text.is_char_boundary(range.end)
+            {
+                continue;
+            }
+            out.push_str(&escape(&self.text[at..range.start]));
+            out.push_str(open);
+            out.push_str(&escape(&self.text[range.clone()]));
+            out.push_str(close);
+            at = range.end;
+        }
+        out.push_str(&escape(&self.text[at..]));
+        out
+    }
+
+    /// HTML with `<mark>` around matches; all text escaped.
+    pub fn to_html(&self) -> String {
+        self.render(crate::text::escape_html, "<mark>", "</mark>")
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub url: String,
+    pub source: String,
+    pub kind: String,
+    pub lang: String,
+    pub author: String,
+    pub published: DateTime<Utc>,
+    pub title: Highlighted,
+    pub snippet: Highlighted,
+    pub score: Option<f32>,
+}
+
+/// A page of results and the total count.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+/// A stored document as read back from the index.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredDoc {
+    pub id: String,
+    pub url: String,
+    pub source: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub lang: String,
+    pub published: DateTime<Utc>,
+    pub seq: u64,
+    pub simhash: u64,
+}
+
+/// A reader over the index.
+#[derive(Clone)]
+pub struct Reader {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl Reader {
+    /// Opens a reader that picks up commits shortly after they happen.
+    pub fn open(index: &Index) -> Result<Reader, IndexError> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::OnCommitWithDelay)
+            .try_into()?;
+        Ok(Reader {
+            index: index.clone(),
+            reader,
+            fields: Fields::new(&index.schema()),
+        })
+    }
+
+    /// Sees the latest commit now (after this process committed).
+    pub fn reload(&self) -> Result<(), IndexError> {
+        Ok(self.reader.reload()?)
+    }
+
+    /// The index, for compiling queries against its schema and analyzers.
+    pub fn index(&self) -> &Index {
+        &self.index
+    }
+
+    /// The field handles.
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// A searcher on the latest loaded commit.
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Number of live documents.
+    pub fn num_docs(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    /// Runs a query with filters; returns the total and one page of hits with snippets.
+    pub fn search(
+        &self,
+        query: &dyn Query,
+        filter: &SearchFilter,
+    ) -> Result<SearchResults, IndexError> {
+        let searcher = self.searcher();
+        let filtered = self.with_filters(query.box_clone(), filter);
+        let limit = filter.limit.clamp(1, MAX_LIMIT);
+        let page = TopDocs::with_limit(limit).and_offset(filter.offset);
+        let (total, addresses): (usize, Vec<(Option<f32>, DocAddress)>) = match filter.sort {
+            Sort::Relevance => {
+                let (total, top) = searcher.search(&filtered, &(Count, page.order_by_score()))?;
+                (
+                    total,
+                    top.into_iter().map(|(score, a)| (Some(score), a)).collect(),
+                )
+            }
+            Sort::Newest => {
+                let collector = page.order_by_fast_field::<tantivy::DateTime>(
+                    super::schema::PUBLISHED,
+                    Order::Desc,
+                );
+                let (total, top) = searcher.search(&filtered, &(Count, collector))?;
+                (total, top.into_iter().map(|(_, a)| (None, a)).collect())
+            }
+        };
+        let mut title_snippets = SnippetGenerator::create(&searcher, query, self.fields.title)?;
+        title_snippets.set_max_num_chars(2_000);
+        let mut body_snippets = SnippetGenerator::create(&searcher, query, self.fields.body)?;
+        body_snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let stored = self.stored(&doc);
+            let title_snippet = title_snippets.snippet(&stored.title);
+            let title = Highlighted {
+                text: stored.title.clone(),
+                highlights: if title_snippet.fragment() == stored.title {
+                    title_snippet.highlighted().to_vec()
+                } else {
+                    Vec::new()
+                },
+            };
+            let body_snippet = body_snippets.snippet(&stored.body);
+            let snippet = if body_snippet.fragment().is_empty() {
+                Highlighted::plain(crate::text::truncate_chars(&stored.body, SNIPPET_CHARS))
+            } else {
+                Highlighted {
+                    text: body_snippet.fragment().to_string(),
+                    highlights: body_snippet.highlighted().to_vec(),
+                }
+            };
+            hits.push(Hit {
+                id: stored.id,
+                url: stored.url,
+                source: stored.source,
+                kind: stored.kind,
+                lang: stored.lang,
+                author: text_of(&doc, self.fields.author),
+                published: stored.published,
+                title,
+                snippet,
+                score,
+            });
+        }
+        Ok(SearchResults { total, hits })
+    }
+
+    /// Documents matching `query` among the ingest sequence range (inclusive): the heart of
+    /// percolation. Returns addresses; read them with `doc_at`.
+    pub fn matching_in_seq_range(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        first: u64,
+        last: u64,
+    ) -> Result<Vec<DocAddress>, IndexError> {
+        let range = RangeQuery::new(
+            Bound::Included(Term::from_field_u64(self.fields.seq, first)),
+            Bound::Included(Term::from_field_u64(self.fields.seq, last)),
+        );
+        let both = BooleanQuery::new(vec![
+            (Occur::Must, query.box_clone()),
+            (Occur::Must, Box::new(range)),
+        ]);
+        let mut addresses: Vec<DocAddress> = searcher
+            .search(&both, &tantivy::collector::DocSetCollector)?
+            .into_iter()
+            .collect();
+        addresses.sort();
+        Ok(addresses)
+    }
+
+    /// Reads a stored document at an address.
+    pub fn doc_at(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<StoredDoc, IndexError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        Ok(self.stored(&doc))
+    }
+
+    /// Reads documents by id, in the order given; unknown ids are skipped.
+    pub fn docs_by_id(&self, ids: &[String]) -> Result<Vec<StoredDoc>, IndexError> {
+        let searcher = self.searcher();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let query = TermQuery::new(
+                Term::from_field_text(self.fields.id, id),
+                IndexRecordOption::Basic,
+            );
+            if let Some((_, address)) = searcher
+                .search(&query, &TopDocs::with_limit(1).order_by_score())?
+                .into_iter()
+                .next()
+            {
+                out.push(self.doc_at(&searcher, address)?);
+            }
+        }
+        Ok(out)
+    }
+
+    fn with_filters(&self, query: Box<dyn Query>, filter: &SearchFilter) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
+        if let Some(since) = filter.since {
+            let lower = Term::from_field_date(
+                self.fields.published,
+                tantivy::DateTime::from_timestamp_secs(since.timestamp()),
+            );
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(Bound::Included(lower), Bound::Unbounded)),
+            ));
+        }
+        if !filter.sources.is_empty() {
+            let any_source: Vec<(Occur, Box<dyn Query>)> = filter
+                .sources
+                .iter()
+                .map(|s| {
+                    let term = TermQuery::new(
+                        Term::from_field_text(self.fields.source, s),
+                        IndexRecordOption::Basic,
+                    );
+                    (Occur::Should, Box::new(term) as Box<dyn Query>)
+                })
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+        }
+        if clauses.len() == 1 {
+            return clauses
+                .pop()
+                .map(|(_, q)| q)
+                .unwrap_or_else(|| Box::new(tantivy::query::AllQuery));
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn stored(&self, doc: &TantivyDocument) -> StoredDoc {
+        let f = &self.fields;
+        StoredDoc {
+            id: text_of(doc, f.id),
+            url: text_of(doc, f.url),
+            source: text_of(doc, f.source),
+            kind: text_of(doc, f.kind),
+            title: text_of(doc, f.title),
+            body: text_of(doc, f.body),
+            lang: text_of(doc, f.lang),
+            published: doc
+                .get_first(f.published)
+                .and_then(|v| v.as_datetime())
+                .and_then(|d| Utc.timestamp_opt(d.into_timestamp_secs(), 0).single())
+                .unwrap_or_default(),
+            seq: doc
+                .get_first(f.seq)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default(),
+            simhash: doc
+                .get_first(f.simhash)
+                .and_then(|v| v.as_u64())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
+}

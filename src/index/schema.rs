@@ -1,0 +1,117 @@
+//! The only place index fields are declared. Every other module names fields through the
+//! constants and the `Fields` handles here, so a field rename is one edit.
+
+use tantivy::Index;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, NumericOptions, STORED, STRING,
+    Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
+
+pub const ID: &str = "id";
+pub const URL: &str = "url";
+pub const SOURCE: &str = "source";
+pub const KIND: &str = "kind";
+pub const TITLE: &str = "title";
+pub const BODY: &str = "body";
+pub const AUTHOR: &str = "author";
+pub const LANG: &str = "lang";
+pub const PUBLISHED: &str = "published";
+pub const FETCHED: &str = "fetched";
+pub const SEQ: &str = "seq";
+pub const CONTENT_HASH: &str = "content_hash";
+pub const SIMHASH: &str = "simhash";
+
+/// The analyzer of full-text fields: words, lowercased, accents folded, so `Cour pénale`
+/// matches `cour penale`. Language stemming comes with the analysts' query language.
+pub const TEXT_ANALYZER: &str = "vigil_text";
+
+/// Field handles resolved once from the schema.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub url: Field,
+    pub source: Field,
+    pub kind: Field,
+    pub title: Field,
+    pub body: Field,
+    pub author: Field,
+    pub lang: Field,
+    pub published: Field,
+    pub fetched: Field,
+    pub seq: Field,
+    pub content_hash: Field,
+    pub simhash: Field,
+}
+
+/// The document schema.
+pub fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    let text = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let date = DateOptions::default()
+        .set_indexed()
+        .set_stored()
+        .set_fast()
+        .set_precision(DateTimePrecision::Seconds);
+    let seq = NumericOptions::default()
+        .set_indexed()
+        .set_stored()
+        .set_fast();
+    let hash = NumericOptions::default().set_stored().set_fast();
+    builder.add_text_field(ID, STRING | STORED | FAST);
+    builder.add_text_field(URL, STRING | STORED);
+    builder.add_text_field(SOURCE, STRING | STORED | FAST);
+    builder.add_text_field(KIND, STRING | STORED | FAST);
+    builder.add_text_field(TITLE, text.clone());
+    builder.add_text_field(BODY, text.clone());
+    builder.add_text_field(AUTHOR, text);
+    builder.add_text_field(LANG, STRING | STORED | FAST);
+    builder.add_date_field(PUBLISHED, date.clone());
+    builder.add_date_field(FETCHED, date);
+    builder.add_u64_field(SEQ, seq);
+    builder.add_u64_field(CONTENT_HASH, hash.clone());
+    builder.add_u64_field(SIMHASH, hash);
+    builder.build()
+}
+
+impl Fields {
+    /// Resolves the handles; the schema must be the one `schema()` builds.
+    pub fn new(schema: &Schema) -> Fields {
+        let field = |name: &str| {
+            schema
+                .get_field(name)
+                .unwrap_or_else(|_| panic!("index schema lacks field {name}: the index folder holds another program's index"))
+        };
+        Fields {
+            id: field(ID),
+            url: field(URL),
+            source: field(SOURCE),
+            kind: field(KIND),
+            title: field(TITLE),
+            body: field(BODY),
+            author: field(AUTHOR),
+            lang: field(LANG),
+            published: field(PUBLISHED),
+            fetched: field(FETCHED),
+            seq: field(SEQ),
+            content_hash: field(CONTENT_HASH),
+            simhash: field(SIMHASH),
+        }
+    }
+}
+
+/// Registers Vigil's analyzers on an index (they are not persisted by tantivy).
+pub fn register_analyzers(index: &Index) {
+    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    index.tokenizers().register(TEXT_ANALYZER, analyzer);
+}

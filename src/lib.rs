@@ -1,0 +1,26 @@
+//! Vigil: a disinformation monitoring pipeline.
+//!
+//! Data flows one way, and `pipeline` is the only module that wires the stages together:
+//! source → `fetch` → `parse` → `normalise` → `dedup` → `index` → `percolate` (stored queries)
+//! → `detect` (emergence) → `alert` (digests). The `web` module and the CLI only read.
+
+pub mod alert;
+pub mod config;
+pub mod dedup;
+pub mod demo;
+pub mod detect;
+pub mod fetch;
+pub mod index;
+pub mod model;
+pub mod normalise;
+pub mod parse;
+pub mod percolate;
+pub mod pipeline;
+pub mod query;
+pub mod schedule;
+pub mod store;
+pub mod text;
+pub mod web;
+
+/// The version string used in the User-Agent and the web UI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,120 @@
+//! The types that cross stage boundaries: what a source is, what the fetcher hands to the parser
+//! (`Fetched`), what a parser produces (`RawItem`), what gets indexed (`Document`) and what
+//! percolation records (`Match`). No behaviour lives here beyond small accessors.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kind of a configured source; decides which parser reads its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// RSS 0.9x/1.0/2.0, Atom or JSON Feed, read by feed-rs.
+    Feed,
+}
+
+impl SourceKind {
+    /// The name stored in the index's `kind` field and shown to users.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "news",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The response of one successful HTTP exchange, bounded in size by the fetcher.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Name of the configured source the request was made for.
+    pub source: String,
+    /// The final URL after redirects: the base for relative links.
+    pub url: url::Url,
+    /// HTTP status of the final response (200, or 304 when `not_modified`).
+    pub status: u16,
+    /// True when the server answered 304 to a conditional request.
+    pub not_modified: bool,
+    /// The Content-Type header, if any.
+    pub content_type: Option<String>,
+    /// Validators to send on the next conditional request.
+    pub etag: Option<String>,
+    /// The Last-Modified header, sent back as If-Modified-Since.
+    pub last_modified: Option<String>,
+    /// The body, already decompressed and capped at the configured size.
+    pub body: bytes::Bytes,
+    /// When the response finished.
+    pub fetched_at: DateTime<Utc>,
+    /// Time from request start to the end of the body.
+    pub elapsed: std::time::Duration,
+}
+
+/// One item as a parser saw it, before clean-up. Text fields may still hold HTML.
+#[derive(Debug, Clone, Default)]
+pub struct RawItem {
+    /// The item's own identifier (guid, Atom id), when the feed gave one.
+    pub guid: Option<String>,
+    /// The item's link, already resolved against the feed URL.
+    pub url: Option<String>,
+    /// Title as given (may contain HTML entities or markup).
+    pub title: Option<String>,
+    /// Summary or description (often HTML).
+    pub summary: Option<String>,
+    /// Full content when the feed carries it (often HTML).
+    pub content: Option<String>,
+    /// Author names, joined.
+    pub author: Option<String>,
+    /// Published (or, failing that, updated) time.
+    pub published: Option<DateTime<Utc>>,
+    /// Language declared by the item or its feed (e.g. `en-GB`).
+    pub language: Option<String>,
+}
+
+/// A cleaned, identified document, ready for the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// Stable id: a hash of the canonical URL, or of the source and guid.
+    pub id: String,
+    /// Canonical URL (tracking parameters stripped); may be empty for items without a link.
+    pub url: String,
+    /// Name of the configured source.
+    pub source: String,
+    /// Source kind as stored in the index (`news`, later `mastodon`, ...).
+    pub kind: String,
+    /// Plain-text title.
+    pub title: String,
+    /// Plain-text body.
+    pub body: String,
+    /// Author(s), may be empty.
+    pub author: String,
+    /// ISO 639-1 code when known (`en`, `fr`), else a 639-3 code or `und`.
+    pub lang: String,
+    /// Publication time in UTC (never in the future of `fetched`).
+    pub published: DateTime<Utc>,
+    /// When Vigil fetched it.
+    pub fetched: DateTime<Utc>,
+    /// Hash of the normalised title and body: a changed hash means an updated item.
+    pub content_hash: u64,
+    /// 64-bit SimHash of the text, for near-duplicate grouping.
+    pub simhash: u64,
+}
+
+/// A stored query matched a committed document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// Id of the stored query.
+    pub query_id: String,
+    /// Id of the document.
+    pub doc_id: String,
+    /// Source of the document.
+    pub source: String,
+    /// Publication time of the document.
+    pub published: DateTime<Utc>,
+    /// Ingest sequence number of the document.
+    pub seq: u64,
+}

@@ -1,0 +1,25 @@
+//! Parsers, one per source kind: bytes a fetcher got → `RawItem`s. Parsing is synchronous and
+//! CPU-bound; the pipeline runs it on a blocking thread. Errors name the source and URL.
+
+pub mod feed;
+
+use crate::model::{Fetched, RawItem, SourceKind};
+
+/// A response that could not be read as the source's kind.
+#[derive(Debug, thiserror::Error)]
+#[error("source {source_name:?}: {url}: {message}")]
+pub struct ParseError {
+    /// The configured source.
+    pub source_name: String,
+    /// The URL the bytes came from.
+    pub url: String,
+    /// What was wrong with them.
+    pub message: String,
+}
+
+/// Parses a fetched body according to the source's kind.
+pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
+    match kind {
+        SourceKind::Feed => feed::parse_feed(fetched),
+    }
+}

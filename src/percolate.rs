@@ -1,0 +1,44 @@
+//! Batch percolation: after each index commit, every stored query runs over just the committed
+//! batch (a filter on the ingest sequence range plus the query) and its matches are recorded
+//! together with the percolation mark. In: a `Committed` range; out: `Match`es.
+
+use crate::index::IndexError;
+use crate::index::reader::Reader;
+use crate::index::writer::Committed;
+use crate::model::Match;
+use crate::query::stored::StoredQuery;
+use std::collections::HashMap;
+
+/// Runs every stored query over the documents of a committed batch.
+pub fn match_batch(
+    reader: &Reader,
+    queries: &[StoredQuery],
+    batch: &Committed,
+) -> Result<Vec<Match>, IndexError> {
+    let searcher = reader.searcher();
+    let mut docs = HashMap::new();
+    let mut matches = Vec::new();
+    for query in queries {
+        for address in reader.matching_in_seq_range(
+            &searcher,
+            &*query.query,
+            batch.first_seq,
+            batch.last_seq,
+        )? {
+            let doc = match docs.get(&address) {
+                Some(doc) => doc,
+                None => docs
+                    .entry(address)
+                    .or_insert(reader.doc_at(&searcher, address)?),
+            };
+            matches.push(Match {
+                query_id: query.id.clone(),
+                doc_id: doc.id.clone(),
+                source: doc.source.clone(),
+                published: doc.published,
+                seq: doc.seq,
+            });
+        }
+    }
+    Ok(matches)
+}

@@ -1,0 +1,528 @@
+//! Wires the stages together; no other module knows the order. A crawl pass runs one task per
+//! due source (fetch → parse → normalise, bounded by the fetcher's limits) feeding a bounded
+//! channel into a single writer thread (dedup → index upsert → commit → mark seen → record crawl
+//! state → percolate). Crawl state that would skip content (ETag, Last-Modified, "seen") is only
+//! written after the commit that made the content durable, so a crash repeats work and never
+//! loses it. `ReadSide` is what searches, digests and the web UI use: it never writes the index.
+
+use crate::config::{Config, SourceConfig};
+use crate::fetch::{FetchRequest, Fetcher};
+use crate::index::IndexError;
+use crate::index::reader::Reader;
+use crate::index::writer::{Committed, Writer};
+use crate::model::Document;
+use crate::query::stored::StoredQuery;
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// Documents buffered in the writer before it commits in the middle of a pass.
+const COMMIT_EVERY_DOCUMENTS: usize = 20_000;
+/// Source batches waiting for the writer; a slow index slows fetching instead of filling memory.
+const CHANNEL_BATCHES: usize = 16;
+
+/// A failure that stops a pass (one source failing never does).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    StoredQuery(#[from] crate::query::stored::StoredQueryError),
+    #[error(transparent)]
+    Fetcher(#[from] crate::fetch::FetcherSetupError),
+    #[error(transparent)]
+    Detect(#[from] crate::detect::DetectError),
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+/// The read side: index reader, state database and stored queries.
+#[derive(Clone)]
+pub struct ReadSide {
+    pub reader: Reader,
+    pub store: Arc<Store>,
+    pub queries: Arc<Vec<StoredQuery>>,
+}
+
+impl ReadSide {
+    /// Opens the index and state database of a configuration and loads its stored queries.
+    pub fn open(config: &Config) -> Result<ReadSide, PipelineError> {
+        let index = crate::index::open_or_create(&config.index_dir())?;
+        let reader = Reader::open(&index)?;
+        let store = Arc::new(Store::open(&config.state_path())?);
+        let queries = Arc::new(crate::query::stored::load_dir(&config.queries_dir, &index)?);
+        Ok(ReadSide {
+            reader,
+            store,
+            queries,
+        })
+    }
+
+    /// Assesses every stored query now.
+    pub fn activity(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::detect::QueryActivity>, PipelineError> {
+        Ok(crate::detect::assess_queries(
+            &self.store,
+            &self.reader,
+            &self.queries,
+            now,
+        )?)
+    }
+}
+
+/// What happened to one source in a pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceOutcome {
+    pub name: String,
+    pub url: String,
+    /// Items the feed held (0 when not modified or failed).
+    pub items: usize,
+    /// Documents that were new or changed and got indexed.
+    pub new_documents: usize,
+    pub not_modified: bool,
+    /// The error, naming the source and URL, when the source failed.
+    pub error: Option<String>,
+}
+
+/// The result of a crawl pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct CrawlReport {
+    pub sources: Vec<SourceOutcome>,
+    pub new_documents: usize,
+    pub matches: usize,
+    pub elapsed_ms: u128,
+}
+
+impl CrawlReport {
+    /// The sources that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &SourceOutcome> {
+        self.sources.iter().filter(|s| s.error.is_some())
+    }
+}
+
+/// Progress events, for a progress bar or a log.
+#[derive(Debug, Clone)]
+pub enum CrawlEvent {
+    /// A pass starts over this many sources.
+    Started { sources: usize },
+    /// One source was fetched and parsed, or failed.
+    SourceDone {
+        name: String,
+        items: usize,
+        error: Option<String>,
+    },
+}
+
+/// A callback for progress events.
+pub type Observer = Arc<dyn Fn(&CrawlEvent) + Send + Sync>;
+
+/// The write side: fetcher, single index writer, plus the read side.
+pub struct Pipeline {
+    config: Config,
+    fetcher: Arc<Fetcher>,
+    writer: Arc<Mutex<Writer>>,
+    read: ReadSide,
+}
+
+/// A source's fetched and parsed documents, with the crawl state to record once they are durable.
+struct SourceBatch {
+    source: SourceConfig,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    fetched_at: DateTime<Utc>,
+    documents: Vec<Document>,
+}
+
+#[derive(Default)]
+struct WriterStats {
+    new_by_source: HashMap<String, usize>,
+    matches: usize,
+}
+
+impl Pipeline {
+    /// Opens everything a crawl needs, and percolates any batch a crash left unpercolated.
+    pub fn open(config: Config) -> Result<Pipeline, PipelineError> {
+        let read = ReadSide::open(&config)?;
+        let writer = Writer::open(read.reader.index())?;
+        let fetcher = Fetcher::new(&config.crawl, &config.sources)?;
+        let pipeline = Pipeline {
+            config,
+            fetcher: Arc::new(fetcher),
+            writer: Arc::new(Mutex::new(writer)),
+            read,
+        };
+        pipeline.catch_up_percolation()?;
+        Ok(pipeline)
+    }
+
+    /// The read side of this pipeline.
+    pub fn read_side(&self) -> &ReadSide {
+        &self.read
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn catch_up_percolation(&self) -> Result<(), PipelineError> {
+        let done = self.read.store.percolated_upto()?;
+        let Some(max) = crate::index::writer::max_seq(self.read.reader.index())? else {
+            return Ok(());
+        };
+        if max > done {
+            self.read.reader.reload()?;
+            let batch = Committed {
+                first_seq: done + 1,
+                last_seq: max,
+                count: (max - done) as usize,
+            };
+            let matches =
+                crate::percolate::match_batch(&self.read.reader, &self.read.queries, &batch)?;
+            self.read.store.record_matches(&matches, max)?;
+            tracing::info!(
+                first_seq = batch.first_seq,
+                last_seq = max,
+                matches = matches.len(),
+                "percolated a batch left over from an earlier run"
+            );
+        }
+        Ok(())
+    }
+
+    /// One pass over the given sources.
+    pub async fn crawl(
+        &self,
+        sources: &[SourceConfig],
+        observer: Option<Observer>,
+    ) -> Result<CrawlReport, PipelineError> {
+        let started = Instant::now();
+        let notify = |event: CrawlEvent| {
+            if let Some(observer) = &observer {
+                observer(&event);
+            }
+        };
+        notify(CrawlEvent::Started {
+            sources: sources.len(),
+        });
+        let (sender, receiver) = mpsc::channel::<SourceBatch>(CHANNEL_BATCHES);
+        let writer_task = {
+            let writer = self.writer.clone();
+            let read = self.read.clone();
+            tokio::task::spawn_blocking(move || write_batches(receiver, &writer, &read))
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for source in sources.iter().cloned() {
+            let fetcher = self.fetcher.clone();
+            let store = self.read.store.clone();
+            let sender = sender.clone();
+            tasks.spawn(async move { crawl_source(source, &fetcher, &store, &sender).await });
+        }
+        drop(sender);
+        let mut outcomes = Vec::with_capacity(sources.len());
+        while let Some(joined) = tasks.join_next().await {
+            let outcome = joined.map_err(|e| PipelineError::Task(e.to_string()))?;
+            notify(CrawlEvent::SourceDone {
+                name: outcome.name.clone(),
+                items: outcome.items,
+                error: outcome.error.clone(),
+            });
+            outcomes.push(outcome);
+        }
+        let stats = writer_task
+            .await
+            .map_err(|e| PipelineError::Task(e.to_string()))??;
+        for outcome in &mut outcomes {
+            outcome.new_documents = stats.new_by_source.get(&outcome.name).copied().unwrap_or(0);
+        }
+        let order: HashMap<&str, usize> = sources
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied().unwrap_or(usize::MAX));
+        let report = CrawlReport {
+            new_documents: outcomes.iter().map(|o| o.new_documents).sum(),
+            sources: outcomes,
+            matches: stats.matches,
+            elapsed_ms: started.elapsed().as_millis(),
+        };
+        tracing::info!(
+            sources = sources.len(),
+            failed = report.failed().count(),
+            new_documents = report.new_documents,
+            matches = report.matches,
+            elapsed_ms = report.elapsed_ms as u64,
+            "crawl pass done"
+        );
+        Ok(report)
+    }
+
+    /// Crawls until `shutdown` resolves, each source at its own interval (with backoff after
+    /// failures). Returns after the pass in progress, if any, has finished.
+    pub async fn run(
+        &self,
+        shutdown: impl std::future::Future<Output = ()>,
+        observer: Option<Observer>,
+    ) -> Result<(), PipelineError> {
+        tokio::pin!(shutdown);
+        loop {
+            let now = Utc::now();
+            let states: HashMap<String, Option<DateTime<Utc>>> = {
+                let store = self.read.store.clone();
+                tokio::task::spawn_blocking(move || store.source_states())
+                    .await
+                    .map_err(|e| PipelineError::Task(e.to_string()))??
+                    .into_iter()
+                    .map(|s| (s.name, s.next_due))
+                    .collect()
+            };
+            let due_at = |s: &SourceConfig| states.get(&s.name).copied().flatten().unwrap_or(now);
+            let due: Vec<SourceConfig> = self
+                .config
+                .sources
+                .iter()
+                .filter(|s| due_at(s) <= now)
+                .cloned()
+                .collect();
+            if !due.is_empty() {
+                self.crawl(&due, observer.clone()).await?;
+                continue;
+            }
+            let next = self
+                .config
+                .sources
+                .iter()
+                .map(due_at)
+                .min()
+                .unwrap_or(now + chrono::Duration::minutes(1));
+            let wait = (next - now)
+                .to_std()
+                .unwrap_or(Duration::from_secs(1))
+                .clamp(Duration::from_millis(200), Duration::from_secs(60));
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+async fn crawl_source(
+    source: SourceConfig,
+    fetcher: &Fetcher,
+    store: &Arc<Store>,
+    sender: &mpsc::Sender<SourceBatch>,
+) -> SourceOutcome {
+    let mut outcome = SourceOutcome {
+        name: source.name.clone(),
+        url: source.url.to_string(),
+        items: 0,
+        new_documents: 0,
+        not_modified: false,
+        error: None,
+    };
+    let state = {
+        let store = store.clone();
+        let name = source.name.clone();
+        tokio::task::spawn_blocking(move || store.source_state(&name)).await
+    };
+    let state = match state {
+        Ok(Ok(state)) => state.unwrap_or_default(),
+        Ok(Err(e)) => return fail(outcome, store, &source, e.to_string()).await,
+        Err(e) => return fail(outcome, store, &source, e.to_string()).await,
+    };
+    let request = FetchRequest {
+        source: source.name.clone(),
+        url: source.url.clone(),
+        allow_private: source.allow_private,
+        etag: state.etag.filter(|_| state.url == source.url.as_str()),
+        last_modified: state
+            .last_modified
+            .filter(|_| state.url == source.url.as_str()),
+    };
+    let fetched = match fetcher.fetch(&request).await {
+        Ok(fetched) => fetched,
+        Err(error) => {
+            tracing::warn!(source = %source.name, url = %source.url, error = %error.kind, "fetch failed");
+            return fail(outcome, store, &source, error.to_string()).await;
+        }
+    };
+    tracing::debug!(source = %source.name, url = %fetched.url, status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
+    let documents = if fetched.not_modified {
+        outcome.not_modified = true;
+        Vec::new()
+    } else {
+        let kind = source.kind;
+        let fetched_for_parse = fetched.clone();
+        let parsed = tokio::task::spawn_blocking(move || {
+            crate::parse::parse(kind, &fetched_for_parse).map(|items| {
+                let count = items.len();
+                let docs: Vec<Document> = items
+                    .into_iter()
+                    .filter_map(|item| {
+                        crate::normalise::normalise(
+                            item,
+                            &fetched_for_parse.source,
+                            kind.as_str(),
+                            fetched_for_parse.fetched_at,
+                        )
+                    })
+                    .collect();
+                (count, docs)
+            })
+        })
+        .await;
+        match parsed {
+            Ok(Ok((count, docs))) => {
+                outcome.items = count;
+                docs
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(source = %source.name, url = %fetched.url, error = %error.message, "parse failed");
+                return fail(outcome, store, &source, error.to_string()).await;
+            }
+            Err(join) => {
+                return fail(
+                    outcome,
+                    store,
+                    &source,
+                    format!(
+                        "source {:?}: {}: parser crashed: {join}",
+                        source.name, source.url
+                    ),
+                )
+                .await;
+            }
+        }
+    };
+    let batch = SourceBatch {
+        source: source.clone(),
+        etag: fetched.etag,
+        last_modified: fetched.last_modified,
+        fetched_at: fetched.fetched_at,
+        documents,
+    };
+    if sender.send(batch).await.is_err() {
+        outcome.error = Some(format!(
+            "source {:?}: {}: the index writer stopped",
+            source.name, source.url
+        ));
+    }
+    outcome
+}
+
+async fn fail(
+    mut outcome: SourceOutcome,
+    store: &Arc<Store>,
+    source: &SourceConfig,
+    error: String,
+) -> SourceOutcome {
+    let store = store.clone();
+    let (name, url, interval, message) = (
+        source.name.clone(),
+        source.url.to_string(),
+        source.interval,
+        error.clone(),
+    );
+    let now = Utc::now();
+    let recorded = tokio::task::spawn_blocking(move || {
+        store.record_failure(&name, &url, &message, now, |failures| {
+            crate::schedule::next_due(now, interval, failures)
+        })
+    })
+    .await;
+    if let Ok(Err(e)) = recorded {
+        tracing::error!(source = %source.name, error = %e, "could not record a failure");
+    }
+    outcome.error = Some(error);
+    outcome
+}
+
+/// The writer thread: dedup, upsert, commit, then (and only then) mark seen, record crawl state
+/// and percolate the committed batch.
+fn write_batches(
+    mut receiver: mpsc::Receiver<SourceBatch>,
+    writer: &Mutex<Writer>,
+    read: &ReadSide,
+) -> Result<WriterStats, PipelineError> {
+    let mut writer = writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut stats = WriterStats::default();
+    let mut pending_docs: Vec<(String, u64)> = Vec::new();
+    let mut pending_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut pending_sources: Vec<(SourceBatch, usize)> = Vec::new();
+    loop {
+        let next = receiver.blocking_recv();
+        let closed = next.is_none();
+        if let Some(mut batch) = next {
+            let ids: Vec<&str> = batch.documents.iter().map(|d| d.id.as_str()).collect();
+            let seen = read.store.seen_hashes(&ids)?;
+            let fresh = crate::dedup::new_or_changed(std::mem::take(&mut batch.documents), &seen);
+            // Ids already taken by an earlier batch of this pass (the same article in two feeds).
+            let fresh: Vec<Document> = fresh
+                .into_iter()
+                .filter(|d| pending_ids.insert(d.id.clone()))
+                .collect();
+            writer.upsert(&fresh)?;
+            pending_docs.extend(fresh.iter().map(|d| (d.id.clone(), d.content_hash)));
+            pending_sources.push((batch, fresh.len()));
+        }
+        if closed || pending_docs.len() >= COMMIT_EVERY_DOCUMENTS {
+            let committed = writer.commit()?;
+            let now = Utc::now();
+            if let Some(batch) = committed {
+                let seen: Vec<(String, u64, u64)> = pending_docs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, hash))| (id.clone(), *hash, batch.first_seq + i as u64))
+                    .collect();
+                read.store.mark_seen(&seen, now)?;
+            }
+            for (batch, new) in pending_sources.drain(..) {
+                let next_due =
+                    crate::schedule::next_due(batch.fetched_at, batch.source.interval, 0);
+                read.store.record_success(
+                    &batch.source.name,
+                    batch.source.url.as_str(),
+                    batch.etag.as_deref(),
+                    batch.last_modified.as_deref(),
+                    batch.fetched_at,
+                    next_due,
+                    new as u64,
+                )?;
+                *stats
+                    .new_by_source
+                    .entry(batch.source.name.clone())
+                    .or_default() += new;
+            }
+            pending_docs.clear();
+            pending_ids.clear();
+            if let Some(batch) = committed {
+                read.reader.reload()?;
+                let matches = crate::percolate::match_batch(&read.reader, &read.queries, &batch)?;
+                read.store.record_matches(&matches, batch.last_seq)?;
+                stats.matches += matches.len();
+                tracing::debug!(
+                    first_seq = batch.first_seq,
+                    last_seq = batch.last_seq,
+                    documents = batch.count,
+                    matches = matches.len(),
+                    "committed and percolated"
+                );
+            }
+        }
+        if closed {
+            return Ok(stats);
+        }
+    }
+}

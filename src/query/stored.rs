@@ -1,0 +1,355 @@
+//! Stored queries: one TOML file per query in `queries/`, owned by analysts. Each file carries
+//! the query, its severity, its emergence thresholds and examples that must or must not match.
+//! Loading validates everything and compiles the query; an invalid file stops start-up with its
+//! name and the error. `run_examples` checks every example against a throw-away index with the
+//! same analyzers as the real one, so an example means what a crawled document would.
+
+use crate::detect::emergence::EmergenceSettings;
+use crate::index::schema::Fields;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use tantivy::IndexWriter;
+use tantivy::collector::DocSetCollector;
+use tantivy::query::Query;
+use tantivy::schema::{TantivyDocument, Value};
+
+/// How much attention a stored query's flags deserve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Watch,
+    Urgent,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Watch => "watch",
+            Severity::Urgent => "urgent",
+        }
+    }
+}
+
+/// An example document a stored query must (or must not) match.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Example {
+    #[serde(default)]
+    pub title: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub lang: Option<String>,
+    pub must_match: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryFile {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    query: String,
+    severity: Severity,
+    #[serde(default)]
+    owner: Option<String>,
+    #[serde(default)]
+    languages: Vec<String>,
+    #[serde(default)]
+    emergence: RawEmergence,
+    #[serde(default)]
+    examples: Vec<Example>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEmergence {
+    window: Option<String>,
+    baseline: Option<String>,
+    min_count: Option<u32>,
+    min_ratio: Option<f64>,
+}
+
+/// A loaded, validated stored query.
+pub struct StoredQuery {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub query_text: String,
+    pub severity: Severity,
+    pub owner: Option<String>,
+    pub languages: Vec<String>,
+    pub emergence: EmergenceSettings,
+    pub examples: Vec<Example>,
+    pub path: PathBuf,
+    /// Compiled against the index schema and analyzers.
+    pub query: Box<dyn Query>,
+}
+
+/// A stored query file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct StoredQueryError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// An example that did not behave.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExampleFailure {
+    pub query_id: String,
+    pub path: PathBuf,
+    /// 1-based position among the file's examples.
+    pub example: usize,
+    pub text: String,
+    pub must_match: bool,
+}
+
+impl std::fmt::Display for ExampleFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let expected = if self.must_match {
+            "should match but did not"
+        } else {
+            "matched but must not"
+        };
+        write!(
+            f,
+            "{}: query {:?}, example {}: {expected}: {:?}",
+            self.path.display(),
+            self.query_id,
+            self.example,
+            crate::text::truncate_chars(&self.text, 120)
+        )
+    }
+}
+
+/// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
+/// sorted by id.
+pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| StoredQueryError {
+        path: dir.to_path_buf(),
+        message: format!("cannot read the stored-query folder: {e}"),
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    let mut queries = Vec::with_capacity(paths.len());
+    for path in paths {
+        let query = load_file(&path, index)?;
+        if let Some(other) = queries.iter().find(|q: &&StoredQuery| q.id == query.id) {
+            return Err(StoredQueryError {
+                path,
+                message: format!(
+                    "id {:?} is already used by {}",
+                    query.id,
+                    other.path.display()
+                ),
+            });
+        }
+        queries.push(query);
+    }
+    queries.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(queries)
+}
+
+/// Loads and validates one stored query file.
+pub fn load_file(path: &Path, index: &tantivy::Index) -> Result<StoredQuery, StoredQueryError> {
+    let fail = |message: String| StoredQueryError {
+        path: path.to_path_buf(),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let file: QueryFile = toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| format!("at byte {}: ", s.start))
+            .unwrap_or_default();
+        fail(format!("{at}{}", e.message().trim()))
+    })?;
+    let valid_id = !file.id.is_empty()
+        && file.id.len() <= 64
+        && file
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid_id {
+        return Err(fail(format!(
+            "id {:?}: use 1 to 64 of a-z, 0-9, - and _",
+            file.id
+        )));
+    }
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if stem != file.id {
+        return Err(fail(format!(
+            "id {:?} must equal the file name ({stem}.toml)",
+            file.id
+        )));
+    }
+    let defaults = EmergenceSettings::default();
+    let duration = |key: &str, value: Option<String>, default| match value {
+        None => Ok(default),
+        Some(text) => {
+            crate::config::parse_duration(&text).map_err(|m| fail(format!("emergence.{key}: {m}")))
+        }
+    };
+    let emergence = EmergenceSettings {
+        window: duration("window", file.emergence.window, defaults.window)?,
+        baseline: duration("baseline", file.emergence.baseline, defaults.baseline)?,
+        min_count: file.emergence.min_count.unwrap_or(defaults.min_count),
+        min_ratio: file.emergence.min_ratio.unwrap_or(defaults.min_ratio),
+    };
+    emergence
+        .validate()
+        .map_err(|m| fail(format!("emergence: {m}")))?;
+    let query = crate::query::compile(index, &file.query)
+        .map_err(|e| fail(format!("query: {}", e.message)))?;
+    Ok(StoredQuery {
+        id: file.id,
+        title: file.title,
+        description: file.description,
+        query_text: file.query,
+        severity: file.severity,
+        owner: file.owner,
+        languages: file.languages,
+        emergence,
+        examples: file.examples,
+        path: path.to_path_buf(),
+        query,
+    })
+}
+
+/// Runs every example of every query; returns those that did not behave.
+pub fn run_examples(
+    queries: &[StoredQuery],
+) -> Result<Vec<ExampleFailure>, crate::index::IndexError> {
+    let mut failures = Vec::new();
+    for query in queries {
+        if query.examples.is_empty() {
+            continue;
+        }
+        let index = crate::index::in_memory();
+        let fields = Fields::new(&index.schema());
+        let mut writer: IndexWriter<TantivyDocument> =
+            index.writer_with_num_threads(1, 15_000_000)?;
+        for (position, example) in query.examples.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(fields.seq, position as u64);
+            doc.add_text(fields.title, example.title.as_deref().unwrap_or_default());
+            doc.add_text(fields.body, &example.text);
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        let searcher = index.reader()?.searcher();
+        // The stored query was compiled against another index; recompile against this one so
+        // term lookups use its analyzers.
+        let compiled = crate::query::compile(&index, &query.query_text).map_err(|e| {
+            crate::index::IndexError::Tantivy(tantivy::TantivyError::InvalidArgument(e.message))
+        })?;
+        let mut matched = std::collections::HashSet::new();
+        for address in searcher.search(&*compiled, &DocSetCollector)? {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            if let Some(position) = doc.get_first(fields.seq).and_then(|v| v.as_u64()) {
+                matched.insert(position as usize);
+            }
+        }
+        for (position, example) in query.examples.iter().enumerate() {
+            if matched.contains(&position) != example.must_match {
+                failures.push(ExampleFailure {
+                    query_id: query.id.clone(),
+                    path: query.path.clone(),
+                    example: position + 1,
+                    text: example.text.clone(),
+                    must_match: example.must_match,
+                });
+            }
+        }
+    }
+    Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, body).unwrap();
+        path
+    }
+
+    #[test]
+    fn loads_validates_and_runs_examples() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = crate::index::in_memory();
+        write(
+            dir.path(),
+            "void-warrant.toml",
+            r#"
+id = "void-warrant"
+title = "The warrant is void"
+query = '(warrant OR mandat) AND (void OR nul)'
+severity = "watch"
+[[examples]]
+text = "Le mandat d'arrêt est nul et non avenu"
+must_match = true
+[[examples]]
+text = "The warrant was issued on Monday"
+must_match = false
+[[examples]]
+text = "The court hearing is void of any substance"
+must_match = true
+"#,
+        );
+        let queries = load_dir(dir.path(), &index).unwrap();
+        assert_eq!(queries.len(), 1);
+        let failures = run_examples(&queries).unwrap();
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].example, 3);
+        assert!(failures[0].to_string().contains(
+            "void-warrant.toml: query \"void-warrant\", example 3: should match but did not"
+        ));
+    }
+
+    #[test]
+    fn bad_files_name_themselves() {
+        let cases = [
+            (
+                "a.toml",
+                "id = \"b\"\ntitle = \"t\"\nquery = \"x\"\nseverity = \"info\"\n",
+                "must equal the file name",
+            ),
+            (
+                "a.toml",
+                "id = \"a\"\ntitle = \"t\"\nquery = \"x AND (\"\nseverity = \"info\"\n",
+                "query: ",
+            ),
+            (
+                "a.toml",
+                "id = \"a\"\ntitle = \"t\"\nquery = \"x\"\nseverity = \"loud\"\n",
+                "unknown variant",
+            ),
+            (
+                "a.toml",
+                "id = \"a\"\ntitle = \"t\"\nquery = \"x\"\nseverity = \"info\"\n[emergence]\nmin_ratio = 0.5\n",
+                "emergence: ",
+            ),
+        ];
+        for (name, body, expected) in cases {
+            let dir = tempfile::tempdir().unwrap();
+            write(dir.path(), name, body);
+            let error = load_dir(dir.path(), &crate::index::in_memory())
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(error.contains(name) && error.contains(expected), "{error}");
+        }
+    }
+}

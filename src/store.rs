@@ -1,0 +1,420 @@
+//! The state database (SQLite in WAL mode, `index/state.sqlite`): per-source crawl state, the ids
+//! and content hashes of indexed documents, stored-query matches and how far percolation got.
+//! Calls are blocking; async callers use `spawn_blocking`. Every write that depends on the index
+//! happens after the index commit it refers to, so a crash repeats work and never loses it.
+
+use crate::model::Match;
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A state-database failure, with the file.
+#[derive(Debug, thiserror::Error)]
+#[error("state database {path}: {source}")]
+pub struct StoreError {
+    pub path: PathBuf,
+    pub source: rusqlite::Error,
+}
+
+/// The crawl state of one source.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SourceState {
+    pub name: String,
+    pub url: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_attempt: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_due: Option<DateTime<Utc>>,
+    pub documents_total: u64,
+}
+
+/// A recorded match, as read back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchRow {
+    pub doc_id: String,
+    pub source: String,
+    pub published: DateTime<Utc>,
+}
+
+/// The state database.
+pub struct Store {
+    path: PathBuf,
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sources (
+    name TEXT PRIMARY KEY,
+    url TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    last_attempt INTEGER,
+    last_success INTEGER,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    next_due INTEGER,
+    documents_total INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS seen (
+    doc_id TEXT PRIMARY KEY,
+    content_hash INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    first_seen INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS matches (
+    query_id TEXT NOT NULL,
+    doc_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    published INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (query_id, doc_id)
+);
+CREATE INDEX IF NOT EXISTS matches_by_time ON matches (query_id, published);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
+    secs.and_then(|s| Utc.timestamp_opt(s, 0).single())
+}
+
+impl Store {
+    /// Opens (and creates, the first time) the database.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let wrap = |source| StoreError {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let conn = Connection::open(path).map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(wrap)?;
+        conn.execute_batch(SCHEMA).map_err(wrap)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut conn).map_err(|source| StoreError {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// The crawl state of a source, if it was ever fetched.
+    pub fn source_state(&self, name: &str) -> Result<Option<SourceState>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT name, url, etag, last_modified, last_attempt, last_success, last_error,
+                        consecutive_failures, next_due, documents_total FROM sources WHERE name = ?1",
+                [name],
+                read_source_state,
+            )
+            .optional()
+        })
+    }
+
+    /// The crawl state of every source ever fetched, by name.
+    pub fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT name, url, etag, last_modified, last_attempt, last_success, last_error,
+                        consecutive_failures, next_due, documents_total FROM sources ORDER BY name",
+            )?;
+            let rows = statement.query_map([], read_source_state)?;
+            rows.collect()
+        })
+    }
+
+    /// Records a successful fetch whose documents are already committed to the index.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_success(
+        &self,
+        name: &str,
+        url: &str,
+        etag: Option<&str>,
+        last_modified: Option<&str>,
+        at: DateTime<Utc>,
+        next_due: DateTime<Utc>,
+        new_documents: u64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sources (name, url, etag, last_modified, last_attempt, last_success, last_error,
+                                      consecutive_failures, next_due, documents_total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7)
+                 ON CONFLICT(name) DO UPDATE SET url = ?2, etag = ?3, last_modified = ?4, last_attempt = ?5,
+                     last_success = ?5, last_error = NULL, consecutive_failures = 0, next_due = ?6,
+                     documents_total = documents_total + ?7",
+                params![name, url, etag, last_modified, at.timestamp(), next_due.timestamp(), new_documents as i64],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Records a failed fetch; returns the number of consecutive failures so far.
+    pub fn record_failure(
+        &self,
+        name: &str,
+        url: &str,
+        error: &str,
+        at: DateTime<Utc>,
+        next_due: impl Fn(u32) -> DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let failures: u32 = tx
+                .query_row("SELECT consecutive_failures FROM sources WHERE name = ?1", [name], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0)
+                + 1;
+            tx.execute(
+                "INSERT INTO sources (name, url, last_attempt, last_error, consecutive_failures, next_due)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(name) DO UPDATE SET url = ?2, last_attempt = ?3, last_error = ?4,
+                     consecutive_failures = ?5, next_due = ?6",
+                params![name, url, at.timestamp(), error, failures, next_due(failures).timestamp()],
+            )?;
+            tx.commit()?;
+            Ok(failures)
+        })
+    }
+
+    /// Content hashes of the given ids that are already indexed.
+    pub fn seen_hashes(&self, ids: &[&str]) -> Result<HashMap<String, u64>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT content_hash FROM seen WHERE doc_id = ?1")?;
+            let mut out = HashMap::new();
+            for id in ids {
+                if let Some(hash) = statement
+                    .query_row([id], |r| r.get::<_, i64>(0))
+                    .optional()?
+                {
+                    out.insert((*id).to_string(), hash as u64);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Marks committed documents as seen: (id, content hash, ingest sequence).
+    pub fn mark_seen(
+        &self,
+        docs: &[(String, u64, u64)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut statement = tx.prepare_cached(
+                    "INSERT INTO seen (doc_id, content_hash, seq, first_seen) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(doc_id) DO UPDATE SET content_hash = ?2, seq = ?3",
+                )?;
+                for (id, hash, seq) in docs {
+                    statement.execute(params![id, *hash as i64, *seq as i64, at.timestamp()])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    /// Records the matches of one percolated batch and moves the percolation mark, atomically.
+    /// A match recorded twice (a batch percolated again after a crash) is kept once.
+    pub fn record_matches(
+        &self,
+        matches: &[Match],
+        percolated_upto: u64,
+    ) -> Result<usize, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let mut inserted = 0;
+            {
+                let mut statement = tx.prepare_cached(
+                    "INSERT INTO matches (query_id, doc_id, source, published, seq) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(query_id, doc_id) DO UPDATE SET published = ?4, seq = ?5",
+                )?;
+                for m in matches {
+                    inserted += statement.execute(params![m.query_id, m.doc_id, m.source, m.published.timestamp(), m.seq as i64])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('percolated_upto', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(?1 AS INTEGER))",
+                [percolated_upto.to_string()],
+            )?;
+            tx.commit()?;
+            Ok(inserted)
+        })
+    }
+
+    /// The highest ingest sequence number whose batch was percolated.
+    pub fn percolated_upto(&self) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let value: Option<String> = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'percolated_upto'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+        })
+    }
+
+    /// Matches of a query published in `[from, to)`, oldest first.
+    pub fn matches_between(
+        &self,
+        query_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<MatchRow>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT doc_id, source, published FROM matches
+                 WHERE query_id = ?1 AND published >= ?2 AND published < ?3 ORDER BY published, doc_id",
+            )?;
+            let rows = statement.query_map(params![query_id, from.timestamp(), to.timestamp()], |r| {
+                Ok(MatchRow {
+                    doc_id: r.get(0)?,
+                    source: r.get(1)?,
+                    published: to_time(Some(r.get(2)?)).unwrap_or_default(),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// The earliest match of a query, if any.
+    pub fn first_match(&self, query_id: &str) -> Result<Option<MatchRow>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT doc_id, source, published FROM matches WHERE query_id = ?1 ORDER BY published, doc_id LIMIT 1",
+                [query_id],
+                |r| {
+                    Ok(MatchRow {
+                        doc_id: r.get(0)?,
+                        source: r.get(1)?,
+                        published: to_time(Some(r.get(2)?)).unwrap_or_default(),
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Number of documents marked seen.
+    pub fn seen_count(&self) -> Result<u64, StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT count(*) FROM seen", [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+        })
+    }
+}
+
+fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
+    Ok(SourceState {
+        name: r.get(0)?,
+        url: r.get(1)?,
+        etag: r.get(2)?,
+        last_modified: r.get(3)?,
+        last_attempt: to_time(r.get(4)?),
+        last_success: to_time(r.get(5)?),
+        last_error: r.get(6)?,
+        consecutive_failures: r.get(7)?,
+        next_due: to_time(r.get(8)?),
+        documents_total: r.get::<_, i64>(9)? as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_state_matches_and_marks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.sqlite")).unwrap();
+        let now = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
+        let failures = store
+            .record_failure("a", "https://a.example/f", "boom", now, |n| {
+                now + chrono::Duration::minutes(n as i64)
+            })
+            .unwrap();
+        assert_eq!(failures, 1);
+        let failures = store
+            .record_failure("a", "https://a.example/f", "boom", now, |n| {
+                now + chrono::Duration::minutes(n as i64)
+            })
+            .unwrap();
+        assert_eq!(failures, 2);
+        store
+            .record_success(
+                "a",
+                "https://a.example/f",
+                Some("\"e1\""),
+                None,
+                now,
+                now,
+                3,
+            )
+            .unwrap();
+        let state = store.source_state("a").unwrap().unwrap();
+        assert_eq!(
+            (
+                state.consecutive_failures,
+                state.documents_total,
+                state.etag.as_deref()
+            ),
+            (0, 3, Some("\"e1\""))
+        );
+
+        let m = Match {
+            query_id: "q".into(),
+            doc_id: "d".into(),
+            source: "a".into(),
+            published: now,
+            seq: 7,
+        };
+        assert_eq!(store.record_matches(&[m.clone()], 7).unwrap(), 1);
+        store.record_matches(&[m], 5).unwrap();
+        assert_eq!(
+            store.percolated_upto().unwrap(),
+            7,
+            "the mark never moves back"
+        );
+        let rows = store
+            .matches_between("q", now, now + chrono::Duration::seconds(1))
+            .unwrap();
+        assert_eq!(rows.len(), 1, "a repeated match is kept once");
+
+        store.mark_seen(&[("d".into(), u64::MAX, 7)], now).unwrap();
+        assert_eq!(
+            store.seen_hashes(&["d", "x"]).unwrap(),
+            HashMap::from([("d".to_string(), u64::MAX)])
+        );
+    }
+}
