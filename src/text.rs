@@ -13,6 +13,7 @@ pub fn escape_html(text: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c if c.is_control() && c != '\n' && c != '\t' => {}
+            c if is_bidi_override(c) => {}
             c => out.push(c),
         }
     }
@@ -33,7 +34,7 @@ pub fn escape_markdown(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if c.is_control() || is_bidi_override(c) => {}
             c => out.push(c),
         }
     }
@@ -52,8 +53,15 @@ pub fn for_terminal(text: &str) -> String {
         .collect()
 }
 
+/// Embedding, override and isolate controls: they reorder how text displays ("gnp.exe" shown as
+/// "exe.png") and have no place in a headline. Plain direction marks (LRM, RLM) are kept in HTML
+/// and Markdown, where right-to-left scripts use them.
+fn is_bidi_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    is_bidi_override(c) || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// At most `max` characters of `text`, with an ellipsis when cut.

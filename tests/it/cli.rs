@@ -1,0 +1,135 @@
+//! The `vigil` binary as a user runs it: exit codes, one-line errors naming the file, the
+//! summary of a crawl with a failing source, JSON search output, and the shipped stored queries'
+//! examples.
+
+use crate::support::{Deployment, FixtureServer, source};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn vigil(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn shipped_stored_queries_pass_their_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = vigil(&["queries", "test", "--dir", "queries"], root);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains(" 0 failed"), "{stdout}");
+    let listed = text(&vigil(&["queries", "list", "--dir", "queries"], root).stdout);
+    for id in ["political-tool", "hacked-files", "void-warrant"] {
+        assert!(listed.contains(id), "{listed}");
+    }
+}
+
+#[test]
+fn a_failing_example_fails_the_command_naming_query_and_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let queries = dir.path().join("queries");
+    std::fs::create_dir_all(&queries).unwrap();
+    std::fs::write(
+        queries.join("narrow.toml"),
+        "id = \"narrow\"\ntitle = \"t\"\nquery = \"warrant AND void\"\nseverity = \"info\"\n[[examples]]\ntext = \"the warrant\"\nmust_match = true\n",
+    )
+    .unwrap();
+    let out = vigil(&["queries", "test", "--dir", "queries"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("narrow.toml: query \"narrow\", example 1: should match but did not"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn configuration_errors_are_one_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vigil(&["--config", "nowhere.toml", "crawl"], dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("error: nowhere.toml: cannot read"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+
+    std::fs::write(dir.path().join("bad.toml"), "[crawl]\ncontact_url = \"https://x.example\"\n[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://a.example/f\"\ninterval = \"often\"\n").unwrap();
+    let stderr = text(&vigil(&["--config", "bad.toml", "crawl"], dir.path()).stderr);
+    assert!(
+        stderr.contains("bad.toml: sources[0].interval: \"often\" is not a duration"),
+        "{stderr}"
+    );
+
+    let deployment = Deployment::new("", "");
+    std::fs::write(
+        deployment.dir.path().join("queries/broken.toml"),
+        "id = \"broken\"\ntitle = \"t\"\nquery = \"(unclosed\"\nseverity = \"info\"\n",
+    )
+    .unwrap();
+    let out = vigil(
+        &["--config", "vigil.toml", "search", "anything"],
+        deployment.dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("broken.toml: query: "), "{stderr}");
+}
+
+#[tokio::test]
+async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json() {
+    let server = FixtureServer::start().await;
+    server.put_file(
+        "bbc.xml",
+        "application/rss+xml",
+        &crate::support::shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+    );
+    let sources = [
+        source("bbc", &server.url("/f/bbc.xml")),
+        source("broken", &server.url("/status/500")),
+    ]
+    .concat();
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let dir = deployment.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || vigil(&["crawl"], &dir))
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert!(
+        stdout.contains("1 failed") && stdout.contains("failing sources: broken"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("http status 500"), "{stdout}");
+
+    let dir = deployment.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        vigil(
+            &["search", "aurelius", "--json", "--sort", "relevance"],
+            &dir,
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["total"], 1);
+    let hit = &json["hits"][0];
+    assert_eq!(hit["source"], "bbc");
+    assert!(
+        hit["title"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Marcus Aurelius")
+    );
+    assert!(!hit["title"]["highlights"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,316 @@
+//! Crawl → index → search → stored queries, against the fixture server: real feeds from
+//! `../shared/data/feeds/` (ISO-8859-1 ones and a truncated, invalid one among them).
+
+use crate::support::{Deployment, FixtureServer, shared_feeds, source};
+use std::time::Duration;
+use vigil::index::reader::{SearchFilter, Sort};
+use vigil::pipeline::Pipeline;
+
+/// Slack allowed on the rate limiter's spacing of requests (scheduling noise on a busy machine).
+const TIMING_TOLERANCE: Duration = Duration::from_millis(60);
+
+fn search(pipeline: &Pipeline, text: &str) -> Vec<String> {
+    let read = pipeline.read_side();
+    read.reader.reload().unwrap();
+    let query = vigil::query::compile(read.reader.index(), text).unwrap();
+    let filter = SearchFilter {
+        limit: 100,
+        sort: Sort::Newest,
+        ..SearchFilter::default()
+    };
+    read.reader
+        .search(&*query, &filter)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.title.text)
+        .collect()
+}
+
+#[tokio::test]
+async fn crawl_then_search_then_recrawl_adds_nothing_and_a_broken_feed_fails_alone() {
+    let server = FixtureServer::start().await;
+    let feeds = shared_feeds().join("feed-rs");
+    let files = [
+        ("golem", "rss_1.0_iso8859.xml", "application/rdf+xml"),
+        ("dicas", "rss_0.91_encoding_1.xml", "application/rss+xml"),
+        ("reuters", "rss_2.0_invalid_1.xml", "application/rss+xml"),
+        (
+            "fireball",
+            "jsonfeed_example_1.json",
+            "application/feed+json",
+        ),
+        ("relative", "atom_relative.xml", "application/atom+xml"),
+        (
+            "spiegel",
+            "rss_2.0_spiegel.xml",
+            "application/rss+xml; charset=utf-8",
+        ),
+    ];
+    let mut sources = String::new();
+    for (name, file, content_type) in files {
+        server.put_file(file, content_type, &feeds.join(file));
+        sources.push_str(&source(name, &server.url(&format!("/f/{file}"))));
+    }
+    sources.push_str(&source("gone", &server.url("/f/missing.xml")));
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    deployment.add_query("glasfaser", "glasfaserforderung OR parametros");
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let failed: Vec<&str> = report.failed().map(|s| s.name.as_str()).collect();
+    assert_eq!(failed, vec!["reuters", "gone"], "{report:#?}");
+    let reuters = report.sources.iter().find(|s| s.name == "reuters").unwrap();
+    let error = reuters.error.as_deref().unwrap();
+    assert!(
+        error.contains("\"reuters\"")
+            && error.contains("/f/rss_2.0_invalid_1.xml")
+            && error.contains("not a readable feed"),
+        "{error}"
+    );
+    let gone = report.sources.iter().find(|s| s.name == "gone").unwrap();
+    assert!(
+        gone.error.as_deref().unwrap().contains("http status 404"),
+        "{gone:?}"
+    );
+    assert!(report.new_documents >= 6, "{report:#?}");
+
+    // ISO-8859-1 decoded from the raw bytes: the umlaut and the tilde survive, and folding
+    // makes them findable without accents.
+    assert_eq!(
+        search(&pipeline, "glasfaserförderung"),
+        vec!["Digitalministerium: Neue Glasfaserförderung mit Schnellkasse"]
+    );
+    assert_eq!(
+        search(&pipeline, "parametros"),
+        vec!["bash - Expansão de Parâmetros"]
+    );
+    // Relative links resolved against the feed's URL.
+    let read = pipeline.read_side();
+    let query = vigil::query::compile(read.reader.index(), "robots").unwrap();
+    let hits = read
+        .reader
+        .search(
+            &*query,
+            &SearchFilter {
+                limit: 10,
+                ..SearchFilter::default()
+            },
+        )
+        .unwrap()
+        .hits;
+    assert_eq!(
+        hits[0].url,
+        format!("{}/blog/2003/12/13/atom03", server.base)
+    );
+
+    let documents = read.reader.num_docs();
+    let matches = read
+        .store
+        .matches_between(
+            "glasfaser",
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .unwrap();
+    assert_eq!(matches.len(), 2, "the stored query matched its two items");
+
+    // A second pass: conditional GETs answer 304, nothing is added, the broken feed fails again.
+    let again = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(again.new_documents, 0, "{again:#?}");
+    assert!(
+        again
+            .sources
+            .iter()
+            .filter(|s| s.error.is_none())
+            .all(|s| s.not_modified),
+        "{again:#?}"
+    );
+    read.reader.reload().unwrap();
+    assert_eq!(read.reader.num_docs(), documents);
+    let golem_requests = server.request_headers("/f/rss_1.0_iso8859.xml");
+    assert!(
+        golem_requests[1].get("if-none-match").is_some(),
+        "the second request is conditional"
+    );
+    let user_agent = golem_requests[0]
+        .get("user-agent")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        user_agent.starts_with("Vigil/") && user_agent.contains("https://vigil.example/contact"),
+        "{user_agent}"
+    );
+    let state = read.store.source_state("reuters").unwrap().unwrap();
+    assert_eq!(state.consecutive_failures, 2);
+    assert!(
+        state.next_due.unwrap() > chrono::Utc::now() + chrono::Duration::minutes(30),
+        "backoff after two failures"
+    );
+}
+
+#[tokio::test]
+async fn changed_content_is_updated_in_place_not_duplicated() {
+    let server = FixtureServer::start().await;
+    let feed = |title: &str| {
+        format!(
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><link>https://n.example/a?utm_source=x</link><description>the tribunal</description></item></channel></rss>"
+        )
+    };
+    server.put("feed.xml", "application/rss+xml", feed("First headline"));
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("n", &server.url("/f/feed.xml")),
+    );
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    pipeline.crawl(&config.sources, None).await.unwrap();
+    server.put(
+        "feed.xml",
+        "application/rss+xml",
+        feed("Corrected headline"),
+    );
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(report.new_documents, 1, "the edited item is re-indexed");
+    assert_eq!(
+        search(&pipeline, "tribunal"),
+        vec!["Corrected headline"],
+        "one document, the newest version"
+    );
+}
+
+#[tokio::test]
+async fn per_host_rate_limit_spaces_requests() {
+    let server = FixtureServer::start().await;
+    let body = std::fs::read(shared_feeds().join("feed-rs/rss_2.0_bbc.xml")).unwrap();
+    let mut sources = String::new();
+    for i in 0..4 {
+        server.put(&format!("{i}.xml"), "application/rss+xml", body.clone());
+        sources.push_str(&source(
+            &format!("s{i}"),
+            &server.url(&format!("/f/{i}.xml")),
+        ));
+    }
+    // Four sources on one host at 4 requests a second: 250 ms between requests.
+    let deployment = Deployment::new("rate_per_host = 4.0\nconcurrency = 8", &sources);
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(report.failed().count(), 0);
+    let mut times = server.request_times("/f/");
+    times.sort();
+    assert_eq!(times.len(), 4);
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap + TIMING_TOLERANCE >= Duration::from_millis(250),
+            "requests {gap:?} apart"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hostile_servers_fail_with_the_source_and_url() {
+    let server = FixtureServer::start().await;
+    let sources = [
+        source("stall", &server.url("/stall")),
+        source("endless", &server.url("/endless")),
+        source("loop", &server.url("/redirect-loop")),
+        source("error", &server.url("/status/503")),
+        // Not allowed to reach private addresses: refused before any request.
+        "[[sources]]\nname = \"inside\"\nkind = \"feed\"\nurl = \"URL\"\n"
+            .replace("URL", &server.url("/f/x.xml")),
+    ]
+    .concat();
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0\ntimeout = \"2s\"\nmax_body_bytes = 1048576",
+        &sources,
+    );
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let started = std::time::Instant::now();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "total deadline holds"
+    );
+    let error_of = |name: &str| {
+        report
+            .sources
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .error
+            .clone()
+            .unwrap_or_default()
+    };
+    let cases = [
+        ("stall", "timed out"),
+        ("endless", "larger than the 1048576-byte limit"),
+        ("loop", "redirect"),
+        ("error", "http status 503"),
+        ("inside", "refused: 127.0.0.1 is not a public address"),
+    ];
+    for (name, expected) in cases {
+        let error = error_of(name);
+        assert!(
+            error.contains(&format!("\"{name}\""))
+                && error.contains(&server.base)
+                && error.contains(expected),
+            "{name}: {error}"
+        );
+    }
+    assert!(
+        server.request_times("/f/x.xml").is_empty(),
+        "no request reached the private address"
+    );
+}
+
+#[tokio::test]
+async fn a_crash_before_percolation_is_caught_up_once() {
+    let server = FixtureServer::start().await;
+    server.put_file(
+        "bbc.xml",
+        "application/rss+xml",
+        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("bbc", &server.url("/f/bbc.xml")),
+    );
+    deployment.add_query("aurelius", "aurelius");
+    let config = deployment.config();
+    {
+        let pipeline = Pipeline::open(config.clone()).unwrap();
+        pipeline.crawl(&config.sources, None).await.unwrap();
+    }
+    // Simulate a crash between the index commit and the recording of matches.
+    let state = rusqlite::Connection::open(config.state_path()).unwrap();
+    state
+        .execute_batch("DELETE FROM matches; DELETE FROM meta;")
+        .unwrap();
+    drop(state);
+    let all = |pipeline: &Pipeline| {
+        let store = &pipeline.read_side().store;
+        store
+            .matches_between(
+                "aurelius",
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::Utc::now() + chrono::Duration::days(1),
+            )
+            .unwrap()
+            .len()
+    };
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    assert_eq!(
+        all(&pipeline),
+        1,
+        "opening the pipeline percolated the left-over batch"
+    );
+    drop(pipeline);
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    assert_eq!(pipeline.read_side().store.percolated_upto().unwrap(), 1);
+    assert_eq!(all(&pipeline), 1, "and only once");
+}

@@ -1,0 +1,8 @@
+//! Vigil's integration tests: one binary (as ripgrep does), fixtures served by a local HTTP
+//! server on 127.0.0.1, never the internet.
+
+mod cli;
+mod crawl;
+mod demo;
+mod support;
+mod web;

@@ -1,0 +1,227 @@
+//! Test support: a fixture HTTP server on 127.0.0.1 that serves files, answers conditional
+//! requests, records when each request arrived, and misbehaves on demand; plus helpers to write
+//! a configuration and stored queries into a temporary folder.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// The shared fixture folder of real feeds written by others.
+pub fn shared_feeds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/feeds")
+}
+
+/// Our own fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+#[derive(Clone, Default)]
+struct ServerState {
+    files: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
+    requests: Arc<Mutex<Vec<(String, Instant, HeaderMap)>>>,
+}
+
+/// A running fixture server; stops when dropped.
+pub struct FixtureServer {
+    pub base: String,
+    state: ServerState,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl FixtureServer {
+    pub async fn start() -> FixtureServer {
+        let state = ServerState::default();
+        let app = Router::new()
+            .route("/f/{name}", get(serve_file))
+            .route("/status/{code}", get(status))
+            .route("/stall", get(stall))
+            .route("/endless", get(endless))
+            .route(
+                "/redirect-loop",
+                get(|| async { (StatusCode::FOUND, [("location", "/redirect-loop")]) }),
+            )
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        FixtureServer {
+            base,
+            state,
+            _stop: stop,
+        }
+    }
+
+    /// Serves `body` at `/f/{name}`.
+    pub fn put(&self, name: &str, content_type: &str, body: impl Into<Vec<u8>>) {
+        self.state
+            .files
+            .lock()
+            .unwrap()
+            .insert(name.to_string(), (content_type.to_string(), body.into()));
+    }
+
+    /// Serves a file from disk at `/f/{name}`.
+    pub fn put_file(&self, name: &str, content_type: &str, path: &Path) {
+        let body = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        self.put(name, content_type, body);
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Arrival times of the requests whose path starts with `prefix`.
+    pub fn request_times(&self, prefix: &str) -> Vec<Instant> {
+        self.state
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p.starts_with(prefix))
+            .map(|(_, t, _)| *t)
+            .collect()
+    }
+
+    /// Headers of every request to `path`.
+    pub fn request_headers(&self, path: &str) -> Vec<HeaderMap> {
+        self.state
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p == path)
+            .map(|(_, _, h)| h.clone())
+            .collect()
+    }
+}
+
+fn record(state: &ServerState, path: String, headers: &HeaderMap) {
+    state
+        .requests
+        .lock()
+        .unwrap()
+        .push((path, Instant::now(), headers.clone()));
+}
+
+async fn serve_file(
+    State(state): State<ServerState>,
+    UrlPath(name): UrlPath<String>,
+    headers: HeaderMap,
+) -> Response {
+    record(&state, format!("/f/{name}"), &headers);
+    let Some((content_type, body)) = state.files.lock().unwrap().get(&name).cloned() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let etag = format!("\"{:x}\"", xxhash_rust::xxh3::xxh3_64(&body));
+    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
+    }
+    (
+        StatusCode::OK,
+        [("content-type", content_type), ("etag", etag)],
+        body,
+    )
+        .into_response()
+}
+
+async fn status(
+    State(state): State<ServerState>,
+    UrlPath(code): UrlPath<u16>,
+    headers: HeaderMap,
+) -> Response {
+    record(&state, format!("/status/{code}"), &headers);
+    StatusCode::from_u16(code)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        .into_response()
+}
+
+/// Sends headers, then one byte per second for ever.
+async fn stall(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    record(&state, "/stall".into(), &headers);
+    let stream = futures_util::stream::unfold((), |()| async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Some((Ok::<_, std::io::Error>(bytes::Bytes::from_static(b" ")), ()))
+    });
+    (
+        StatusCode::OK,
+        [("content-type", "application/rss+xml")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// An endless body, as fast as the client reads.
+async fn endless(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    record(&state, "/endless".into(), &headers);
+    let chunk = bytes::Bytes::from(vec![b'<'; 64 * 1024]);
+    let stream = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+    (
+        StatusCode::OK,
+        [("content-type", "application/rss+xml")],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// A temporary deployment: a config file, a queries folder and a data folder.
+pub struct Deployment {
+    pub dir: tempfile::TempDir,
+}
+
+impl Deployment {
+    /// Writes `vigil.toml` with the given `[crawl]` extras and sources (TOML text).
+    pub fn new(crawl_extra: &str, sources: &str) -> Deployment {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("queries")).unwrap();
+        let text = format!(
+            "[crawl]\ncontact_url = \"https://vigil.example/contact\"\nconnect_timeout = \"2s\"\n{crawl_extra}\n{sources}"
+        );
+        std::fs::write(dir.path().join("vigil.toml"), text).unwrap();
+        Deployment { dir }
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("vigil.toml")
+    }
+
+    pub fn config(&self) -> vigil::config::Config {
+        vigil::config::Config::load(&self.config_path()).unwrap()
+    }
+
+    pub fn add_query(&self, id: &str, query: &str) {
+        let text = format!(
+            "id = \"{id}\"\ntitle = \"{id}\"\nquery = '''{query}'''\nseverity = \"watch\"\n"
+        );
+        std::fs::write(
+            self.dir.path().join("queries").join(format!("{id}.toml")),
+            text,
+        )
+        .unwrap();
+    }
+}
+
+/// TOML for one feed source allowed to reach the fixture server.
+pub fn source(name: &str, url: &str) -> String {
+    format!(
+        "[[sources]]\nname = \"{name}\"\nkind = \"feed\"\nurl = \"{url}\"\ninterval = \"10m\"\nallow_private = true\n\n"
+    )
+}

@@ -1,0 +1,118 @@
+//! The search page and API: hostile crawled text is escaped everywhere, `javascript:` links are
+//! never links, and the security headers are present. Requests go through `app().oneshot()`.
+
+use crate::support::{Deployment, FixtureServer, fixtures, source};
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+use vigil::pipeline::Pipeline;
+
+async fn get(
+    app: axum::Router,
+    uri: &str,
+) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_and_never_linked() {
+    let server = FixtureServer::start().await;
+    server.put_file(
+        "hostile.rss",
+        "application/rss+xml",
+        &fixtures().join("hostile_feed.rss"),
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("hostile", &server.url("/f/hostile.rss")),
+    );
+    deployment.add_query("tribunal", "tribunal");
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(report.new_documents, 2, "{report:#?}");
+    let app = vigil::web::app(vigil::web::AppState {
+        read: pipeline.read_side().clone(),
+    });
+
+    let (status, headers, page) = get(app.clone(), "/?q=tribunal").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("2 results"), "{page}");
+    assert!(
+        !page.contains("<script") && !page.contains("<img"),
+        "{page}"
+    );
+    assert!(!page.contains("href=\"javascript:"), "{page}");
+    // Markup in a title is stripped as HTML; markup spelled out as entities stays text, escaped.
+    assert!(
+        page.contains("&lt;script&gt;alert(4)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<mark>Tribunal</mark>") || page.contains("<mark>tribunal</mark>"),
+        "{page}"
+    );
+    assert!(
+        !page.contains('\u{1b}') && !page.contains('\u{202E}'),
+        "control characters are dropped"
+    );
+    let csp = headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("default-src 'none'")
+            && csp.contains("frame-ancestors 'none'")
+            && !csp.contains("script-src"),
+        "{csp}"
+    );
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+
+    // The canonical URL lost its tracking parameters and fragment.
+    let (_, _, json) = get(app.clone(), "/api/search?q=markdown").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        json["hits"][0]["url"],
+        "https://hostile.example/2026/01/markdown"
+    );
+    // A javascript: link is not a canonical URL at all.
+    let (_, _, json) = get(app.clone(), "/api/search?q=click").await;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["hits"][0]["url"], "");
+
+    let (status, _, body) = get(app.clone(), "/api/search?q=(unclosed").await;
+    assert_eq!(status, 400);
+    assert!(body.contains("invalid query"), "{body}");
+    let (status, _, body) = get(app, "/healthz").await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));
+
+    // The digest escapes the same text for Markdown.
+    let read = pipeline.read_side();
+    let now = chrono::Utc::now();
+    let activity = read.activity(now).unwrap();
+    let digest = vigil::alert::digest::build(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &activity,
+        std::time::Duration::from_secs(3600 * 24 * 3650),
+        now,
+    )
+    .unwrap();
+    let markdown = vigil::alert::digest::render_markdown(&digest);
+    assert!(
+        !markdown.contains("<script") && markdown.contains("&lt;script&gt;alert\\(4\\)"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("](javascript"), "{markdown}");
+}
