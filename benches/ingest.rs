@@ -4,9 +4,9 @@
 //! shipped stored queries. Run: `cargo bench --bench ingest` (N defaults to 10,000; pass another
 //! number after `--`, e.g. `cargo bench --bench ingest -- 50000`).
 
+use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
-use axum::Router;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -16,12 +16,61 @@ use vigil::pipeline::Pipeline;
 const ITEMS_PER_FEED: usize = 500;
 
 const WORDS: &[&str] = &[
-    "court", "prosecutor", "judges", "warrant", "hearing", "chamber", "victims", "registry", "states",
-    "cooperation", "evidence", "witness", "appeal", "judgment", "statute", "investigation", "arrest",
-    "sanctions", "budget", "assembly", "detention", "reparations", "outreach", "field", "office",
-    "minister", "government", "international", "criminal", "justice", "hague", "trial", "defence",
-    "charges", "crimes", "humanity", "war", "jurisdiction", "press", "release", "statement", "the",
-    "a", "of", "in", "on", "and", "to", "with", "for", "by", "after", "before", "new", "week",
+    "court",
+    "prosecutor",
+    "judges",
+    "warrant",
+    "hearing",
+    "chamber",
+    "victims",
+    "registry",
+    "states",
+    "cooperation",
+    "evidence",
+    "witness",
+    "appeal",
+    "judgment",
+    "statute",
+    "investigation",
+    "arrest",
+    "sanctions",
+    "budget",
+    "assembly",
+    "detention",
+    "reparations",
+    "outreach",
+    "field",
+    "office",
+    "minister",
+    "government",
+    "international",
+    "criminal",
+    "justice",
+    "hague",
+    "trial",
+    "defence",
+    "charges",
+    "crimes",
+    "humanity",
+    "war",
+    "jurisdiction",
+    "press",
+    "release",
+    "statement",
+    "the",
+    "a",
+    "of",
+    "in",
+    "on",
+    "and",
+    "to",
+    "with",
+    "for",
+    "by",
+    "after",
+    "before",
+    "new",
+    "week",
 ];
 
 fn feed(index: usize, items: usize, seed: &mut u64) -> String {
@@ -31,9 +80,13 @@ fn feed(index: usize, items: usize, seed: &mut u64) -> String {
         *seed ^= *seed << 17;
         *seed
     };
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>bench</title><link>https://bench.example/</link><description>d</description>");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>bench</title><link>https://bench.example/</link><description>d</description>",
+    );
     for item in 0..items {
-        let words: Vec<&str> = (0..120).map(|_| WORDS[next() as usize % WORDS.len()]).collect();
+        let words: Vec<&str> = (0..120)
+            .map(|_| WORDS[next() as usize % WORDS.len()])
+            .collect();
         let title = words[..10].join(" ");
         let body = words[10..].join(" ");
         let hours = next() % (14 * 24);
@@ -58,8 +111,14 @@ fn peak_rss_mib() -> f64 {
 }
 
 fn main() {
-    let items: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10_000);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    let items: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     runtime.block_on(async move {
         let feeds = items.div_ceil(ITEMS_PER_FEED);
         let mut seed = 0x9E37_79B9_7F4A_7C15u64;

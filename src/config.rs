@@ -139,7 +139,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path, base: &Path) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
             path: path.to_path_buf(),
-            message: one_line_toml_error(&error),
+            message: one_line_toml_error(&error, text),
         })?;
         let invalid = |key: String, message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -187,14 +187,30 @@ impl Config {
     }
 }
 
-fn one_line_toml_error(error: &toml::de::Error) -> String {
-    // toml's message spans several lines (a snippet of the file with a caret); keep the location
-    // and the reason on one line, which is what a person scanning logs needs.
-    let location = error
-        .span()
-        .map(|span| format!("at byte {}: ", span.start))
-        .unwrap_or_default();
-    format!("{location}{}", error.message().trim())
+/// A TOML error on one line: `line L, column C: reason (in `the offending line`)`. toml's own
+/// rendering spans several lines with a caret; one line is what a person scanning logs needs,
+/// and quoting the line names the key.
+pub fn one_line_toml_error(error: &toml::de::Error, text: &str) -> String {
+    let reason = error.message().trim().replace('\n', " ");
+    let Some(span) = error.span() else {
+        return reason;
+    };
+    let before = &text[..floor_boundary(text, span.start)];
+    let line_number = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line = text[line_start..].lines().next().unwrap_or_default().trim();
+    if line.is_empty() {
+        format!("line {line_number}, column {column}: {reason}")
+    } else {
+        let line = crate::text::truncate_chars(line, 80);
+        format!("line {line_number}, column {column}: {reason} (in `{line}`)")
+    }
+}
+
+fn floor_boundary(text: &str, index: usize) -> usize {
+    let index = index.min(text.len());
+    (0..=index).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
 }
 
 type FieldError = (String, String);
@@ -352,6 +368,11 @@ mod tests {
                 "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nintervall = \"5m\"\n",
                 "unknown field `intervall`",
             ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/\"\nrate = \"fast\"\n",
+                "line 7, column 8: invalid type: string \"fast\", expected f64 (in `rate = \"fast\"`)",
+            ),
+            ("[[sources]\n", "line 3, column"),
         ];
         for (tail, expected) in cases {
             let text = format!("{MINIMAL}{tail}");

@@ -355,34 +355,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_state_matches_and_marks() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("state.sqlite")).unwrap();
-        let now = Utc.timestamp_opt(1_800_000_000, 0).unwrap();
-        let failures = store
-            .record_failure("a", "https://a.example/f", "boom", now, |n| {
-                now + chrono::Duration::minutes(n as i64)
-            })
-            .unwrap();
+    fn records_state_matches_and_marks() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let store = Store::open(&dir.path().join("state.sqlite"))?;
+        let now = Utc
+            .timestamp_opt(1_800_000_000, 0)
+            .single()
+            .ok_or("bad time")?;
+        let failures = store.record_failure("a", "https://a.example/f", "boom", now, |n| {
+            now + chrono::Duration::minutes(n as i64)
+        })?;
         assert_eq!(failures, 1);
-        let failures = store
-            .record_failure("a", "https://a.example/f", "boom", now, |n| {
-                now + chrono::Duration::minutes(n as i64)
-            })
-            .unwrap();
+        let failures = store.record_failure("a", "https://a.example/f", "boom", now, |n| {
+            now + chrono::Duration::minutes(n as i64)
+        })?;
         assert_eq!(failures, 2);
-        store
-            .record_success(
-                "a",
-                "https://a.example/f",
-                Some("\"e1\""),
-                None,
-                now,
-                now,
-                3,
-            )
-            .unwrap();
-        let state = store.source_state("a").unwrap().unwrap();
+        store.record_success(
+            "a",
+            "https://a.example/f",
+            Some("\"e1\""),
+            None,
+            now,
+            now,
+            3,
+        )?;
+        let state = store.source_state("a")?.ok_or("no state")?;
         assert_eq!(
             (
                 state.consecutive_failures,
@@ -399,22 +396,17 @@ mod tests {
             published: now,
             seq: 7,
         };
-        assert_eq!(store.record_matches(&[m.clone()], 7).unwrap(), 1);
-        store.record_matches(&[m], 5).unwrap();
-        assert_eq!(
-            store.percolated_upto().unwrap(),
-            7,
-            "the mark never moves back"
-        );
-        let rows = store
-            .matches_between("q", now, now + chrono::Duration::seconds(1))
-            .unwrap();
+        assert_eq!(store.record_matches(&[m.clone()], 7)?, 1);
+        store.record_matches(&[m], 5)?;
+        assert_eq!(store.percolated_upto()?, 7, "the mark never moves back");
+        let rows = store.matches_between("q", now, now + chrono::Duration::seconds(1))?;
         assert_eq!(rows.len(), 1, "a repeated match is kept once");
 
-        store.mark_seen(&[("d".into(), u64::MAX, 7)], now).unwrap();
+        store.mark_seen(&[("d".into(), u64::MAX, 7)], now)?;
         assert_eq!(
-            store.seen_hashes(&["d", "x"]).unwrap(),
+            store.seen_hashes(&["d", "x"])?,
             HashMap::from([("d".to_string(), u64::MAX)])
         );
+        Ok(())
     }
 }

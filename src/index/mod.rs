@@ -26,6 +26,10 @@ pub enum IndexError {
         "index {path}: the folder holds an index with another schema; move it away or choose another data_dir"
     )]
     SchemaMismatch { path: PathBuf },
+    #[error(
+        "index: another vigil process (crawl, run or demo) is writing to this index; stop it or use another data_dir"
+    )]
+    Busy,
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

@@ -38,7 +38,12 @@ impl Writer {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 4);
-        let writer = index.writer_with_num_threads(threads, WRITER_MEMORY_BYTES)?;
+        let writer = index
+            .writer_with_num_threads(threads, WRITER_MEMORY_BYTES)
+            .map_err(|error| match error {
+                tantivy::TantivyError::LockFailure(..) => IndexError::Busy,
+                other => IndexError::Tantivy(other),
+            })?;
         let fields = Fields::new(&index.schema());
         let next_seq = max_seq(index)?.map_or(1, |max| max + 1);
         Ok(Writer {

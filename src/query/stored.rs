@@ -279,15 +279,17 @@ pub fn run_examples(
 mod tests {
     use super::*;
 
-    fn write(dir: &Path, name: &str, body: &str) -> PathBuf {
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn write(dir: &Path, name: &str, body: &str) -> std::io::Result<PathBuf> {
         let path = dir.join(name);
-        std::fs::write(&path, body).unwrap();
-        path
+        std::fs::write(&path, body)?;
+        Ok(path)
     }
 
     #[test]
-    fn loads_validates_and_runs_examples() {
-        let dir = tempfile::tempdir().unwrap();
+    fn loads_validates_and_runs_examples() -> TestResult {
+        let dir = tempfile::tempdir()?;
         let index = crate::index::in_memory();
         write(
             dir.path(),
@@ -307,19 +309,20 @@ must_match = false
 text = "The court hearing is void of any substance"
 must_match = true
 "#,
-        );
-        let queries = load_dir(dir.path(), &index).unwrap();
+        )?;
+        let queries = load_dir(dir.path(), &index)?;
         assert_eq!(queries.len(), 1);
-        let failures = run_examples(&queries).unwrap();
+        let failures = run_examples(&queries)?;
         assert_eq!(failures.len(), 1, "{failures:?}");
         assert_eq!(failures[0].example, 3);
         assert!(failures[0].to_string().contains(
             "void-warrant.toml: query \"void-warrant\", example 3: should match but did not"
         ));
+        Ok(())
     }
 
     #[test]
-    fn bad_files_name_themselves() {
+    fn bad_files_name_themselves() -> TestResult {
         let cases = [
             (
                 "a.toml",
@@ -343,13 +346,14 @@ must_match = true
             ),
         ];
         for (name, body, expected) in cases {
-            let dir = tempfile::tempdir().unwrap();
-            write(dir.path(), name, body);
+            let dir = tempfile::tempdir()?;
+            write(dir.path(), name, body)?;
             let error = load_dir(dir.path(), &crate::index::in_memory())
                 .err()
                 .unwrap()
                 .to_string();
             assert!(error.contains(name) && error.contains(expected), "{error}");
         }
+        Ok(())
     }
 }

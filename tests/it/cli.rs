@@ -139,8 +139,14 @@ fn the_shipped_configuration_is_valid_and_public() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let config = vigil::config::Config::load(&root.join("vigil.toml")).unwrap();
     assert!(config.sources.len() >= 10);
-    assert!(config.sources.iter().all(|s| !s.allow_private && s.url.scheme() == "https"));
+    assert!(
+        config
+            .sources
+            .iter()
+            .all(|s| !s.allow_private && s.url.scheme() == "https")
+    );
     assert!(config.crawl.user_agent.starts_with("Vigil/"));
-    let demo = vigil::demo::load_config(&root.join("demo"), "http://127.0.0.1:1", root, root).unwrap();
+    let demo =
+        vigil::demo::load_config(&root.join("demo"), "http://127.0.0.1:1", root, root).unwrap();
     assert!(demo.sources.len() >= 6);
 }

@@ -318,13 +318,51 @@ async fn a_crash_before_percolation_is_caught_up_once() {
 #[tokio::test]
 async fn run_polls_each_source_at_its_interval_and_stops_on_shutdown() {
     let server = FixtureServer::start().await;
-    server.put_file("bbc.xml", "application/rss+xml", &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"));
-    let deployment = Deployment::new("rate_per_host = 50.0", &source("bbc", &server.url("/f/bbc.xml")));
+    server.put_file(
+        "bbc.xml",
+        "application/rss+xml",
+        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("bbc", &server.url("/f/bbc.xml")),
+    );
     let pipeline = Pipeline::open(deployment.config()).unwrap();
     let started = std::time::Instant::now();
-    pipeline.run(tokio::time::sleep(Duration::from_millis(1500)), None).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5), "shutdown is prompt");
-    assert_eq!(server.request_times("/f/bbc.xml").len(), 1, "due once, then not again within its 10-minute interval");
-    let state = pipeline.read_side().store.source_state("bbc").unwrap().unwrap();
+    pipeline
+        .run(tokio::time::sleep(Duration::from_millis(1500)), None)
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "shutdown is prompt"
+    );
+    assert_eq!(
+        server.request_times("/f/bbc.xml").len(),
+        1,
+        "due once, then not again within its 10-minute interval"
+    );
+    let state = pipeline
+        .read_side()
+        .store
+        .source_state("bbc")
+        .unwrap()
+        .unwrap();
     assert!(state.next_due.unwrap() > chrono::Utc::now() + chrono::Duration::minutes(9));
+}
+
+#[tokio::test]
+async fn a_second_writer_on_the_same_index_gets_a_clear_error() {
+    let deployment = Deployment::new("", "");
+    let first = Pipeline::open(deployment.config()).unwrap();
+    let error = Pipeline::open(deployment.config())
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("another vigil process"), "{error}");
+    drop(first);
+    assert!(
+        Pipeline::open(deployment.config()).is_ok(),
+        "the lock goes with the writer"
+    );
 }
