@@ -210,7 +210,10 @@ pub fn one_line_toml_error(error: &toml::de::Error, text: &str) -> String {
 
 fn floor_boundary(text: &str, index: usize) -> usize {
     let index = index.min(text.len());
-    (0..=index).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+    (0..=index)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 type FieldError = (String, String);
