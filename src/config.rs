@@ -61,6 +61,10 @@ pub struct CrawlSettings {
     pub rate_per_host: f64,
     /// Poll interval of sources that do not set one.
     pub default_interval: Duration,
+    /// Bounds on the computed wait between polls (floor, ceiling, jitter).
+    pub poll_bounds: crate::schedule::Bounds,
+    /// Consecutive failures after which a source is shown as unhealthy.
+    pub unhealthy_after: u32,
 }
 
 /// One configured source.
@@ -78,6 +82,8 @@ pub struct SourceConfig {
     pub rate: Option<f64>,
     /// Allow private and loopback addresses (tests, the demo, an intranet source).
     pub allow_private: bool,
+    /// An API endpoint: robots.txt does not apply.
+    pub api: bool,
 }
 
 #[derive(Deserialize)]
@@ -100,6 +106,10 @@ struct RawCrawl {
     concurrency: Option<usize>,
     rate_per_host: Option<f64>,
     default_interval: Option<String>,
+    min_interval: Option<String>,
+    max_interval: Option<String>,
+    jitter: Option<f64>,
+    unhealthy_after: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +122,8 @@ struct RawSource {
     rate: Option<f64>,
     #[serde(default)]
     allow_private: bool,
+    #[serde(default)]
+    api: bool,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -120,6 +132,8 @@ const DEFAULT_MAX_BODY: u64 = 16 * 1024 * 1024;
 const DEFAULT_CONCURRENCY: usize = 8;
 const DEFAULT_RATE_PER_HOST: f64 = 1.0;
 const DEFAULT_INTERVAL: Duration = Duration::from_secs(15 * 60);
+const DEFAULT_MIN_INTERVAL: Duration = Duration::from_secs(60);
+const DEFAULT_MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// Shortest poll interval accepted: polling faster than this is rude to any publisher.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(10);
 
@@ -247,7 +261,32 @@ fn validate_crawl(raw: RawCrawl) -> Result<CrawlSettings, FieldError> {
             "must be at least 1024".into(),
         ));
     }
+    let min_interval = duration("min_interval", raw.min_interval, DEFAULT_MIN_INTERVAL)?;
+    let max_interval = duration("max_interval", raw.max_interval, DEFAULT_MAX_INTERVAL)?;
+    if min_interval < MIN_INTERVAL || max_interval < min_interval {
+        return Err((
+            "crawl.max_interval".into(),
+            format!(
+                "min_interval must be at least {} and max_interval at least min_interval",
+                humantime::format_duration(MIN_INTERVAL)
+            ),
+        ));
+    }
+    let jitter = raw.jitter.unwrap_or(0.1);
+    if !(0.0..=0.5).contains(&jitter) {
+        return Err(("crawl.jitter".into(), "must be between 0 and 0.5".into()));
+    }
+    let unhealthy_after = raw.unhealthy_after.unwrap_or(5);
+    if unhealthy_after == 0 {
+        return Err(("crawl.unhealthy_after".into(), "must be at least 1".into()));
+    }
     Ok(CrawlSettings {
+        poll_bounds: crate::schedule::Bounds {
+            min: min_interval,
+            max: max_interval,
+            jitter,
+        },
+        unhealthy_after,
         user_agent: format!("Vigil/{} (+{})", crate::VERSION, raw.contact_url),
         contact_url: raw.contact_url,
         connect_timeout: duration(
@@ -298,6 +337,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         interval,
         rate: raw.rate,
         allow_private: raw.allow_private,
+        api: raw.api,
     })
 }
 

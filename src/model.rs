@@ -46,6 +46,10 @@ pub struct Fetched {
     pub etag: Option<String>,
     /// The Last-Modified header, sent back as If-Modified-Since.
     pub last_modified: Option<String>,
+    /// The Cache-Control header.
+    pub cache_control: Option<String>,
+    /// The Expires header.
+    pub expires: Option<String>,
     /// The body, already decompressed and capped at the configured size.
     pub body: bytes::Bytes,
     /// When the response finished.

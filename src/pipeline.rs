@@ -6,12 +6,13 @@
 //! loses it. `ReadSide` is what searches, digests and the web UI use: it never writes the index.
 
 use crate::config::{Config, SourceConfig};
-use crate::fetch::{FetchRequest, Fetcher};
+use crate::fetch::{FetchError, FetchErrorKind, FetchRequest, Fetcher};
 use crate::index::IndexError;
 use crate::index::reader::Reader;
 use crate::index::writer::{Committed, Writer};
 use crate::model::Document;
 use crate::query::stored::StoredQuery;
+use crate::schedule::{Bounds, Hints, History};
 use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -88,6 +89,10 @@ pub struct SourceOutcome {
     /// Documents that were new or changed and got indexed.
     pub new_documents: usize,
     pub not_modified: bool,
+    /// Items beyond the per-feed limit that were dropped.
+    pub dropped_items: usize,
+    /// Not fetched because its host is pausing (Retry-After or error backoff); not a failure.
+    pub deferred_until: Option<DateTime<Utc>>,
     /// The error, naming the source and URL, when the source failed.
     pub error: Option<String>,
 }
@@ -138,6 +143,9 @@ struct SourceBatch {
     etag: Option<String>,
     last_modified: Option<String>,
     fetched_at: DateTime<Utc>,
+    hints: crate::schedule::Hints,
+    /// Unchanged polls in a row before this one.
+    prior_unchanged: u32,
     documents: Vec<Document>,
 }
 
@@ -217,14 +225,18 @@ impl Pipeline {
         let writer_task = {
             let writer = self.writer.clone();
             let read = self.read.clone();
-            tokio::task::spawn_blocking(move || write_batches(receiver, &writer, &read))
+            let bounds = self.config.crawl.poll_bounds;
+            tokio::task::spawn_blocking(move || write_batches(receiver, &writer, &read, &bounds))
         };
         let mut tasks = tokio::task::JoinSet::new();
         for source in sources.iter().cloned() {
             let fetcher = self.fetcher.clone();
             let store = self.read.store.clone();
             let sender = sender.clone();
-            tasks.spawn(async move { crawl_source(source, &fetcher, &store, &sender).await });
+            let bounds = self.config.crawl.poll_bounds;
+            tasks.spawn(
+                async move { crawl_source(source, &fetcher, &store, &sender, &bounds).await },
+            );
         }
         drop(sender);
         let mut outcomes = Vec::with_capacity(sources.len());
@@ -321,6 +333,7 @@ async fn crawl_source(
     fetcher: &Fetcher,
     store: &Arc<Store>,
     sender: &mpsc::Sender<SourceBatch>,
+    bounds: &Bounds,
 ) -> SourceOutcome {
     let mut outcome = SourceOutcome {
         name: source.name.clone(),
@@ -328,7 +341,14 @@ async fn crawl_source(
         items: 0,
         new_documents: 0,
         not_modified: false,
+        dropped_items: 0,
+        deferred_until: None,
         error: None,
+    };
+    let failure = |message: String, retry_after: Option<DateTime<Utc>>| Failure {
+        message,
+        retry_after,
+        bounds: *bounds,
     };
     let state = {
         let store = store.clone();
@@ -337,70 +357,108 @@ async fn crawl_source(
     };
     let state = match state {
         Ok(Ok(state)) => state.unwrap_or_default(),
-        Ok(Err(e)) => return fail(outcome, store, &source, e.to_string()).await,
-        Err(e) => return fail(outcome, store, &source, e.to_string()).await,
+        Ok(Err(e)) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
+        Err(e) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
     };
+    let same_url = state.url == source.url.as_str();
     let request = FetchRequest {
         source: source.name.clone(),
         url: source.url.clone(),
         allow_private: source.allow_private,
-        etag: state.etag.filter(|_| state.url == source.url.as_str()),
-        last_modified: state
-            .last_modified
-            .filter(|_| state.url == source.url.as_str()),
+        respect_robots: !source.api,
+        etag: state.etag.clone().filter(|_| same_url),
+        last_modified: state.last_modified.clone().filter(|_| same_url),
     };
     let fetched = match fetcher.fetch(&request).await {
         Ok(fetched) => fetched,
+        Err(FetchError {
+            kind: FetchErrorKind::Deferred { host, until },
+            ..
+        }) => {
+            tracing::info!(source = %source.name, url = %source.url, host = %host, until = %until, "deferred: host is backing off");
+            let (store, name, url) = (store.clone(), source.name.clone(), source.url.to_string());
+            let recorded =
+                tokio::task::spawn_blocking(move || store.record_deferral(&name, &url, until))
+                    .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::error!(source = %source.name, error = %e, "could not record a deferral");
+            }
+            outcome.deferred_until = Some(until);
+            return outcome;
+        }
         Err(error) => {
             tracing::warn!(source = %source.name, url = %source.url, error = %error.kind, "fetch failed");
-            return fail(outcome, store, &source, error.to_string()).await;
+            let retry_after = match &error.kind {
+                FetchErrorKind::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            return fail(
+                outcome,
+                store,
+                &source,
+                failure(error.to_string(), retry_after),
+            )
+            .await;
         }
     };
     tracing::debug!(source = %source.name, url = %fetched.url, status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
+    let mut hints = Hints {
+        max_age: fetched
+            .cache_control
+            .as_deref()
+            .and_then(crate::schedule::parse_max_age),
+        expires: fetched
+            .expires
+            .as_deref()
+            .and_then(crate::schedule::parse_http_date),
+        ..Hints::default()
+    };
     let documents = if fetched.not_modified {
         outcome.not_modified = true;
         Vec::new()
     } else {
         let kind = source.kind;
-        let fetched_for_parse = fetched.clone();
+        let for_parse = fetched.clone();
         let parsed = tokio::task::spawn_blocking(move || {
-            crate::parse::parse(kind, &fetched_for_parse).map(|items| {
-                let count = items.len();
-                let docs: Vec<Document> = items
-                    .into_iter()
+            crate::parse::parse(kind, &for_parse).map(|parsed| {
+                let docs: Vec<Document> = parsed
+                    .items
+                    .iter()
+                    .cloned()
                     .filter_map(|item| {
                         crate::normalise::normalise(
                             item,
-                            &fetched_for_parse.source,
+                            &for_parse.source,
                             kind.as_str(),
-                            fetched_for_parse.fetched_at,
+                            for_parse.fetched_at,
                         )
                     })
                     .collect();
-                (count, docs)
+                (parsed, docs)
             })
         })
         .await;
         match parsed {
-            Ok(Ok((count, docs))) => {
-                outcome.items = count;
+            Ok(Ok((parsed, docs))) => {
+                outcome.items = parsed.items.len();
+                outcome.dropped_items = parsed.dropped;
+                hints.feed_ttl = parsed.feed_ttl;
+                hints.update_period = parsed.update_period;
+                if parsed.dropped > 0 {
+                    tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
+                }
                 docs
             }
             Ok(Err(error)) => {
                 tracing::warn!(source = %source.name, url = %fetched.url, error = %error.message, "parse failed");
-                return fail(outcome, store, &source, error.to_string()).await;
+                return fail(outcome, store, &source, failure(error.to_string(), None)).await;
             }
             Err(join) => {
-                return fail(
-                    outcome,
-                    store,
-                    &source,
-                    format!(
-                        "source {:?}: {}: parser crashed: {join}",
-                        source.name, source.url
-                    ),
-                )
-                .await;
+                let message = format!(
+                    "source {:?}: {}: parser crashed: {join}",
+                    source.name, source.url
+                );
+                return fail(outcome, store, &source, failure(message, None)).await;
             }
         }
     };
@@ -409,6 +467,8 @@ async fn crawl_source(
         etag: fetched.etag,
         last_modified: fetched.last_modified,
         fetched_at: fetched.fetched_at,
+        hints,
+        prior_unchanged: state.unchanged_polls,
         documents,
     };
     if sender.send(batch).await.is_err() {
@@ -420,30 +480,48 @@ async fn crawl_source(
     outcome
 }
 
+/// A source's failure, with what the schedule needs to place its next attempt.
+struct Failure {
+    message: String,
+    retry_after: Option<DateTime<Utc>>,
+    bounds: Bounds,
+}
+
 async fn fail(
     mut outcome: SourceOutcome,
     store: &Arc<Store>,
     source: &SourceConfig,
-    error: String,
+    failure: Failure,
 ) -> SourceOutcome {
     let store = store.clone();
-    let (name, url, interval, message) = (
-        source.name.clone(),
-        source.url.to_string(),
-        source.interval,
-        error.clone(),
-    );
+    let (name, url, interval) = (source.name.clone(), source.url.to_string(), source.interval);
+    let message = failure.message.clone();
     let now = Utc::now();
+    let hints = Hints {
+        retry_after: failure.retry_after,
+        ..Hints::default()
+    };
+    let jitter = crate::schedule::jitter_unit_for(&name, now);
     let recorded = tokio::task::spawn_blocking(move || {
         store.record_failure(&name, &url, &message, now, |failures| {
-            crate::schedule::next_due(now, interval, failures)
+            crate::schedule::next_check(
+                now,
+                interval,
+                &hints,
+                History {
+                    failures,
+                    unchanged: 0,
+                },
+                &failure.bounds,
+                jitter,
+            )
         })
     })
     .await;
     if let Ok(Err(e)) = recorded {
         tracing::error!(source = %source.name, error = %e, "could not record a failure");
     }
-    outcome.error = Some(error);
+    outcome.error = Some(failure.message);
     outcome
 }
 
@@ -453,6 +531,7 @@ fn write_batches(
     mut receiver: mpsc::Receiver<SourceBatch>,
     writer: &Mutex<Writer>,
     read: &ReadSide,
+    bounds: &Bounds,
 ) -> Result<WriterStats, PipelineError> {
     let mut writer = writer
         .lock()
@@ -489,8 +568,23 @@ fn write_batches(
                 read.store.mark_seen(&seen, now)?;
             }
             for (batch, new) in pending_sources.drain(..) {
-                let next_due =
-                    crate::schedule::next_due(batch.fetched_at, batch.source.interval, 0);
+                let history = History {
+                    failures: 0,
+                    unchanged: if new > 0 {
+                        0
+                    } else {
+                        batch.prior_unchanged + 1
+                    },
+                };
+                let jitter = crate::schedule::jitter_unit_for(&batch.source.name, batch.fetched_at);
+                let next_due = crate::schedule::next_check(
+                    batch.fetched_at,
+                    batch.source.interval,
+                    &batch.hints,
+                    history,
+                    bounds,
+                    jitter,
+                );
                 read.store.record_success(
                     &batch.source.name,
                     batch.source.url.as_str(),

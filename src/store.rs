@@ -32,6 +32,10 @@ pub struct SourceState {
     pub consecutive_failures: u32,
     pub next_due: Option<DateTime<Utc>>,
     pub documents_total: u64,
+    /// Successful polls in a row that brought nothing new.
+    pub unchanged_polls: u32,
+    pub first_success: Option<DateTime<Utc>>,
+    pub last_new_document: Option<DateTime<Utc>>,
 }
 
 /// A recorded match, as read back.
@@ -59,7 +63,10 @@ CREATE TABLE IF NOT EXISTS sources (
     last_error TEXT,
     consecutive_failures INTEGER NOT NULL DEFAULT 0,
     next_due INTEGER,
-    documents_total INTEGER NOT NULL DEFAULT 0
+    documents_total INTEGER NOT NULL DEFAULT 0,
+    unchanged_polls INTEGER NOT NULL DEFAULT 0,
+    first_success INTEGER,
+    last_new_document INTEGER
 );
 CREATE TABLE IF NOT EXISTS seen (
     doc_id TEXT PRIMARY KEY,
@@ -81,6 +88,30 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 ";
+
+/// Columns added after the first release, for databases created before them.
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("sources", "unchanged_polls", "INTEGER NOT NULL DEFAULT 0"),
+    ("sources", "first_success", "INTEGER"),
+    ("sources", "last_new_document", "INTEGER"),
+];
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    for (table, column, declaration) in ADDED_COLUMNS {
+        let mut statement = conn.prepare(&format!(
+            "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+        ))?;
+        if !statement.exists([column])? {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+const SOURCE_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_success, last_error,
+    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document";
 
 fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
     secs.and_then(|s| Utc.timestamp_opt(s, 0).single())
@@ -104,6 +135,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(wrap)?;
         conn.execute_batch(SCHEMA).map_err(wrap)?;
+        migrate(&conn).map_err(wrap)?;
         Ok(Store {
             path: path.to_path_buf(),
             conn: Mutex::new(conn),
@@ -128,8 +160,7 @@ impl Store {
     pub fn source_state(&self, name: &str) -> Result<Option<SourceState>, StoreError> {
         self.with(|c| {
             c.query_row(
-                "SELECT name, url, etag, last_modified, last_attempt, last_success, last_error,
-                        consecutive_failures, next_due, documents_total FROM sources WHERE name = ?1",
+                &format!("SELECT {SOURCE_COLUMNS} FROM sources WHERE name = ?1"),
                 [name],
                 read_source_state,
             )
@@ -140,10 +171,9 @@ impl Store {
     /// The crawl state of every source ever fetched, by name.
     pub fn source_states(&self) -> Result<Vec<SourceState>, StoreError> {
         self.with(|c| {
-            let mut statement = c.prepare(
-                "SELECT name, url, etag, last_modified, last_attempt, last_success, last_error,
-                        consecutive_failures, next_due, documents_total FROM sources ORDER BY name",
-            )?;
+            let mut statement = c.prepare(&format!(
+                "SELECT {SOURCE_COLUMNS} FROM sources ORDER BY name"
+            ))?;
             let rows = statement.query_map([], read_source_state)?;
             rows.collect()
         })
@@ -164,11 +194,16 @@ impl Store {
         self.with(|c| {
             c.execute(
                 "INSERT INTO sources (name, url, etag, last_modified, last_attempt, last_success, last_error,
-                                      consecutive_failures, next_due, documents_total)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7)
+                                      consecutive_failures, next_due, documents_total, unchanged_polls,
+                                      first_success, last_new_document)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7, CASE WHEN ?7 > 0 THEN 0 ELSE 1 END, ?5,
+                         CASE WHEN ?7 > 0 THEN ?5 END)
                  ON CONFLICT(name) DO UPDATE SET url = ?2, etag = ?3, last_modified = ?4, last_attempt = ?5,
                      last_success = ?5, last_error = NULL, consecutive_failures = 0, next_due = ?6,
-                     documents_total = documents_total + ?7",
+                     documents_total = documents_total + ?7,
+                     unchanged_polls = CASE WHEN ?7 > 0 THEN 0 ELSE unchanged_polls + 1 END,
+                     first_success = coalesce(first_success, ?5),
+                     last_new_document = CASE WHEN ?7 > 0 THEN ?5 ELSE last_new_document END",
                 params![name, url, etag, last_modified, at.timestamp(), next_due.timestamp(), new_documents as i64],
             )
             .map(|_| ())
@@ -200,6 +235,23 @@ impl Store {
             )?;
             tx.commit()?;
             Ok(failures)
+        })
+    }
+
+    /// Records that a source was not fetched because its host is pausing; not a failure.
+    pub fn record_deferral(
+        &self,
+        name: &str,
+        url: &str,
+        next_due: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO sources (name, url, next_due) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(name) DO UPDATE SET next_due = ?3",
+                params![name, url, next_due.timestamp()],
+            )
+            .map(|_| ())
         })
     }
 
@@ -347,6 +399,9 @@ fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
         consecutive_failures: r.get(7)?,
         next_due: to_time(r.get(8)?),
         documents_total: r.get::<_, i64>(9)? as u64,
+        unchanged_polls: r.get(10)?,
+        first_success: to_time(r.get(11)?),
+        last_new_document: to_time(r.get(12)?),
     })
 }
 

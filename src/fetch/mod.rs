@@ -5,20 +5,26 @@
 //! `Fetched` or a `FetchError` naming the source, the URL and the cause.
 
 pub mod guard;
+pub mod robots;
 
 use crate::config::{CrawlSettings, SourceConfig};
 use crate::model::Fetched;
+use chrono::{DateTime, Utc};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use url::Url;
 
 /// Most redirects followed for one request.
 pub const MAX_REDIRECTS: usize = 10;
+/// Longest a host is left alone after repeated errors (a Retry-After may ask for longer).
+pub const MAX_HOST_BACKOFF: Duration = Duration::from_secs(15 * 60);
+/// Longest Retry-After honoured.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// What to fetch, for whom, and with which validators.
 #[derive(Debug, Clone)]
@@ -29,6 +35,8 @@ pub struct FetchRequest {
     pub url: Url,
     /// Whether this source may reach private and loopback addresses.
     pub allow_private: bool,
+    /// Whether robots.txt applies (false for API endpoints).
+    pub respect_robots: bool,
     /// ETag from the previous response, sent as If-None-Match.
     pub etag: Option<String>,
     /// Last-Modified from the previous response, sent as If-Modified-Since.
@@ -57,12 +65,28 @@ pub enum FetchErrorKind {
     #[error("http status {status}")]
     Status {
         status: u16,
-        retry_after: Option<String>,
+        retry_after: Option<DateTime<Utc>>,
     },
     #[error("body larger than the {limit}-byte limit")]
     TooLarge { limit: u64 },
     #[error("{0}")]
     Transport(String),
+    #[error("{0}")]
+    Robots(String),
+    /// Not an error of this source: its host asked for (or earned) a pause.
+    #[error("host {host} is backing off until {until}")]
+    Deferred { host: String, until: DateTime<Utc> },
+}
+
+impl FetchErrorKind {
+    /// Errors that say the host is struggling, and so slow every source on it down.
+    fn strains_host(&self) -> bool {
+        match self {
+            FetchErrorKind::Timeout(_) | FetchErrorKind::Transport(_) => true,
+            FetchErrorKind::Status { status, .. } => *status == 429 || *status >= 500,
+            _ => false,
+        }
+    }
 }
 
 /// The HTTP client set up once per process.
@@ -70,9 +94,25 @@ pub struct Fetcher {
     guarded: reqwest::Client,
     open: reqwest::Client,
     in_flight: Semaphore,
-    hosts: HostLimits,
+    default_rate: f64,
+    rates: HashMap<String, f64>,
+    hosts: Mutex<HashMap<String, Arc<Host>>>,
     timeout: Duration,
     max_body_bytes: u64,
+}
+
+/// Everything Vigil keeps about one host: its request budget, its error backoff and its
+/// robots.txt rules (per origin: scheme, host and port).
+struct Host {
+    limiter: RwLock<(Duration, Arc<DefaultDirectRateLimiter>)>,
+    backoff: Mutex<Backoff>,
+    robots: tokio::sync::Mutex<HashMap<String, robots::Entry>>,
+}
+
+#[derive(Default)]
+struct Backoff {
+    failures: u32,
+    until: Option<DateTime<Utc>>,
 }
 
 /// Failure to build the HTTP client (a bad User-Agent, a TLS set-up error).
@@ -80,8 +120,16 @@ pub struct Fetcher {
 #[error("cannot set up the http client: {0}")]
 pub struct FetcherSetupError(String);
 
+/// A bounded response, before it becomes a `Fetched`.
+struct Exchange {
+    url: Url,
+    status: u16,
+    headers: HeaderMap,
+    body: bytes::Bytes,
+}
+
 impl Fetcher {
-    /// Builds the clients and the per-host limits. A source's `rate` sets the budget of its
+    /// Builds the clients and the per-host budgets. A source's `rate` sets the budget of its
     /// host; where several sources share a host, the slowest rate wins, so the host's budget is
     /// shared rather than multiplied.
     pub fn new(
@@ -106,10 +154,10 @@ impl Fetcher {
                 .build()
                 .map_err(|e| FetcherSetupError(error_chain(&e)))
         };
-        let mut overrides: HashMap<String, f64> = HashMap::new();
+        let mut rates: HashMap<String, f64> = HashMap::new();
         for source in sources {
             if let (Some(rate), Some(host)) = (source.rate, source.url.host_str()) {
-                let entry = overrides.entry(host.to_ascii_lowercase()).or_insert(rate);
+                let entry = rates.entry(host.to_ascii_lowercase()).or_insert(rate);
                 *entry = entry.min(rate);
             }
         }
@@ -117,18 +165,39 @@ impl Fetcher {
             guarded: build(true)?,
             open: build(false)?,
             in_flight: Semaphore::new(settings.concurrency),
-            hosts: HostLimits {
-                default_rate: settings.rate_per_host,
-                overrides,
-                limiters: Mutex::new(HashMap::new()),
-            },
+            default_rate: settings.rate_per_host,
+            rates,
+            hosts: Mutex::new(HashMap::new()),
             timeout: settings.timeout,
             max_body_bytes: settings.max_body_bytes,
         })
     }
 
-    /// Fetches one URL politely: waits for a global slot and for the host's budget, then sends a
-    /// conditional GET and reads at most `max_body_bytes` of body within the total timeout.
+    fn host(&self, name: &str) -> Arc<Host> {
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        hosts
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let rate = self.rates.get(name).copied().unwrap_or(self.default_rate);
+                let period = period_for(rate);
+                Arc::new(Host {
+                    limiter: RwLock::new((
+                        period,
+                        Arc::new(RateLimiter::direct(quota_for(period))),
+                    )),
+                    backoff: Mutex::new(Backoff::default()),
+                    robots: tokio::sync::Mutex::new(HashMap::new()),
+                })
+            })
+            .clone()
+    }
+
+    /// Fetches one URL politely: refuses what the guard and robots.txt forbid, respects the
+    /// host's backoff, waits for a global slot and the host's budget, then sends a conditional
+    /// GET and reads at most `max_body_bytes` of body within the total timeout.
     pub async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, FetchError> {
         let fail = |kind: FetchErrorKind| FetchError {
             source_name: request.source.clone(),
@@ -137,24 +206,21 @@ impl Fetcher {
         };
         check_url(&request.url, request.allow_private)
             .map_err(|m| fail(FetchErrorKind::Refused(m)))?;
-        let host = request
+        let host_name = request
             .url
             .host_str()
             .unwrap_or_default()
             .to_ascii_lowercase();
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| fail(FetchErrorKind::Transport("fetcher shut down".into())))?;
-        self.hosts.limiter(&host).until_ready().await;
-
-        let started = Instant::now();
-        let client = if request.allow_private {
-            &self.open
-        } else {
-            &self.guarded
-        };
+        let host = self.host(&host_name);
+        if let Some(until) = host.paused_until(Utc::now()) {
+            return Err(fail(FetchErrorKind::Deferred {
+                host: host_name,
+                until,
+            }));
+        }
+        if request.respect_robots {
+            self.check_robots(&host, request).await.map_err(fail)?;
+        }
         let mut headers = HeaderMap::new();
         headers.insert(
             header::ACCEPT,
@@ -176,48 +242,80 @@ impl Fetcher {
         {
             headers.insert(header::IF_MODIFIED_SINCE, value);
         }
+        let started = Instant::now();
+        let result = self
+            .exchange(
+                &host,
+                &request.url,
+                request.allow_private,
+                headers,
+                self.max_body_bytes,
+            )
+            .await;
+        host.record(&result, Utc::now());
+        let exchange = result.map_err(fail)?;
+        let header_text = |name: header::HeaderName| header_value(&exchange.headers, name);
+        Ok(Fetched {
+            source: request.source.clone(),
+            status: exchange.status,
+            not_modified: exchange.status == 304,
+            content_type: header_text(header::CONTENT_TYPE),
+            etag: header_text(header::ETAG),
+            last_modified: header_text(header::LAST_MODIFIED),
+            cache_control: header_text(header::CACHE_CONTROL),
+            expires: header_text(header::EXPIRES),
+            url: exchange.url,
+            body: exchange.body,
+            fetched_at: Utc::now(),
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// One GET within the host's budget and a global slot; 2xx and 304 are answers, every other
+    /// status an error.
+    async fn exchange(
+        &self,
+        host: &Host,
+        url: &Url,
+        allow_private: bool,
+        headers: HeaderMap,
+        max_body: u64,
+    ) -> Result<Exchange, FetchErrorKind> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
+        let limiter = host
+            .limiter
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .1
+            .clone();
+        limiter.until_ready().await;
+        let client = if allow_private {
+            &self.open
+        } else {
+            &self.guarded
+        };
         let exchange = async {
             let mut response = client
-                .get(request.url.clone())
+                .get(url.clone())
                 .headers(headers)
                 .send()
                 .await
                 .map_err(|e| classify(&e, self.timeout))?;
             let status = response.status();
-            let final_url = response.url().clone();
-            let header_text = |name: header::HeaderName| {
-                response
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.chars().take(512).collect::<String>())
-            };
-            let content_type = header_text(header::CONTENT_TYPE);
-            let etag = header_text(header::ETAG);
-            let last_modified = header_text(header::LAST_MODIFIED);
-            if status == reqwest::StatusCode::NOT_MODIFIED {
-                return Ok((
-                    final_url,
-                    304,
-                    content_type,
-                    etag,
-                    last_modified,
-                    bytes::Bytes::new(),
-                ));
-            }
-            if !status.is_success() {
+            if !status.is_success() && status != reqwest::StatusCode::NOT_MODIFIED {
+                let retry_after = header_value(response.headers(), header::RETRY_AFTER)
+                    .and_then(|v| crate::schedule::parse_retry_after(&v, Utc::now()));
                 return Err(FetchErrorKind::Status {
                     status: status.as_u16(),
-                    retry_after: header_text(header::RETRY_AFTER),
+                    retry_after,
                 });
             }
-            if response
-                .content_length()
-                .is_some_and(|len| len > self.max_body_bytes)
-            {
-                return Err(FetchErrorKind::TooLarge {
-                    limit: self.max_body_bytes,
-                });
+            if response.content_length().is_some_and(|len| len > max_body) {
+                return Err(FetchErrorKind::TooLarge { limit: max_body });
             }
             let mut body = Vec::new();
             while let Some(chunk) = response
@@ -225,78 +323,143 @@ impl Fetcher {
                 .await
                 .map_err(|e| classify(&e, self.timeout))?
             {
-                if body.len() as u64 + chunk.len() as u64 > self.max_body_bytes {
-                    return Err(FetchErrorKind::TooLarge {
-                        limit: self.max_body_bytes,
-                    });
+                if body.len() as u64 + chunk.len() as u64 > max_body {
+                    return Err(FetchErrorKind::TooLarge { limit: max_body });
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok((
-                final_url,
-                status.as_u16(),
-                content_type,
-                etag,
-                last_modified,
-                bytes::Bytes::from(body),
-            ))
+            Ok(Exchange {
+                url: response.url().clone(),
+                status: status.as_u16(),
+                headers: response.headers().clone(),
+                body: bytes::Bytes::from(body),
+            })
         };
         // reqwest's own timeout covers the body too; this outer deadline is the backstop that
         // holds whatever the server does (a trickle of bytes, a stalled TLS handshake).
-        let outcome = tokio::time::timeout(self.timeout + Duration::from_secs(1), exchange)
+        tokio::time::timeout(self.timeout + Duration::from_secs(1), exchange)
             .await
-            .unwrap_or(Err(FetchErrorKind::Timeout(self.timeout)));
-        let (url, status, content_type, etag, last_modified, body) = outcome.map_err(fail)?;
-        Ok(Fetched {
-            source: request.source.clone(),
-            url,
-            status,
-            not_modified: status == 304,
-            content_type,
-            etag,
-            last_modified,
-            body,
-            fetched_at: chrono::Utc::now(),
-            elapsed: started.elapsed(),
-        })
+            .unwrap_or(Err(FetchErrorKind::Timeout(self.timeout)))
+    }
+
+    /// Asks robots.txt of the request's origin, fetching it first when the cache has nothing
+    /// fresh; applies its Crawl-delay to the host.
+    async fn check_robots(
+        &self,
+        host: &Host,
+        request: &FetchRequest,
+    ) -> Result<(), FetchErrorKind> {
+        let origin = request.url.origin().ascii_serialization();
+        let mut cache = host.robots.lock().await;
+        if !cache.get(&origin).is_some_and(robots::Entry::is_fresh) {
+            let robots_url = request
+                .url
+                .join("/robots.txt")
+                .map_err(|e| FetchErrorKind::Robots(e.to_string()))?;
+            let entry = match self
+                .exchange(
+                    host,
+                    &robots_url,
+                    request.allow_private,
+                    HeaderMap::new(),
+                    robots::MAX_ROBOTS_BYTES,
+                )
+                .await
+            {
+                Ok(exchange) => robots::Entry::from_response(exchange.status, &exchange.body),
+                Err(FetchErrorKind::Status { status, .. }) => {
+                    robots::Entry::from_response(status, b"")
+                }
+                // A robots.txt over the size limit: RFC 9309 lets crawlers parse what they can;
+                // treating it as absent is the lenient reading of a rare case.
+                Err(FetchErrorKind::TooLarge { .. }) => robots::Entry::from_response(404, b""),
+                Err(other) => robots::Entry::unreachable(other.to_string()),
+            };
+            if let Some(delay) = entry.crawl_delay() {
+                host.slow_to(delay);
+            }
+            cache.insert(origin.clone(), entry);
+        }
+        let path = match request.url.query() {
+            Some(query) => format!("{}?{query}", request.url.path()),
+            None => request.url.path().to_string(),
+        };
+        match cache.get(&origin) {
+            Some(entry) => entry.check(&path).map_err(FetchErrorKind::Robots),
+            None => Ok(()),
+        }
     }
 }
 
-struct HostLimits {
-    default_rate: f64,
-    overrides: HashMap<String, f64>,
-    limiters: Mutex<HashMap<String, Arc<DefaultDirectRateLimiter>>>,
-}
-
-impl HostLimits {
-    fn limiter(&self, host: &str) -> Arc<DefaultDirectRateLimiter> {
-        let mut limiters = self
-            .limiters
+impl Host {
+    fn paused_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let backoff = self
+            .backoff
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        limiters
-            .entry(host.to_string())
-            .or_insert_with(|| {
-                let rate = self
-                    .overrides
-                    .get(host)
-                    .copied()
-                    .unwrap_or(self.default_rate);
-                Arc::new(RateLimiter::direct(quota_for(rate)))
-            })
-            .clone()
+        backoff.until.filter(|until| *until > now)
+    }
+
+    /// Updates the host's backoff after an exchange: a success clears it; a 429 or 503 with
+    /// Retry-After pauses the host until then; other server errors and network failures pause
+    /// it exponentially longer (1 s, 2 s, 4 s … up to `MAX_HOST_BACKOFF`).
+    fn record<T>(&self, result: &Result<T, FetchErrorKind>, now: DateTime<Utc>) {
+        let mut backoff = self
+            .backoff
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        match result {
+            Ok(_) => *backoff = Backoff::default(),
+            Err(kind) if kind.strains_host() => {
+                backoff.failures = backoff.failures.saturating_add(1);
+                let exponential =
+                    Duration::from_secs(1u64 << backoff.failures.min(20).saturating_sub(1))
+                        .min(MAX_HOST_BACKOFF);
+                let asked = match kind {
+                    FetchErrorKind::Status {
+                        retry_after: Some(at),
+                        ..
+                    } => (*at - now).to_std().ok().map(|d| d.min(MAX_RETRY_AFTER)),
+                    _ => None,
+                };
+                let pause = asked.unwrap_or(exponential).max(exponential);
+                backoff.until = Some(
+                    now + chrono::Duration::from_std(pause)
+                        .unwrap_or(chrono::Duration::minutes(15)),
+                );
+            }
+            Err(_) => {}
+        }
+    }
+
+    /// Slows the host's budget to at most one request per `delay` (robots.txt Crawl-delay).
+    fn slow_to(&self, delay: Duration) {
+        let mut limiter = self
+            .limiter
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if delay > limiter.0 {
+            *limiter = (delay, Arc::new(RateLimiter::direct(quota_for(delay))));
+        }
     }
 }
 
-/// One request every `1/rate` seconds, with no burst: requests to a host are evenly spaced.
-fn quota_for(rate: f64) -> Quota {
-    let period = Duration::from_secs_f64(1.0 / rate.clamp(0.001, 1000.0));
-    Quota::with_period(period.max(Duration::from_millis(1)))
-        .unwrap_or_else(|| Quota::per_second(nonzero(1)))
+fn header_value(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().take(512).collect())
 }
 
-fn nonzero(n: u32) -> std::num::NonZeroU32 {
-    std::num::NonZeroU32::new(n.max(1)).unwrap_or(std::num::NonZeroU32::MIN)
+/// The spacing of requests at `rate` requests per second.
+fn period_for(rate: f64) -> Duration {
+    Duration::from_secs_f64(1.0 / rate.clamp(0.001, 1000.0)).max(Duration::from_millis(1))
+}
+
+/// One request per `period`, with no burst: requests to a host are evenly spaced.
+fn quota_for(period: Duration) -> Quota {
+    Quota::with_period(period.max(Duration::from_millis(1)))
+        .unwrap_or_else(|| Quota::per_second(std::num::NonZeroU32::MIN))
 }
 
 /// Refuses schemes other than http(s), and IP-literal hosts outside the public internet (those
@@ -399,11 +562,62 @@ mod tests {
 
     #[test]
     fn quota_spaces_requests_by_rate() {
-        assert_eq!(quota_for(1.0).replenish_interval(), Duration::from_secs(1));
+        let cases = [(1.0, 1000), (4.0, 250), (0.2, 5000)];
+        for (rate, millis) in cases {
+            assert_eq!(
+                quota_for(period_for(rate)).replenish_interval(),
+                Duration::from_millis(millis)
+            );
+        }
+    }
+
+    #[test]
+    fn host_backoff_grows_honours_retry_after_and_clears() {
+        let period = Duration::from_secs(1);
+        let host = Host {
+            limiter: RwLock::new((period, Arc::new(RateLimiter::direct(quota_for(period))))),
+            backoff: Mutex::new(Backoff::default()),
+            robots: tokio::sync::Mutex::new(HashMap::new()),
+        };
+        let now = Utc::now();
+        let seconds = |s: i64| Some(now + chrono::Duration::seconds(s));
+        let server_error: Result<(), _> = Err(FetchErrorKind::Status {
+            status: 500,
+            retry_after: None,
+        });
+        host.record(&server_error, now);
+        assert_eq!(host.paused_until(now), seconds(1));
+        host.record(&server_error, now);
+        host.record(&server_error, now);
+        assert_eq!(host.paused_until(now), seconds(4));
+        let not_found: Result<(), _> = Err(FetchErrorKind::Status {
+            status: 404,
+            retry_after: None,
+        });
+        host.record(&not_found, now);
         assert_eq!(
-            quota_for(4.0).replenish_interval(),
-            Duration::from_millis(250)
+            host.paused_until(now),
+            seconds(4),
+            "a 404 says nothing of the host"
         );
-        assert_eq!(quota_for(0.2).replenish_interval(), Duration::from_secs(5));
+        let limited: Result<(), _> = Err(FetchErrorKind::Status {
+            status: 429,
+            retry_after: seconds(120),
+        });
+        host.record(&limited, now);
+        assert_eq!(host.paused_until(now), seconds(120));
+        host.record(&Ok::<(), FetchErrorKind>(()), now);
+        assert_eq!(host.paused_until(now), None);
+        host.slow_to(Duration::from_secs(3));
+        assert_eq!(
+            host.limiter.read().map(|l| l.0).ok(),
+            Some(Duration::from_secs(3))
+        );
+        host.slow_to(Duration::from_millis(10));
+        assert_eq!(
+            host.limiter.read().map(|l| l.0).ok(),
+            Some(Duration::from_secs(3)),
+            "never faster than configured"
+        );
     }
 }

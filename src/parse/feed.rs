@@ -1,15 +1,18 @@
-//! RSS 0.9x/1.0/2.0, Atom and JSON Feed through feed-rs. The body goes in as raw bytes with the
-//! final URL as the base, so feeds in ISO-8859-1 or windows-1252 keep their characters and
-//! relative links resolve. Out: one `RawItem` per entry, at most `MAX_ITEMS_PER_FEED`.
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed through feed-rs. The raw bytes are decoded by
+//! `charset` (HTTP header, BOM, XML declaration, then a guess), the declaration rewritten to
+//! UTF-8, and the text handed to feed-rs with the final URL as the base, so feeds in any
+//! encoding keep their characters and relative links resolve. Out: one `RawItem` per entry (at
+//! most `MAX_ITEMS_PER_FEED`, the newest kept) and the feed's own freshness hints.
 
-use super::ParseError;
+use super::charset::{self, DocumentKind};
+use super::{ParseError, Parsed};
 use crate::model::{Fetched, RawItem};
 
 /// Entries read from one feed; the rest are dropped (a feed with more is hostile or broken).
 pub const MAX_ITEMS_PER_FEED: usize = 10_000;
 
-/// Parses a feed body into raw items.
-pub fn parse_feed(fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
+/// Parses a feed body into raw items and hints.
+pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
     let fail = |message: String| ParseError {
         source_name: fetched.source.clone(),
         url: fetched.url.to_string(),
@@ -24,7 +27,20 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
         .base_uri(Some(fetched.url.as_str()))
         .id_generator(|_, _, _| String::new())
         .build();
-    let feed = parser.parse(&fetched.body[..]).map_err(|error| {
+    let first = fetched
+        .body
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && **b != 0xef && **b != 0xbb && **b != 0xbf);
+    let kind = if first == Some(&b'{') {
+        DocumentKind::Json
+    } else {
+        DocumentKind::Xml
+    };
+    let (text, encoding, found) =
+        charset::decode(&fetched.body, fetched.content_type.as_deref(), kind);
+    tracing::trace!(source = %fetched.source, encoding = encoding.name(), from = ?found, "decoded");
+    let text = charset::declare_utf8(&text);
+    let feed = parser.parse(text.as_bytes()).map_err(|error| {
         let looks_like_html = fetched
             .content_type
             .as_deref()
@@ -37,10 +53,22 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
         fail(format!("not a readable feed: {error}{hint}"))
     })?;
     let feed_language = feed.language.clone();
-    let items = feed
-        .entries
+    let feed_ttl = feed
+        .ttl
+        .filter(|m| *m > 0)
+        .map(|minutes| std::time::Duration::from_secs(u64::from(minutes) * 60));
+    let update_period = element_text(&text, "sy:updatePeriod").and_then(|period| {
+        crate::schedule::update_period(period, element_text(&text, "sy:updateFrequency"))
+    });
+    let mut entries = feed.entries;
+    let dropped = entries.len().saturating_sub(MAX_ITEMS_PER_FEED);
+    if dropped > 0 {
+        // Keep the newest: a feed this long is broken or hostile, and the newest are what matter.
+        entries.sort_by_key(|e| std::cmp::Reverse(e.published.or(e.updated)));
+        entries.truncate(MAX_ITEMS_PER_FEED);
+    }
+    let items = entries
         .into_iter()
-        .take(MAX_ITEMS_PER_FEED)
         .map(|entry| {
             let url = entry
                 .links
@@ -67,7 +95,21 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
             }
         })
         .collect();
-    Ok(items)
+    Ok(Parsed {
+        items,
+        dropped,
+        feed_ttl,
+        update_period,
+    })
+}
+
+/// The text of the first `<name>…</name>` element, for the few channel elements feed-rs does
+/// not model (the syndication module's update period).
+fn element_text<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<{name}>");
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find("</")?;
+    Some(text[start..end].trim()).filter(|t| !t.is_empty() && t.len() < 64)
 }
 
 /// Resolves a possibly relative link against the feed's URL.
@@ -90,6 +132,8 @@ mod tests {
             content_type: Some(content_type.into()),
             etag: None,
             last_modified: None,
+            cache_control: None,
+            expires: None,
             body: bytes::Bytes::copy_from_slice(body),
             fetched_at: chrono::Utc::now(),
             elapsed: std::time::Duration::ZERO,
@@ -99,13 +143,26 @@ mod tests {
     #[test]
     fn reads_latin1_and_relative_links() {
         let body = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss version=\"2.0\"><channel><title>t</title><item><title>Cour p\xe9nale</title><link>/a/1</link></item></channel></rss>";
-        let items = parse_feed(&fetched(body, "application/rss+xml")).unwrap();
+        let items = parse_feed(&fetched(body, "application/rss+xml"))
+            .unwrap()
+            .items;
         assert_eq!(items[0].title.as_deref(), Some("Cour pénale"));
         assert_eq!(
             items[0].url.as_deref(),
             Some("https://news.example.org/a/1")
         );
         assert_eq!(items[0].guid, None);
+    }
+
+    #[test]
+    fn reads_freshness_hints() {
+        let body = b"<rss version=\"2.0\" xmlns:sy=\"http://purl.org/rss/1.0/modules/syndication/\"><channel><title>t</title><ttl>30</ttl><sy:updatePeriod>hourly</sy:updatePeriod><sy:updateFrequency>2</sy:updateFrequency><item><title>a</title></item></channel></rss>";
+        let parsed = parse_feed(&fetched(body, "application/rss+xml")).unwrap();
+        assert_eq!(parsed.feed_ttl, Some(std::time::Duration::from_secs(1800)));
+        assert_eq!(
+            parsed.update_period,
+            Some(std::time::Duration::from_secs(1800))
+        );
     }
 
     #[test]

@@ -1,9 +1,24 @@
 //! Parsers, one per source kind: bytes a fetcher got → `RawItem`s. Parsing is synchronous and
 //! CPU-bound; the pipeline runs it on a blocking thread. Errors name the source and URL.
 
+pub mod charset;
 pub mod feed;
 
 use crate::model::{Fetched, RawItem, SourceKind};
+use std::time::Duration;
+
+/// What a parser got out of a response.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The items, at most the parser's limit.
+    pub items: Vec<RawItem>,
+    /// Items beyond the limit that were dropped.
+    pub dropped: usize,
+    /// The feed's own `<ttl>`.
+    pub feed_ttl: Option<Duration>,
+    /// The feed's `sy:updatePeriod` / `sy:updateFrequency`.
+    pub update_period: Option<Duration>,
+}
 
 /// A response that could not be read as the source's kind.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +33,7 @@ pub struct ParseError {
 }
 
 /// Parses a fetched body according to the source's kind.
-pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Vec<RawItem>, ParseError> {
+pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> {
     match kind {
         SourceKind::Feed => feed::parse_feed(fetched),
     }
