@@ -65,6 +65,8 @@ pub struct CrawlSettings {
     pub poll_bounds: crate::schedule::Bounds,
     /// Consecutive failures after which a source is shown as unhealthy.
     pub unhealthy_after: u32,
+    /// Extra trusted root certificates (PEM), for intranet sources with a private CA.
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 /// One configured source.
@@ -110,6 +112,8 @@ struct RawCrawl {
     max_interval: Option<String>,
     jitter: Option<f64>,
     unhealthy_after: Option<u32>,
+    #[serde(default)]
+    extra_root_certificates: Vec<PathBuf>,
 }
 
 #[derive(Deserialize)]
@@ -160,7 +164,29 @@ impl Config {
             key,
             message,
         };
-        let crawl = validate_crawl(raw.crawl).map_err(|(key, message)| invalid(key, message))?;
+        let certificate_files = raw.crawl.extra_root_certificates.clone();
+        let mut crawl =
+            validate_crawl(raw.crawl).map_err(|(key, message)| invalid(key, message))?;
+        for (position, file) in certificate_files.iter().enumerate() {
+            let file = if file.is_absolute() {
+                file.clone()
+            } else {
+                base.join(file)
+            };
+            let pem = std::fs::read(&file).map_err(|e| {
+                invalid(
+                    format!("crawl.extra_root_certificates[{position}]"),
+                    format!("{}: {e}", file.display()),
+                )
+            })?;
+            if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+                return Err(invalid(
+                    format!("crawl.extra_root_certificates[{position}]"),
+                    format!("{}: no PEM certificate in it", file.display()),
+                ));
+            }
+            crawl.extra_root_certificates.push(pem);
+        }
         let mut names = HashSet::new();
         let mut sources = Vec::with_capacity(raw.sources.len());
         for (position, source) in raw.sources.into_iter().enumerate() {
@@ -287,6 +313,7 @@ fn validate_crawl(raw: RawCrawl) -> Result<CrawlSettings, FieldError> {
             jitter,
         },
         unhealthy_after,
+        extra_root_certificates: Vec::new(),
         user_agent: format!("Vigil/{} (+{})", crate::VERSION, raw.contact_url),
         contact_url: raw.contact_url,
         connect_timeout: duration(

@@ -98,6 +98,7 @@ pub struct Fetcher {
     rates: HashMap<String, f64>,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
     timeout: Duration,
+    connect_timeout: Duration,
     max_body_bytes: u64,
 }
 
@@ -150,6 +151,15 @@ impl Fetcher {
             if guarded {
                 builder = builder.dns_resolver(Arc::new(guard::PublicOnlyResolver));
             }
+            let mut roots = Vec::new();
+            for pem in &settings.extra_root_certificates {
+                let certificates = reqwest::Certificate::from_pem_bundle(pem)
+                    .map_err(|e| FetcherSetupError(error_chain(&e)))?;
+                roots.extend(certificates);
+            }
+            if !roots.is_empty() {
+                builder = builder.tls_certs_merge(roots);
+            }
             builder
                 .build()
                 .map_err(|e| FetcherSetupError(error_chain(&e)))
@@ -169,6 +179,7 @@ impl Fetcher {
             rates,
             hosts: Mutex::new(HashMap::new()),
             timeout: settings.timeout,
+            connect_timeout: settings.connect_timeout,
             max_body_bytes: settings.max_body_bytes,
         })
     }
@@ -293,6 +304,14 @@ impl Fetcher {
             .1
             .clone();
         limiter.until_ready().await;
+        // Checked after the wait: a request queued behind the budget must not go out if the
+        // host failed in the meantime.
+        if let Some(until) = host.paused_until(Utc::now()) {
+            return Err(FetchErrorKind::Deferred {
+                host: url.host_str().unwrap_or_default().to_string(),
+                until,
+            });
+        }
         let client = if allow_private {
             &self.open
         } else {
@@ -304,7 +323,7 @@ impl Fetcher {
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|e| classify(&e, self.timeout))?;
+                .map_err(|e| classify(&e, self.timeout, self.connect_timeout))?;
             let status = response.status();
             if !status.is_success() && status != reqwest::StatusCode::NOT_MODIFIED {
                 let retry_after = header_value(response.headers(), header::RETRY_AFTER)
@@ -321,7 +340,7 @@ impl Fetcher {
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|e| classify(&e, self.timeout))?
+                .map_err(|e| classify(&e, self.timeout, self.connect_timeout))?
             {
                 if body.len() as u64 + chunk.len() as u64 > max_body {
                     return Err(FetchErrorKind::TooLarge { limit: max_body });
@@ -509,8 +528,14 @@ fn redirect_policy(guarded: bool) -> reqwest::redirect::Policy {
     })
 }
 
-fn classify(error: &reqwest::Error, timeout: Duration) -> FetchErrorKind {
-    if error.is_timeout() {
+fn classify(
+    error: &reqwest::Error,
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> FetchErrorKind {
+    if error.is_connect() && error.is_timeout() {
+        FetchErrorKind::Transport(format!("connect timed out after {connect_timeout:?}"))
+    } else if error.is_timeout() {
         FetchErrorKind::Timeout(timeout)
     } else {
         FetchErrorKind::Transport(error_chain(error))

@@ -93,9 +93,11 @@ async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json
         "application/rss+xml",
         &crate::support::shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
     );
+    // The failing source on a host of its own: a 500 slows down every source on its host.
+    let failing = FixtureServer::start_on([127, 0, 0, 31]).await;
     let sources = [
         source("bbc", &server.url("/f/bbc.xml")),
-        source("broken", &server.url("/status/500")),
+        source("broken", &failing.url("/status/500")),
     ]
     .concat();
     let deployment = Deployment::new("rate_per_host = 50.0", &sources);

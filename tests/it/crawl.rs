@@ -212,63 +212,6 @@ async fn per_host_rate_limit_spaces_requests() {
 }
 
 #[tokio::test]
-async fn hostile_servers_fail_with_the_source_and_url() {
-    let server = FixtureServer::start().await;
-    let sources = [
-        source("stall", &server.url("/stall")),
-        source("endless", &server.url("/endless")),
-        source("loop", &server.url("/redirect-loop")),
-        source("error", &server.url("/status/503")),
-        // Not allowed to reach private addresses: refused before any request.
-        "[[sources]]\nname = \"inside\"\nkind = \"feed\"\nurl = \"URL\"\n"
-            .replace("URL", &server.url("/f/x.xml")),
-    ]
-    .concat();
-    let deployment = Deployment::new(
-        "rate_per_host = 50.0\ntimeout = \"2s\"\nmax_body_bytes = 1048576",
-        &sources,
-    );
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let started = std::time::Instant::now();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "total deadline holds"
-    );
-    let error_of = |name: &str| {
-        report
-            .sources
-            .iter()
-            .find(|s| s.name == name)
-            .unwrap()
-            .error
-            .clone()
-            .unwrap_or_default()
-    };
-    let cases = [
-        ("stall", "timed out"),
-        ("endless", "larger than the 1048576-byte limit"),
-        ("loop", "redirect"),
-        ("error", "http status 503"),
-        ("inside", "refused: 127.0.0.1 is not a public address"),
-    ];
-    for (name, expected) in cases {
-        let error = error_of(name);
-        assert!(
-            error.contains(&format!("\"{name}\""))
-                && error.contains(&server.base)
-                && error.contains(expected),
-            "{name}: {error}"
-        );
-    }
-    assert!(
-        server.request_times("/f/x.xml").is_empty(),
-        "no request reached the private address"
-    );
-}
-
-#[tokio::test]
 async fn a_crash_before_percolation_is_caught_up_once() {
     let server = FixtureServer::start().await;
     server.put_file(

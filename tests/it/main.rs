@@ -4,5 +4,6 @@
 mod cli;
 mod crawl;
 mod demo;
+mod hostile;
 mod support;
 mod web;

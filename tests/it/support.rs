@@ -24,9 +24,12 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// A served file: content type, extra headers, body.
+type Served = (String, Vec<(String, String)>, Vec<u8>);
+
 #[derive(Clone, Default)]
 struct ServerState {
-    files: Arc<Mutex<HashMap<String, (String, Vec<u8>)>>>,
+    files: Arc<Mutex<HashMap<String, Served>>>,
     requests: Arc<Mutex<Vec<(String, Instant, HeaderMap)>>>,
 }
 
@@ -39,6 +42,11 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub async fn start() -> FixtureServer {
+        FixtureServer::start_on([127, 0, 0, 1]).await
+    }
+
+    /// A server on another loopback address: another host as far as per-host budgets go.
+    pub async fn start_on(ip: [u8; 4]) -> FixtureServer {
         let state = ServerState::default();
         let app = Router::new()
             .route("/f/{name}", get(serve_file))
@@ -49,8 +57,17 @@ impl FixtureServer {
                 "/redirect-loop",
                 get(|| async { (StatusCode::FOUND, [("location", "/redirect-loop")]) }),
             )
+            .route(
+                "/chain/{n}",
+                get(|UrlPath(n): UrlPath<u32>| async move {
+                    (
+                        StatusCode::FOUND,
+                        [("location", format!("/chain/{}", n + 1))],
+                    )
+                }),
+            )
             .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
             .await
             .unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -72,11 +89,25 @@ impl FixtureServer {
 
     /// Serves `body` at `/f/{name}`.
     pub fn put(&self, name: &str, content_type: &str, body: impl Into<Vec<u8>>) {
-        self.state
-            .files
-            .lock()
-            .unwrap()
-            .insert(name.to_string(), (content_type.to_string(), body.into()));
+        self.put_with_headers(name, content_type, &[], body);
+    }
+
+    /// Serves `body` with extra response headers (Content-Encoding, Retry-After, …).
+    pub fn put_with_headers(
+        &self,
+        name: &str,
+        content_type: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) {
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.state.files.lock().unwrap().insert(
+            name.to_string(),
+            (content_type.to_string(), headers, body.into()),
+        );
     }
 
     /// Serves a file from disk at `/f/{name}`.
@@ -128,19 +159,24 @@ async fn serve_file(
     headers: HeaderMap,
 ) -> Response {
     record(&state, format!("/f/{name}"), &headers);
-    let Some((content_type, body)) = state.files.lock().unwrap().get(&name).cloned() else {
+    let Some((content_type, extra, body)) = state.files.lock().unwrap().get(&name).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = format!("\"{:x}\"", xxhash_rust::xxh3::xxh3_64(&body));
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return (StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response();
     }
-    (
+    let mut response = (
         StatusCode::OK,
         [("content-type", content_type), ("etag", etag)],
         body,
     )
-        .into_response()
+        .into_response();
+    for (name, value) in extra {
+        let name = axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        response.headers_mut().insert(name, value.parse().unwrap());
+    }
+    response
 }
 
 async fn status(
@@ -193,7 +229,7 @@ impl Deployment {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("queries")).unwrap();
         let text = format!(
-            "[crawl]\ncontact_url = \"https://vigil.example/contact\"\nconnect_timeout = \"2s\"\n{crawl_extra}\n{sources}"
+            "[crawl]\ncontact_url = \"https://vigil.example/contact\"\n{crawl_extra}\n{sources}"
         );
         std::fs::write(dir.path().join("vigil.toml"), text).unwrap();
         Deployment { dir }
