@@ -10,6 +10,7 @@ pub mod dedup;
 pub mod demo;
 pub mod detect;
 pub mod fetch;
+pub mod health;
 pub mod index;
 pub mod model;
 pub mod normalise;

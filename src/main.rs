@@ -80,11 +80,26 @@ enum Command {
         #[arg(long, default_value = "md")]
         format: String,
     },
+    /// Sources: their health, last success and error, next poll, items per day.
+    Sources {
+        #[command(subcommand)]
+        action: SourcesAction,
+    },
     /// Serve the search page and JSON API over the index.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum SourcesAction {
+    /// Every configured source's health; exits with 2 when any is unhealthy or silent.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -203,6 +218,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                 other => bail!("--format {other:?}: use md or json"),
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources {
+            action: SourcesAction::Status { json },
+        } => {
+            let config = Config::load(&cli.config)?;
+            let read = ReadSide::open(&config)?;
+            sources_status(&config, &read, json)
         }
         Command::Serve { addr } => {
             let config = Config::load(&cli.config)?;
@@ -341,6 +363,98 @@ fn search(
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[derive(serde::Serialize)]
+struct SourceStatus {
+    name: String,
+    url: String,
+    health: vigil::health::Health,
+    last_success: Option<chrono::DateTime<chrono::Utc>>,
+    last_error: Option<String>,
+    consecutive_failures: u32,
+    next_poll: Option<chrono::DateTime<chrono::Utc>>,
+    items_per_day: f64,
+    documents_total: u64,
+}
+
+fn sources_status(config: &Config, read: &ReadSide, json: bool) -> Result<ExitCode> {
+    let now = chrono::Utc::now();
+    let states: std::collections::HashMap<String, vigil::store::SourceState> = read
+        .store
+        .source_states()?
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect();
+    let names: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let week = read
+        .reader
+        .count_by_source(&names, now - chrono::Duration::days(7))?;
+    let rows: Vec<SourceStatus> = config
+        .sources
+        .iter()
+        .map(|source| {
+            let state = states.get(&source.name);
+            SourceStatus {
+                name: source.name.clone(),
+                url: source.url.to_string(),
+                health: vigil::health::classify(
+                    state,
+                    source.interval,
+                    config.crawl.unhealthy_after,
+                    now,
+                ),
+                last_success: state.and_then(|s| s.last_success),
+                last_error: state.and_then(|s| s.last_error.clone()),
+                consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
+                next_poll: state.and_then(|s| s.next_due),
+                items_per_day: week.get(&source.name).copied().unwrap_or(0) as f64 / 7.0,
+                documents_total: state.map_or(0, |s| s.documents_total),
+            }
+        })
+        .collect();
+    let troubled = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.health,
+                vigil::health::Health::Unhealthy | vigil::health::Health::Silent
+            )
+        })
+        .count();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+        };
+        println!(
+            "{:<28} {:<9} {:>9} {:<16} {:<16} last error",
+            "source", "health", "items/day", "last success", "next poll"
+        );
+        for row in &rows {
+            let error = row
+                .last_error
+                .as_deref()
+                .map(|e| vigil::text::truncate_chars(&for_terminal(e), 100))
+                .unwrap_or_default();
+            println!(
+                "{:<28} {:<9} {:>9.1} {:<16} {:<16} {}",
+                for_terminal(&row.name),
+                row.health.as_str(),
+                row.items_per_day,
+                time(row.last_success),
+                time(row.next_poll),
+                error
+            );
+        }
+        println!("{} sources, {} unhealthy or silent", rows.len(), troubled);
+    }
+    Ok(if troubled > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn queries(action: QueriesAction, dir: &Path) -> Result<ExitCode> {

@@ -296,6 +296,26 @@ impl Reader {
         Ok(out)
     }
 
+    /// Documents per source published at or after `since`.
+    pub fn count_by_source(
+        &self,
+        sources: &[String],
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashMap<String, usize>, IndexError> {
+        let searcher = self.searcher();
+        let mut counts = std::collections::HashMap::new();
+        for source in sources {
+            let filter = SearchFilter {
+                since: Some(since),
+                sources: vec![source.clone()],
+                ..SearchFilter::default()
+            };
+            let query = self.with_filters(Box::new(tantivy::query::AllQuery), &filter);
+            counts.insert(source.clone(), searcher.search(&*query, &Count)?);
+        }
+        Ok(counts)
+    }
+
     fn with_filters(&self, query: Box<dyn Query>, filter: &SearchFilter) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
         if let Some(since) = filter.since {

@@ -114,6 +114,29 @@ async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json
     assert!(stdout.contains("http status 500"), "{stdout}");
 
     let dir = deployment.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || vigil(&["sources", "status", "--json"], &dir))
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "failing is not yet unhealthy: {}",
+        text(&out.stderr)
+    );
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows[0]["name"], "bbc");
+    assert_eq!(rows[0]["health"], "ok");
+    assert!(rows[0]["items_per_day"].as_f64().unwrap() >= 0.0);
+    assert_eq!(rows[1]["health"], "failing");
+    assert!(
+        rows[1]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("http status 500")
+    );
+    assert!(rows[1]["next_poll"].is_string());
+
+    let dir = deployment.dir.path().to_path_buf();
     let out = tokio::task::spawn_blocking(move || {
         vigil(
             &["search", "aurelius", "--json", "--sort", "relevance"],

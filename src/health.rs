@@ -1,0 +1,151 @@
+//! Source health: what state each configured source is in, from its crawl state and how many
+//! documents it brought lately. Pure classification with table tests; `vigil sources status`,
+//! the digest and (later) the web UI show it.
+
+use crate::store::SourceState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::time::Duration;
+
+/// A source with nothing new for this many polls' worth of time (and at least `SILENT_FLOOR`) is
+/// "silent": a feed that stopped updating, or a source that changed its URL.
+pub const SILENT_AFTER_INTERVALS: u32 = 24;
+/// Shortest silence worth flagging.
+pub const SILENT_FLOOR: Duration = Duration::from_secs(3 * 24 * 3600);
+
+/// The health of one source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Health {
+    /// Not fetched yet.
+    New,
+    /// Last fetch succeeded and it brings documents.
+    Ok,
+    /// Failing, fewer times in a row than the unhealthy threshold.
+    Failing,
+    /// Failing at least `unhealthy_after` times in a row: retried slowly.
+    Unhealthy,
+    /// Fetches succeed but nothing new has come for a long time.
+    Silent,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::New => "new",
+            Health::Ok => "ok",
+            Health::Failing => "failing",
+            Health::Unhealthy => "unhealthy",
+            Health::Silent => "silent",
+        }
+    }
+}
+
+/// Classifies a source.
+pub fn classify(
+    state: Option<&SourceState>,
+    interval: Duration,
+    unhealthy_after: u32,
+    now: DateTime<Utc>,
+) -> Health {
+    let Some(state) = state else {
+        return Health::New;
+    };
+    if state.consecutive_failures >= unhealthy_after {
+        return Health::Unhealthy;
+    }
+    if state.consecutive_failures > 0 {
+        return Health::Failing;
+    }
+    let Some(first_success) = state.first_success else {
+        return Health::New;
+    };
+    let silence = (interval * SILENT_AFTER_INTERVALS).max(SILENT_FLOOR);
+    let silence = chrono::Duration::from_std(silence).unwrap_or(chrono::Duration::days(3));
+    let quiet_since = state.last_new_document.unwrap_or(first_success);
+    if now - quiet_since > silence {
+        Health::Silent
+    } else {
+        Health::Ok
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_sources() {
+        let now = DateTime::parse_from_rfc3339("2026-03-10T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let days_ago = |d: i64| Some(now - chrono::Duration::days(d));
+        let interval = Duration::from_secs(15 * 60);
+        let base = SourceState {
+            first_success: days_ago(30),
+            last_new_document: days_ago(0),
+            ..SourceState::default()
+        };
+        let cases = [
+            ("never fetched", None, Health::New),
+            ("fine", Some(base.clone()), Health::Ok),
+            (
+                "two failures",
+                Some(SourceState {
+                    consecutive_failures: 2,
+                    ..base.clone()
+                }),
+                Health::Failing,
+            ),
+            (
+                "five failures",
+                Some(SourceState {
+                    consecutive_failures: 5,
+                    ..base.clone()
+                }),
+                Health::Unhealthy,
+            ),
+            (
+                "quiet for 4 days",
+                Some(SourceState {
+                    last_new_document: days_ago(4),
+                    ..base.clone()
+                }),
+                Health::Silent,
+            ),
+            (
+                "quiet for 2 days",
+                Some(SourceState {
+                    last_new_document: days_ago(2),
+                    ..base.clone()
+                }),
+                Health::Ok,
+            ),
+            (
+                "never brought anything, for 10 days",
+                Some(SourceState {
+                    last_new_document: None,
+                    first_success: days_ago(10),
+                    ..base.clone()
+                }),
+                Health::Silent,
+            ),
+            (
+                "failed before any success",
+                Some(SourceState {
+                    first_success: None,
+                    consecutive_failures: 1,
+                    ..SourceState::default()
+                }),
+                Health::Failing,
+            ),
+        ];
+        for (name, state, expected) in cases {
+            assert_eq!(
+                classify(state.as_ref(), interval, 5, now),
+                expected,
+                "{name}"
+            );
+        }
+    }
+}
