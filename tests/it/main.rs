@@ -2,6 +2,7 @@
 //! server on 127.0.0.1, never the internet.
 
 mod cli;
+mod crash;
 mod crawl;
 mod demo;
 mod hostile;
