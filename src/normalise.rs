@@ -155,6 +155,10 @@ pub fn html_to_text(html: &str) -> String {
         return fold_whitespace(html);
     }
     let html = &html[..floor_char_boundary(html, MAX_HTML_BYTES)];
+    if crate::text::html_nesting_estimate(html) > crate::parse::article::MAX_DEPTH {
+        // Too deep for an HTML parser to finish in reasonable time: strip tags linearly.
+        return fold_whitespace(&crate::text::strip_tags(html));
+    }
     let fragment = Html::parse_fragment(html);
     let mut out = String::with_capacity(html.len() / 2);
     let mut skip_depth = 0usize;
@@ -372,6 +376,17 @@ mod tests {
             ("&lt;not a tag&gt;", "<not a tag>"),
             ("<style>p{}</style><div>x</div>", "x"),
         ];
+        let deep = format!(
+            "{}deep text{}",
+            "<div>".repeat(50_000),
+            "</div>".repeat(50_000)
+        );
+        let started = std::time::Instant::now();
+        assert_eq!(html_to_text(&deep), "deep text");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "hostile nesting is not parsed"
+        );
         for (html, expected) in cases {
             assert_eq!(html_to_text(html), expected, "{html}");
         }

@@ -149,3 +149,125 @@ mod tests {
         assert_eq!(link_domain("https://www.news.example/a?b"), "news.example");
     }
 }
+
+/// Elements that never have content, or whose end tag may be left out (so repeating them does
+/// not nest): they do not count towards nesting.
+const NON_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "rt", "rp", "caption", "!doctype",
+];
+
+/// An upper estimate of how deeply an HTML text nests its elements, by a linear scan of its
+/// tags. HTML parsers (html5ever included) take time quadratic in the nesting depth, so a page
+/// of 100,000 nested `<div>`s stalls them for minutes: callers check this first.
+pub fn html_nesting_estimate(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
+    while let Some(offset) = memchr_lt(&bytes[at..]) {
+        let start = at + offset + 1;
+        if bytes[start..].starts_with(b"!--") {
+            // A comment: skip to its end; tags inside it are not tags.
+            at = html[start..]
+                .find("-->")
+                .map_or(bytes.len(), |end| start + end + 3);
+            if at >= bytes.len() {
+                break;
+            }
+            continue;
+        }
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = if closing { start + 1 } else { start };
+        let name_end = bytes[name_start..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || *b == b'!' || *b == b'-'))
+            .map_or(bytes.len(), |p| name_start + p);
+        let name = html[name_start..name_end].to_ascii_lowercase();
+        let tag_end = bytes[name_end..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(bytes.len(), |p| name_end + p);
+        let self_closing = tag_end > 0 && bytes.get(tag_end - 1) == Some(&b'/');
+        if !name.is_empty() && !NON_NESTING.contains(&name.as_str()) && !self_closing {
+            if closing {
+                depth = depth.saturating_sub(1);
+            } else {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+        at = tag_end.max(start);
+        if at >= bytes.len() {
+            break;
+        }
+    }
+    deepest
+}
+
+fn memchr_lt(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|b| *b == b'<')
+}
+
+/// Text of an HTML fragment without parsing it: tags dropped, the few common entities decoded.
+/// Linear in the input; used when a fragment is too deeply nested to hand to a parser.
+pub fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", " ")
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::*;
+
+    #[test]
+    fn estimates_nesting_linearly() {
+        let cases: Vec<(String, usize)> = vec![
+            ("<div><p>a<p>b<p>c</div>".into(), 1),
+            (
+                "<html><body><div><span>x</span></div></body></html>".into(),
+                4,
+            ),
+            ("<br><img src=x><hr/>".into(), 0),
+            ("<div>".repeat(1000), 1000),
+            ("<p>".repeat(20_000), 0),
+            ("<li>x".repeat(500), 0),
+            ("text without tags".into(), 0),
+            ("<!-- <div><div> -->".into(), 0),
+            ("a < b and c > d".into(), 0),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(
+                html_nesting_estimate(&html),
+                expected,
+                "{}",
+                truncate_chars(&html, 40)
+            );
+        }
+        let started = std::time::Instant::now();
+        assert_eq!(html_nesting_estimate(&"<div>".repeat(1_000_000)), 1_000_000);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(
+            strip_tags("<p>a &amp; b</p><div>c</div>")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["a", "&", "b", "c"]
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Parsers, one per source kind: bytes a fetcher got → `RawItem`s. Parsing is synchronous and
 //! CPU-bound; the pipeline runs it on a blocking thread. Errors name the source and URL.
 
+pub mod article;
 pub mod charset;
 pub mod feed;
 

@@ -25,7 +25,10 @@ async fn sigkill_at_any_moment_loses_nothing_and_duplicates_nothing() {
         }
         body.push_str("</channel></rss>");
         server.put(&format!("{feed}.xml"), "application/rss+xml", body);
-        sources.push_str(&crate::support::source(&format!("feed{feed}"), &server.url(&format!("/f/{feed}.xml"))));
+        sources.push_str(&crate::support::source(
+            &format!("feed{feed}"),
+            &server.url(&format!("/f/{feed}.xml")),
+        ));
     }
     let deployment = Deployment::new("rate_per_host = 100.0", &sources);
     deployment.add_query("everything", "tribunal");
@@ -51,29 +54,66 @@ async fn sigkill_at_any_moment_loses_nothing_and_duplicates_nothing() {
             }
             child.wait().unwrap();
         }
-        let status = Command::new(env!("CARGO_BIN_EXE_vigil")).arg("crawl").current_dir(&dir).env("RUST_LOG", "off").stdout(Stdio::null()).status().unwrap();
+        let status = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("crawl")
+            .current_dir(&dir)
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
         assert!(status.success(), "the final crawl completes");
         killed
     })
     .await
     .unwrap();
-    assert!(kills >= 4, "the crawl was actually interrupted ({kills} kills)");
+    assert!(
+        kills >= 4,
+        "the crawl was actually interrupted ({kills} kills)"
+    );
 
     let read = ReadSide::open(&deployment.config()).unwrap();
     let all = vigil::query::compile(read.reader.index(), "corpus").unwrap();
-    let results = read.reader.search(&*all, &SearchFilter { limit: 1000, ..SearchFilter::default() }).unwrap();
+    let results = read
+        .reader
+        .search(
+            &*all,
+            &SearchFilter {
+                limit: 1000,
+                ..SearchFilter::default()
+            },
+        )
+        .unwrap();
     let expected = FEEDS * ITEMS_PER_FEED;
     assert_eq!(results.total, expected, "every item is in the index once");
-    assert_eq!(read.reader.num_docs() as usize, expected, "and nothing else");
+    assert_eq!(
+        read.reader.num_docs() as usize,
+        expected,
+        "and nothing else"
+    );
     let mut ids = HashSet::new();
     for page in 0..expected.div_ceil(1000) {
-        let filter = SearchFilter { limit: 1000, offset: page * 1000, ..SearchFilter::default() };
+        let filter = SearchFilter {
+            limit: 1000,
+            offset: page * 1000,
+            ..SearchFilter::default()
+        };
         for hit in read.reader.search(&*all, &filter).unwrap().hits {
             assert!(ids.insert(hit.id.clone()), "duplicate document {}", hit.id);
         }
     }
     assert_eq!(ids.len(), expected);
-    assert_eq!(read.store.seen_count().unwrap() as usize, expected, "seen marks agree with the index");
-    let matches = read.store.matches_between("everything", chrono::DateTime::UNIX_EPOCH, chrono::Utc::now() + chrono::Duration::days(1)).unwrap();
+    assert_eq!(
+        read.store.seen_count().unwrap() as usize,
+        expected,
+        "seen marks agree with the index"
+    );
+    let matches = read
+        .store
+        .matches_between(
+            "everything",
+            chrono::DateTime::UNIX_EPOCH,
+            chrono::Utc::now() + chrono::Duration::days(1),
+        )
+        .unwrap();
     assert_eq!(matches.len(), expected, "each match recorded once");
 }
