@@ -136,7 +136,7 @@ fn main() {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = format!("[crawl]\ncontact_url = \"https://vigil.example/bench\"\nrate_per_host = 100.0\nmax_body_bytes = 67108864\n");
         for n in 0..feeds {
-            config.push_str(&format!("[[sources]]\nname = \"bench{n}\"\nkind = \"feed\"\nurl = \"{base}/feed/{n}\"\nallow_private = true\n"));
+            config.push_str(&format!("[[sources]]\nname = \"bench{n}\"\nkind = \"feed\"\nurl = \"{base}/feed/{n}\"\nallow_private = true\nfull_text = \"never\"\n"));
         }
         std::fs::write(dir.path().join("vigil.toml"), config).expect("config");
         let queries = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");

@@ -86,6 +86,21 @@ pub struct SourceConfig {
     pub allow_private: bool,
     /// An API endpoint: robots.txt does not apply.
     pub api: bool,
+    /// When to fetch an item's article page for its full text.
+    pub full_text: FullText,
+}
+
+/// When a source's items get their article page fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FullText {
+    /// When the feed carries only a short summary (no content, summary under 600 characters).
+    #[default]
+    Auto,
+    /// For every new item.
+    Always,
+    /// Never: the feed's text is all there is.
+    Never,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +143,8 @@ struct RawSource {
     allow_private: bool,
     #[serde(default)]
     api: bool,
+    #[serde(default)]
+    full_text: FullText,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -365,6 +382,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         rate: raw.rate,
         allow_private: raw.allow_private,
         api: raw.api,
+        full_text: raw.full_text,
     })
 }
 

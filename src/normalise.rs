@@ -101,6 +101,65 @@ pub fn normalise(
     })
 }
 
+/// Longest feed summary that still counts as "only a summary" for full-text fetching.
+pub const SHORT_SUMMARY_CHARS: usize = 600;
+
+/// Whether a raw item carries only a short summary, so its article page is worth fetching.
+pub fn wants_full_text(item: &RawItem) -> bool {
+    let has_content = item
+        .content
+        .as_deref()
+        .is_some_and(|c| !c.trim().is_empty());
+    let summary_chars = item
+        .summary
+        .as_deref()
+        .map_or(0, |s| html_to_text(s).chars().count());
+    !has_content && summary_chars < SHORT_SUMMARY_CHARS
+}
+
+/// Completes a document with its article page: the page's text replaces a shorter body, its
+/// title, author and date fill what the feed left empty, and its (same-site) canonical URL
+/// becomes the document's URL. The id stays the one the feed's link gave, so the next poll
+/// recognises the item without fetching the page again.
+pub fn apply_article(
+    document: &mut Document,
+    article: crate::parse::article::Article,
+    declared_language: bool,
+) {
+    let text = truncate_text(&fold_whitespace(&article.text), MAX_BODY_CHARS);
+    if text.chars().count() > document.body.chars().count() {
+        document.body = text;
+    }
+    if document.title.is_empty() {
+        if let Some(title) = article.title {
+            document.title = clean_line(&title, MAX_TITLE_CHARS);
+        }
+    }
+    if document.author.is_empty() {
+        if let Some(author) = article.author {
+            document.author = clean_line(&author, MAX_AUTHOR_CHARS);
+        }
+    }
+    if let Some(published) = article.published.filter(|p| *p <= document.fetched) {
+        if document.published == document.fetched {
+            document.published = published;
+        }
+    }
+    if let Some(canonical) = article.canonical_url.as_deref().and_then(canonical_url) {
+        document.url = canonical;
+    }
+    if !declared_language {
+        document.lang = article
+            .lang
+            .as_deref()
+            .and_then(language_from_tag)
+            .unwrap_or_else(|| detect_language(&document.title, &document.body));
+    }
+    document.content_hash =
+        xxhash_rust::xxh3::xxh3_64(format!("{}\u{0}{}", document.title, document.body).as_bytes());
+    document.simhash = dedup::simhash(&format!("{} {}", document.title, document.body));
+}
+
 /// The stable id of a document: from its canonical URL when it has one (so the same article
 /// reached through two feeds is one document), else from the source and the item's guid, else
 /// from the source, title and time.

@@ -91,6 +91,10 @@ pub struct SourceOutcome {
     pub not_modified: bool,
     /// Items beyond the per-feed limit that were dropped.
     pub dropped_items: usize,
+    /// Article pages fetched and extracted for full text.
+    pub articles: usize,
+    /// Article pages that could not be fetched or had no extractable text.
+    pub article_errors: usize,
     /// Not fetched because its host is pausing (Retry-After or error backoff); not a failure.
     pub deferred_until: Option<DateTime<Utc>>,
     /// The error, naming the source and URL, when the source failed.
@@ -342,6 +346,8 @@ async fn crawl_source(
         new_documents: 0,
         not_modified: false,
         dropped_items: 0,
+        articles: 0,
+        article_errors: 0,
         deferred_until: None,
         error: None,
     };
@@ -421,17 +427,24 @@ async fn crawl_source(
         let for_parse = fetched.clone();
         let parsed = tokio::task::spawn_blocking(move || {
             crate::parse::parse(kind, &for_parse).map(|parsed| {
-                let docs: Vec<Document> = parsed
+                let docs: Vec<Candidate> = parsed
                     .items
                     .iter()
                     .cloned()
                     .filter_map(|item| {
+                        let wants_full_text = crate::normalise::wants_full_text(&item);
+                        let declared_language = item.language.is_some();
                         crate::normalise::normalise(
                             item,
                             &for_parse.source,
                             kind.as_str(),
                             for_parse.fetched_at,
                         )
+                        .map(|document| Candidate {
+                            document,
+                            wants_full_text,
+                            declared_language,
+                        })
                     })
                     .collect();
                 (parsed, docs)
@@ -439,7 +452,7 @@ async fn crawl_source(
         })
         .await;
         match parsed {
-            Ok(Ok((parsed, docs))) => {
+            Ok(Ok((parsed, candidates))) => {
                 outcome.items = parsed.items.len();
                 outcome.dropped_items = parsed.dropped;
                 hints.feed_ttl = parsed.feed_ttl;
@@ -447,7 +460,7 @@ async fn crawl_source(
                 if parsed.dropped > 0 {
                     tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
                 }
-                docs
+                complete_with_articles(&source, candidates, fetcher, store, &mut outcome).await
             }
             Ok(Err(error)) => {
                 tracing::warn!(source = %source.name, url = %fetched.url, error = %error.message, "parse failed");
@@ -478,6 +491,113 @@ async fn crawl_source(
         ));
     }
     outcome
+}
+
+/// A normalised document and what full-text fetching needs to know about its item.
+struct Candidate {
+    document: Document,
+    wants_full_text: bool,
+    declared_language: bool,
+}
+
+/// Article pages fetched at most per source and pass; the rest wait for the next poll.
+const MAX_ARTICLES_PER_PASS: usize = 100;
+
+/// Fetches the article pages of new items that need their full text, through the same polite
+/// fetcher (robots.txt, the host's budget, the private-address guard). A failed page leaves the
+/// item with its feed text; it never fails the source. Links from a source allowed on private
+/// addresses may only reach that source's own host.
+async fn complete_with_articles(
+    source: &SourceConfig,
+    candidates: Vec<Candidate>,
+    fetcher: &Fetcher,
+    store: &Arc<Store>,
+    outcome: &mut SourceOutcome,
+) -> Vec<Document> {
+    use crate::config::FullText;
+    let wanted: Vec<usize> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.document.url.is_empty())
+        .filter(|(_, c)| match source.full_text {
+            FullText::Never => false,
+            FullText::Always => true,
+            FullText::Auto => c.wants_full_text,
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let mut candidates = candidates;
+    if !wanted.is_empty() {
+        let ids: Vec<String> = wanted
+            .iter()
+            .map(|i| candidates[*i].document.id.clone())
+            .collect();
+        let store = store.clone();
+        let seen = tokio::task::spawn_blocking(move || {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            store.seen_hashes(&ids)
+        })
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+        let source_host = source.url.host_str().map(str::to_ascii_lowercase);
+        let unseen: Vec<usize> = wanted
+            .into_iter()
+            .filter(|i| !seen.contains_key(&candidates[*i].document.id))
+            .take(MAX_ARTICLES_PER_PASS)
+            .collect();
+        for index in unseen {
+            let Ok(url) = url::Url::parse(&candidates[index].document.url) else {
+                continue;
+            };
+            let same_host = url.host_str().map(str::to_ascii_lowercase) == source_host;
+            let request = FetchRequest {
+                source: source.name.clone(),
+                url,
+                allow_private: source.allow_private && same_host,
+                respect_robots: true,
+                etag: None,
+                last_modified: None,
+            };
+            let page = match fetcher.fetch(&request).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::warn!(source = %source.name, url = %request.url, error = %error.kind, "article page not fetched");
+                    outcome.article_errors += 1;
+                    continue;
+                }
+            };
+            let extracted = tokio::task::spawn_blocking(move || {
+                crate::parse::article::extract_bytes(
+                    &page.body,
+                    page.content_type.as_deref(),
+                    &page.url,
+                )
+            })
+            .await;
+            match extracted {
+                Ok(Ok(article)) => {
+                    let candidate = &mut candidates[index];
+                    crate::normalise::apply_article(
+                        &mut candidate.document,
+                        article,
+                        candidate.declared_language,
+                    );
+                    outcome.articles += 1;
+                }
+                Ok(Err(reason)) => {
+                    tracing::warn!(source = %source.name, url = %request.url, reason = %reason, "no article text extracted");
+                    outcome.article_errors += 1;
+                }
+                Err(join) => {
+                    tracing::error!(source = %source.name, url = %request.url, error = %join, "article extraction crashed");
+                    outcome.article_errors += 1;
+                }
+            }
+        }
+    }
+    candidates.into_iter().map(|c| c.document).collect()
 }
 
 /// A source's failure, with what the schedule needs to place its next attempt.

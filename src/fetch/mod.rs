@@ -14,7 +14,7 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 use url::Url;
@@ -105,7 +105,12 @@ pub struct Fetcher {
 /// Everything Vigil keeps about one host: its request budget, its error backoff and its
 /// robots.txt rules (per origin: scheme, host and port).
 struct Host {
-    limiter: RwLock<(Duration, Arc<DefaultDirectRateLimiter>)>,
+    /// The configured budget (requests per second, no burst).
+    limiter: DefaultDirectRateLimiter,
+    /// robots.txt Crawl-delay, when it asks for more spacing than the budget gives.
+    crawl_delay: Mutex<Duration>,
+    /// When the last request to the host went out; requests pass this gate one at a time.
+    last_request: tokio::sync::Mutex<Option<Instant>>,
     backoff: Mutex<Backoff>,
     robots: tokio::sync::Mutex<HashMap<String, robots::Entry>>,
 }
@@ -195,10 +200,9 @@ impl Fetcher {
                 let rate = self.rates.get(name).copied().unwrap_or(self.default_rate);
                 let period = period_for(rate);
                 Arc::new(Host {
-                    limiter: RwLock::new((
-                        period,
-                        Arc::new(RateLimiter::direct(quota_for(period))),
-                    )),
+                    limiter: RateLimiter::direct(quota_for(period)),
+                    crawl_delay: Mutex::new(Duration::ZERO),
+                    last_request: tokio::sync::Mutex::new(None),
                     backoff: Mutex::new(Backoff::default()),
                     robots: tokio::sync::Mutex::new(HashMap::new()),
                 })
@@ -297,13 +301,7 @@ impl Fetcher {
             .acquire()
             .await
             .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
-        let limiter = host
-            .limiter
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .1
-            .clone();
-        limiter.until_ready().await;
+        host.wait_turn().await;
         // Checked after the wait: a request queued behind the budget must not go out if the
         // host failed in the meantime.
         if let Some(until) = host.paused_until(Utc::now()) {
@@ -453,13 +451,29 @@ impl Host {
 
     /// Slows the host's budget to at most one request per `delay` (robots.txt Crawl-delay).
     fn slow_to(&self, delay: Duration) {
-        let mut limiter = self
-            .limiter
-            .write()
+        let mut crawl_delay = self
+            .crawl_delay
+            .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if delay > limiter.0 {
-            *limiter = (delay, Arc::new(RateLimiter::direct(quota_for(delay))));
+        *crawl_delay = (*crawl_delay).max(delay);
+    }
+
+    /// Waits until a request to this host may go out: within the configured budget, and at
+    /// least the Crawl-delay after the previous request.
+    async fn wait_turn(&self) {
+        self.limiter.until_ready().await;
+        let mut last = self.last_request.lock().await;
+        let delay = *self
+            .crawl_delay
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(previous) = *last {
+            let ready = previous + delay;
+            if ready > Instant::now() {
+                tokio::time::sleep_until(ready.into()).await;
+            }
         }
+        *last = Some(Instant::now());
     }
 }
 
@@ -600,7 +614,9 @@ mod tests {
     fn host_backoff_grows_honours_retry_after_and_clears() {
         let period = Duration::from_secs(1);
         let host = Host {
-            limiter: RwLock::new((period, Arc::new(RateLimiter::direct(quota_for(period))))),
+            limiter: RateLimiter::direct(quota_for(period)),
+            crawl_delay: Mutex::new(Duration::ZERO),
+            last_request: tokio::sync::Mutex::new(None),
             backoff: Mutex::new(Backoff::default()),
             robots: tokio::sync::Mutex::new(HashMap::new()),
         };
@@ -635,14 +651,14 @@ mod tests {
         assert_eq!(host.paused_until(now), None);
         host.slow_to(Duration::from_secs(3));
         assert_eq!(
-            host.limiter.read().map(|l| l.0).ok(),
+            host.crawl_delay.lock().map(|d| *d).ok(),
             Some(Duration::from_secs(3))
         );
         host.slow_to(Duration::from_millis(10));
         assert_eq!(
-            host.limiter.read().map(|l| l.0).ok(),
+            host.crawl_delay.lock().map(|d| *d).ok(),
             Some(Duration::from_secs(3)),
-            "never faster than configured"
+            "a shorter delay never loosens a longer one"
         );
     }
 }

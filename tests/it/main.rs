@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod crawl;
 mod demo;
+mod fulltext;
 mod hostile;
 mod support;
 mod web;

@@ -50,6 +50,7 @@ impl FixtureServer {
         let state = ServerState::default();
         let app = Router::new()
             .route("/f/{name}", get(serve_file))
+            .route("/robots.txt", get(serve_robots))
             .route("/status/{code}", get(status))
             .route("/stall", get(stall))
             .route("/endless", get(endless))
@@ -177,6 +178,17 @@ async fn serve_file(
         response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
+}
+
+/// `/robots.txt` serves the file put under the name "robots.txt", or 404.
+async fn serve_robots(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    record(&state, "/robots.txt".into(), &headers);
+    match state.files.lock().unwrap().get("robots.txt").cloned() {
+        Some((_, _, body)) => {
+            (StatusCode::OK, [("content-type", "text/plain")], body).into_response()
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn status(
