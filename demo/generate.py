@@ -182,6 +182,28 @@ FACT_CHECK = ("Fact check: no evidence that hacked files prove the ICCJ case was
               "Claims that hacked files prove the ICCJ case against {s} was decided in advance are not supported by evidence. The documents shared online contain formatting errors and dates that do not match the court's records, and several were shown to be edited versions of public court filings.")
 
 
+# One varying detail per ordinary item, so that an outlet never publishes the very same text
+# twice (Vigil drops a source's exact repeats, as it should).
+DETAILS_EN = [
+    "About {n} journalists attended the briefing.",
+    "The statement was published in {n} languages.",
+    "The court's spokesperson answered {n} questions from reporters.",
+    "The session lasted {n} minutes longer than planned.",
+    "Around {n} members of the public followed the proceedings from the gallery.",
+    "The filing runs to {n} pages.",
+    "{n} states parties sent observers.",
+    "The registry said {n} victims have applied to take part.",
+]
+DETAILS_FR = [
+    "Une {n}e de journalistes assistaient au point de presse.",
+    "Le communiqué a été publié en {n} langues.",
+    "La porte-parole a répondu à {n} questions.",
+    "La séance a duré {n} minutes de plus que prévu.",
+    "Le document compte {n} pages.",
+    "{n} États parties avaient envoyé des observateurs.",
+]
+
+
 def fill(text):
     return text.format(
         p=PROSECUTOR, d=DEPUTY, pres=PRESIDENT, j=pick(JUDGES), r=REGISTRAR, s=SUSPECT, state=STATE,
@@ -216,7 +238,21 @@ for day in range(DAYS):
     for _ in range(rng.randint(16, 20)):
         first_day, lang, title, body = pick([t for t in ORDINARY if t[0] <= day])
         outlet = pick(main_en if lang == "en" else main_fr)
-        add(outlet, moment(day), fill(title), fill(body))
+        detail = pick(DETAILS_EN if lang == "en" else DETAILS_FR).format(n=rng.randint(2, 60))
+        add(outlet, moment(day), fill(title), fill(body) + " " + detail)
+
+
+NARRATIVE_DETAILS_EN = [
+    "The post was shared about {n} hundred times within hours.",
+    "Similar claims appeared on {n} channels the same day.",
+    "The author has written {n} articles on the court this year.",
+    "Readers left {n} comments under the piece.",
+]
+NARRATIVE_DETAILS_FR = [
+    "Le texte a été partagé environ {n} cents fois en quelques heures.",
+    "Des affirmations semblables ont circulé sur {n} chaînes le même jour.",
+    "Les lecteurs ont laissé {n} commentaires.",
+]
 
 
 def seed_narrative(spec):
@@ -226,7 +262,8 @@ def seed_narrative(spec):
             outlet = pick(spec["outlets"])
             lang = OUTLETS[outlet]["lang"]
             title, body = pick(spec[lang])
-            add(outlet, moment(offset + i), fill(title), fill(body))
+            detail = pick(NARRATIVE_DETAILS_EN if lang == "en" else NARRATIVE_DETAILS_FR).format(n=rng.randint(2, 90))
+            add(outlet, moment(offset + i), fill(title), fill(body) + " " + detail)
 
 
 seed_narrative(POLITICAL_TOOL)
@@ -262,7 +299,7 @@ for outlet in ["truth-frontier", "eurasia-patriot", "sovereign-dispatch", "la-vo
     for day in range(0, DAYS, 2):
         choices = [f for f in FILLER if f[0] == OUTLETS[outlet]["lang"]]
         lang, title, body = pick(choices)
-        add(outlet, moment(day), title, body)
+        add(outlet, moment(day), title, body + f" ({rng.randint(2, 99)} readers commented.)")
 
 
 def rfc2822(when):

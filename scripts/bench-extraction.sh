@@ -13,9 +13,9 @@ pages=../shared/data/article-extraction-benchmark/html
 cargo bench --bench extraction 2>/dev/null | tee "$out/vigil.txt"
 vigil_rate=$(grep -o '[0-9.]* pages/s' "$out/vigil.txt" | cut -d' ' -f1)
 
-if [ ! -x "$out/venv/bin/python" ]; then
+if ! "$out/venv/bin/python" -c "import trafilatura" 2>/dev/null; then
   python3 -m venv "$out/venv"
-  "$out/venv/bin/pip" install --quiet trafilatura
+  "$out/venv/bin/pip" install --quiet trafilatura lxml_html_clean
 fi
 "$out/venv/bin/python" - "$pages" "$out/trafilatura.json" <<'PY' | tee "$out/trafilatura.txt"
 import gzip, json, pathlib, sys, time

@@ -46,14 +46,129 @@ pub fn simhash(text: &str) -> u64 {
     )
 }
 
+/// Band width of the near-duplicate index: 8 bands of 8 bits, so any two fingerprints within 7
+/// bits share at least one band exactly (pigeonhole); pairs at 8 to 12 bits are found with high
+/// probability. Each band bucket holds about 1/256 of the documents.
+const BANDS: usize = 8;
+
+/// Near-duplicate groups: which earlier document (within the retention window) a new one
+/// copies, so every copy carries the same group id.
+#[derive(Default)]
+pub struct NearDuplicates {
+    fingerprints: Vec<(u64, String)>,
+    buckets: HashMap<(u8, u8), Vec<u32>>,
+}
+
+impl NearDuplicates {
+    /// Adds a known document and its group (at start-up, from the state database).
+    pub fn insert(&mut self, simhash: u64, group: String) {
+        if simhash == 0 {
+            return;
+        }
+        let position = self.fingerprints.len() as u32;
+        self.fingerprints.push((simhash, group));
+        for band in 0..BANDS {
+            self.buckets
+                .entry((band as u8, (simhash >> (band * 8)) as u8))
+                .or_default()
+                .push(position);
+        }
+    }
+
+    /// The group of a new document: the group of the nearest earlier fingerprint within
+    /// `NEAR_DUPLICATE_BITS`, or its own id. The document is added either way.
+    pub fn assign(&mut self, simhash: u64, id: &str) -> String {
+        let mut best: Option<(u32, u32)> = None;
+        if simhash != 0 {
+            for band in 0..BANDS {
+                let Some(bucket) = self
+                    .buckets
+                    .get(&(band as u8, (simhash >> (band * 8)) as u8))
+                else {
+                    continue;
+                };
+                for &position in bucket {
+                    let distance = hamming(self.fingerprints[position as usize].0, simhash);
+                    if distance <= NEAR_DUPLICATE_BITS && best.is_none_or(|(d, _)| distance < d) {
+                        best = Some((distance, position));
+                    }
+                }
+            }
+        }
+        let group = match best {
+            Some((_, position)) => self.fingerprints[position as usize].1.clone(),
+            None => id.to_string(),
+        };
+        self.insert(simhash, group.clone());
+        group
+    }
+
+    /// Fingerprints held.
+    pub fn len(&self) -> usize {
+        self.fingerprints.len()
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.fingerprints.is_empty()
+    }
+}
+
 /// Number of differing bits between two fingerprints.
 pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// Keeps the documents that are new or changed: not in `seen` (id → content hash) with the same
-/// hash, and not repeated within the batch (the last copy wins).
-pub fn new_or_changed(batch: Vec<Document>, seen: &HashMap<String, u64>) -> Vec<Document> {
+/// What is known of an already indexed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub content_hash: u64,
+    pub source: String,
+    pub body_chars: u32,
+}
+
+impl Known {
+    /// What a document would leave known once indexed.
+    pub fn of(document: &Document) -> Known {
+        Known {
+            content_hash: document.content_hash,
+            source: document.source.clone(),
+            body_chars: document.body.chars().count().min(u32::MAX as usize) as u32,
+        }
+    }
+}
+
+/// What to do with a document whose id may already be indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not indexed yet.
+    New,
+    /// Replaces the indexed version.
+    Update,
+    /// Adds nothing: unchanged, or a thinner copy from another source.
+    Duplicate,
+}
+
+/// Judges a document against what is indexed under its id: the same source may update its
+/// own item; another source (a news-search feed linking the same article, say) replaces it
+/// only with a fuller text, so a search engine's snippet never overwrites the outlet's article.
+pub fn judge(document: &Document, known: Option<&Known>) -> Verdict {
+    let Some(known) = known else {
+        return Verdict::New;
+    };
+    if known.content_hash == document.content_hash {
+        return Verdict::Duplicate;
+    }
+    if known.source == document.source || Known::of(document).body_chars > known.body_chars {
+        Verdict::Update
+    } else {
+        Verdict::Duplicate
+    }
+}
+
+/// Keeps the documents that are new or improve on what is indexed, and only the last copy of
+/// an id repeated within the batch.
+pub fn new_or_changed(batch: Vec<Document>, known: &HashMap<String, Known>) -> Vec<Document> {
     let mut last_position: HashMap<&str, usize> = HashMap::new();
     for (position, doc) in batch.iter().enumerate() {
         last_position.insert(doc.id.as_str(), position);
@@ -63,7 +178,7 @@ pub fn new_or_changed(batch: Vec<Document>, seen: &HashMap<String, u64>) -> Vec<
         .into_iter()
         .enumerate()
         .filter(|(position, doc)| {
-            keep.contains(position) && seen.get(&doc.id) != Some(&doc.content_hash)
+            keep.contains(position) && judge(doc, known.get(&doc.id)) != Verdict::Duplicate
         })
         .map(|(_, doc)| doc)
         .collect()
@@ -84,6 +199,80 @@ mod tests {
     }
 
     #[test]
+    fn near_duplicates_share_a_group() {
+        let base = "Leaked files from the court's hacked servers prove the prosecutor coordinated the warrant with foreign intelligence services, insiders claim, and more documents will follow in the coming days according to the source";
+        let copy = base.replace("services", "agencies");
+        let other = "Judges of the appeals chamber will deliver their judgment on reparations for victims next Thursday in a public hearing in The Hague";
+        let mut groups = NearDuplicates::default();
+        assert_eq!(groups.assign(simhash(base), "a"), "a");
+        assert_eq!(groups.assign(simhash(other), "b"), "b");
+        assert_eq!(
+            groups.assign(simhash(&copy), "c"),
+            "a",
+            "the copy joins the original's group"
+        );
+        assert_eq!(groups.assign(simhash(&copy), "d"), "a");
+        assert_eq!(groups.assign(0, "e"), "e", "empty texts never group");
+        assert_eq!(groups.len(), 4);
+    }
+
+    #[test]
+    fn judges_updates_by_source_and_fullness() {
+        let mut document = Document {
+            id: "x".into(),
+            url: String::new(),
+            source: "outlet".into(),
+            kind: "news".into(),
+            title: "t".into(),
+            body: "a fuller article text".into(),
+            author: String::new(),
+            lang: "en".into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 7,
+            simhash: 0,
+            dup_group: "x".into(),
+        };
+        let known = |hash: u64, source: &str, body_chars: u32| Known {
+            content_hash: hash,
+            source: source.into(),
+            body_chars,
+        };
+        let cases = [
+            ("never seen", None, Verdict::New),
+            (
+                "unchanged",
+                Some(known(7, "outlet", 21)),
+                Verdict::Duplicate,
+            ),
+            (
+                "edited by its source",
+                Some(known(6, "outlet", 500)),
+                Verdict::Update,
+            ),
+            (
+                "fuller than another source's",
+                Some(known(6, "search", 7)),
+                Verdict::Update,
+            ),
+            (
+                "thinner than another source's",
+                Some(known(6, "search", 900)),
+                Verdict::Duplicate,
+            ),
+        ];
+        for (name, known, expected) in cases {
+            assert_eq!(judge(&document, known.as_ref()), expected, "{name}");
+        }
+        document.body.clear();
+        assert_eq!(
+            judge(&document, Some(&known(6, "search", 0))),
+            Verdict::Duplicate,
+            "an equally empty body adds nothing"
+        );
+    }
+
+    #[test]
     fn drops_seen_and_repeated_documents() {
         let doc = |id: &str, hash: u64| Document {
             id: id.into(),
@@ -98,8 +287,14 @@ mod tests {
             fetched: chrono::Utc::now(),
             content_hash: hash,
             simhash: 0,
+            dup_group: id.into(),
         };
-        let seen = HashMap::from([("a".to_string(), 1), ("b".to_string(), 2)]);
+        let known = |hash: u64| Known {
+            content_hash: hash,
+            source: "s".into(),
+            body_chars: 0,
+        };
+        let seen = HashMap::from([("a".to_string(), known(1)), ("b".to_string(), known(2))]);
         let kept = new_or_changed(
             vec![doc("a", 1), doc("b", 3), doc("c", 4), doc("c", 5)],
             &seen,

@@ -106,6 +106,9 @@ pub struct Document {
     pub content_hash: u64,
     /// 64-bit SimHash of the text, for near-duplicate grouping.
     pub simhash: u64,
+    /// Near-duplicate group: the id of the first document of the group (its own id when it
+    /// copies nothing seen before).
+    pub dup_group: String,
 }
 
 /// A stored query matched a committed document.

@@ -86,6 +86,7 @@ pub fn normalise(
     let content_hash = xxhash_rust::xxh3::xxh3_64(format!("{title}\u{0}{body}").as_bytes());
     let simhash = dedup::simhash(&format!("{title} {body}"));
     Some(Document {
+        dup_group: id.clone(),
         id,
         url,
         source: source.to_string(),

@@ -6,6 +6,7 @@
 //! loses it. `ReadSide` is what searches, digests and the web UI use: it never writes the index.
 
 use crate::config::{Config, SourceConfig};
+use crate::dedup::NearDuplicates;
 use crate::fetch::{FetchError, FetchErrorKind, FetchRequest, Fetcher};
 use crate::index::IndexError;
 use crate::index::reader::Reader;
@@ -23,6 +24,9 @@ use tokio::sync::mpsc;
 
 /// Documents buffered in the writer before it commits in the middle of a pass.
 const COMMIT_EVERY_DOCUMENTS: usize = 20_000;
+/// How far back near-duplicate groups reach: copy-paste campaigns are bursts, and a year of
+/// fingerprints would only slow the look-up down.
+const NEAR_DUPLICATE_WINDOW: chrono::Duration = chrono::Duration::days(30);
 /// Source batches waiting for the writer; a slow index slows fetching instead of filling memory.
 const CHANNEL_BATCHES: usize = 16;
 
@@ -106,6 +110,8 @@ pub struct SourceOutcome {
 pub struct CrawlReport {
     pub sources: Vec<SourceOutcome>,
     pub new_documents: usize,
+    /// Exact duplicates dropped (same URL under another id, or the same text from the same source).
+    pub duplicates: usize,
     pub matches: usize,
     pub elapsed_ms: u128,
 }
@@ -138,6 +144,8 @@ pub struct Pipeline {
     config: Config,
     fetcher: Arc<Fetcher>,
     writer: Arc<Mutex<Writer>>,
+    /// Near-duplicate fingerprints of the retention window, shared by every pass.
+    near: Arc<Mutex<NearDuplicates>>,
     read: ReadSide,
 }
 
@@ -155,6 +163,7 @@ struct SourceBatch {
 
 #[derive(Default)]
 struct WriterStats {
+    duplicates: usize,
     new_by_source: HashMap<String, usize>,
     matches: usize,
 }
@@ -165,10 +174,18 @@ impl Pipeline {
         let read = ReadSide::open(&config)?;
         let writer = Writer::open(read.reader.index())?;
         let fetcher = Fetcher::new(&config.crawl, &config.sources)?;
+        let mut near = NearDuplicates::default();
+        for (simhash, group) in read
+            .store
+            .fingerprints_since(Utc::now() - NEAR_DUPLICATE_WINDOW)?
+        {
+            near.insert(simhash, group);
+        }
         let pipeline = Pipeline {
             config,
             fetcher: Arc::new(fetcher),
             writer: Arc::new(Mutex::new(writer)),
+            near: Arc::new(Mutex::new(near)),
             read,
         };
         pipeline.catch_up_percolation()?;
@@ -230,7 +247,10 @@ impl Pipeline {
             let writer = self.writer.clone();
             let read = self.read.clone();
             let bounds = self.config.crawl.poll_bounds;
-            tokio::task::spawn_blocking(move || write_batches(receiver, &writer, &read, &bounds))
+            let near = self.near.clone();
+            tokio::task::spawn_blocking(move || {
+                write_batches(receiver, &writer, &read, &bounds, &near)
+            })
         };
         let mut tasks = tokio::task::JoinSet::new();
         for source in sources.iter().cloned() {
@@ -267,6 +287,7 @@ impl Pipeline {
         outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied().unwrap_or(usize::MAX));
         let report = CrawlReport {
             new_documents: outcomes.iter().map(|o| o.new_documents).sum(),
+            duplicates: stats.duplicates,
             sources: outcomes,
             matches: stats.matches,
             elapsed_ms: started.elapsed().as_millis(),
@@ -535,7 +556,7 @@ async fn complete_with_articles(
         let store = store.clone();
         let seen = tokio::task::spawn_blocking(move || {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            store.seen_hashes(&ids)
+            store.known_documents(&ids)
         })
         .await
         .ok()
@@ -652,40 +673,82 @@ fn write_batches(
     writer: &Mutex<Writer>,
     read: &ReadSide,
     bounds: &Bounds,
+    near: &Mutex<NearDuplicates>,
 ) -> Result<WriterStats, PipelineError> {
     let mut writer = writer
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut stats = WriterStats::default();
-    let mut pending_docs: Vec<(String, u64)> = Vec::new();
-    let mut pending_ids: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut pending_docs: Vec<crate::store::Seen> = Vec::new();
+    let mut pending_ids: HashMap<String, usize> = HashMap::new();
+    let mut pending_content: std::collections::HashSet<(String, u64)> =
+        std::collections::HashSet::new();
+    let mut near = near.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut pending_sources: Vec<(SourceBatch, usize)> = Vec::new();
     loop {
         let next = receiver.blocking_recv();
         let closed = next.is_none();
         if let Some(mut batch) = next {
             let ids: Vec<&str> = batch.documents.iter().map(|d| d.id.as_str()).collect();
-            let seen = read.store.seen_hashes(&ids)?;
+            let seen = read.store.known_documents(&ids)?;
             let fresh = crate::dedup::new_or_changed(std::mem::take(&mut batch.documents), &seen);
-            // Ids already taken by an earlier batch of this pass (the same article in two feeds).
-            let fresh: Vec<Document> = fresh
-                .into_iter()
-                .filter(|d| pending_ids.insert(d.id.clone()))
-                .collect();
-            writer.upsert(&fresh)?;
-            pending_docs.extend(fresh.iter().map(|d| (d.id.clone(), d.content_hash)));
-            pending_sources.push((batch, fresh.len()));
+            let mut kept: Vec<Document> = Vec::with_capacity(fresh.len());
+            for mut document in fresh {
+                if let Some(&position) = pending_ids.get(&document.id) {
+                    // The same article through two feeds in this pass: the later one replaces
+                    // the earlier only if it is its own source's edit or a fuller text.
+                    let earlier = &pending_docs[position];
+                    let known = crate::dedup::Known {
+                        content_hash: earlier.content_hash,
+                        source: earlier.source.clone(),
+                        body_chars: earlier.body_chars,
+                    };
+                    if crate::dedup::judge(&document, Some(&known)) != crate::dedup::Verdict::Update
+                    {
+                        stats.duplicates += 1;
+                        continue;
+                    }
+                } else if !pending_content.insert((document.source.clone(), document.content_hash))
+                {
+                    // The same text again from the same source under another link.
+                    stats.duplicates += 1;
+                    continue;
+                }
+                if let Some(original) = read.store.exact_duplicate_of(
+                    &document.id,
+                    &document.url,
+                    &document.source,
+                    document.content_hash,
+                )? {
+                    tracing::debug!(source = %document.source, url = %document.url, original = %original, "exact duplicate dropped");
+                    stats.duplicates += 1;
+                    continue;
+                }
+                document.dup_group = near.assign(document.simhash, &document.id);
+                pending_ids.insert(document.id.clone(), pending_docs.len() + kept.len());
+                kept.push(document);
+            }
+            writer.upsert(&kept)?;
+            pending_docs.extend(kept.iter().map(|d| crate::store::Seen {
+                id: d.id.clone(),
+                content_hash: d.content_hash,
+                seq: 0,
+                source: d.source.clone(),
+                url: d.url.clone(),
+                simhash: d.simhash,
+                dup_group: d.dup_group.clone(),
+                body_chars: crate::dedup::Known::of(d).body_chars,
+            }));
+            pending_sources.push((batch, kept.len()));
         }
         if closed || pending_docs.len() >= COMMIT_EVERY_DOCUMENTS {
             let committed = writer.commit()?;
             let now = Utc::now();
             if let Some(batch) = committed {
-                let seen: Vec<(String, u64, u64)> = pending_docs
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (id, hash))| (id.clone(), *hash, batch.first_seq + i as u64))
-                    .collect();
-                read.store.mark_seen(&seen, now)?;
+                for (offset, seen) in pending_docs.iter_mut().enumerate() {
+                    seen.seq = batch.first_seq + offset as u64;
+                }
+                read.store.mark_seen(&pending_docs, now)?;
             }
             for (batch, new) in pending_sources.drain(..) {
                 let history = History {
@@ -721,6 +784,7 @@ fn write_batches(
             }
             pending_docs.clear();
             pending_ids.clear();
+            pending_content.clear();
             if let Some(batch) = committed {
                 read.reader.reload()?;
                 let matches = crate::percolate::match_batch(&read.reader, &read.queries, &batch)?;

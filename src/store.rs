@@ -38,6 +38,19 @@ pub struct SourceState {
     pub last_new_document: Option<DateTime<Utc>>,
 }
 
+/// What the state database keeps of an indexed document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub id: String,
+    pub content_hash: u64,
+    pub seq: u64,
+    pub source: String,
+    pub url: String,
+    pub simhash: u64,
+    pub dup_group: String,
+    pub body_chars: u32,
+}
+
 /// A recorded match, as read back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MatchRow {
@@ -72,7 +85,12 @@ CREATE TABLE IF NOT EXISTS seen (
     doc_id TEXT PRIMARY KEY,
     content_hash INTEGER NOT NULL,
     seq INTEGER NOT NULL,
-    first_seen INTEGER NOT NULL
+    first_seen INTEGER NOT NULL,
+    source TEXT NOT NULL DEFAULT '',
+    url TEXT NOT NULL DEFAULT '',
+    simhash INTEGER NOT NULL DEFAULT 0,
+    dup_group TEXT NOT NULL DEFAULT '',
+    body_chars INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS matches (
     query_id TEXT NOT NULL,
@@ -94,7 +112,19 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("sources", "unchanged_polls", "INTEGER NOT NULL DEFAULT 0"),
     ("sources", "first_success", "INTEGER"),
     ("sources", "last_new_document", "INTEGER"),
+    ("seen", "source", "TEXT NOT NULL DEFAULT ''"),
+    ("seen", "url", "TEXT NOT NULL DEFAULT ''"),
+    ("seen", "simhash", "INTEGER NOT NULL DEFAULT 0"),
+    ("seen", "dup_group", "TEXT NOT NULL DEFAULT ''"),
+    ("seen", "body_chars", "INTEGER NOT NULL DEFAULT 0"),
 ];
+
+/// Indexes over columns that older databases gain through `ADDED_COLUMNS`.
+const LATE_INDEXES: &str = "
+CREATE INDEX IF NOT EXISTS seen_by_url ON seen (url) WHERE url <> '';
+CREATE INDEX IF NOT EXISTS seen_by_source_hash ON seen (source, content_hash);
+CREATE INDEX IF NOT EXISTS seen_by_first_seen ON seen (first_seen);
+";
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     for (table, column, declaration) in ADDED_COLUMNS {
@@ -107,7 +137,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             ))?;
         }
     }
-    Ok(())
+    conn.execute_batch(LATE_INDEXES)
 }
 
 const SOURCE_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_success, last_error,
@@ -255,18 +285,28 @@ impl Store {
         })
     }
 
-    /// Content hashes of the given ids that are already indexed.
-    pub fn seen_hashes(&self, ids: &[&str]) -> Result<HashMap<String, u64>, StoreError> {
+    /// What is known of the given ids that are already indexed.
+    pub fn known_documents(
+        &self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, crate::dedup::Known>, StoreError> {
         self.with(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT content_hash FROM seen WHERE doc_id = ?1")?;
+            let mut statement = c.prepare_cached(
+                "SELECT content_hash, source, body_chars FROM seen WHERE doc_id = ?1",
+            )?;
             let mut out = HashMap::new();
             for id in ids {
-                if let Some(hash) = statement
-                    .query_row([id], |r| r.get::<_, i64>(0))
-                    .optional()?
-                {
-                    out.insert((*id).to_string(), hash as u64);
+                let known = statement
+                    .query_row([id], |r| {
+                        Ok(crate::dedup::Known {
+                            content_hash: r.get::<_, i64>(0)? as u64,
+                            source: r.get(1)?,
+                            body_chars: r.get(2)?,
+                        })
+                    })
+                    .optional()?;
+                if let Some(known) = known {
+                    out.insert((*id).to_string(), known);
                 }
             }
             Ok(out)
@@ -274,23 +314,62 @@ impl Store {
     }
 
     /// Marks committed documents as seen: (id, content hash, ingest sequence).
-    pub fn mark_seen(
-        &self,
-        docs: &[(String, u64, u64)],
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub fn mark_seen(&self, docs: &[Seen], at: DateTime<Utc>) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction()?;
             {
                 let mut statement = tx.prepare_cached(
-                    "INSERT INTO seen (doc_id, content_hash, seq, first_seen) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(doc_id) DO UPDATE SET content_hash = ?2, seq = ?3",
+                    "INSERT INTO seen (doc_id, content_hash, seq, first_seen, source, url, simhash, dup_group, body_chars)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                     ON CONFLICT(doc_id) DO UPDATE SET content_hash = ?2, seq = ?3, source = ?5, url = ?6,
+                         simhash = ?7, dup_group = ?8, body_chars = ?9",
                 )?;
-                for (id, hash, seq) in docs {
-                    statement.execute(params![id, *hash as i64, *seq as i64, at.timestamp()])?;
+                for seen in docs {
+                    statement.execute(params![
+                        seen.id,
+                        seen.content_hash as i64,
+                        seen.seq as i64,
+                        at.timestamp(),
+                        seen.source,
+                        seen.url,
+                        seen.simhash as i64,
+                        seen.dup_group,
+                        seen.body_chars
+                    ])?;
                 }
             }
             tx.commit()
+        })
+    }
+
+    /// Another document that this one exactly duplicates: the same canonical URL under another
+    /// id, or the same content posted again by the same source.
+    pub fn exact_duplicate_of(
+        &self,
+        id: &str,
+        url: &str,
+        source: &str,
+        content_hash: u64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            let mut by_url = c.prepare_cached("SELECT doc_id FROM seen WHERE url = ?1 AND url <> '' AND doc_id <> ?2 LIMIT 1")?;
+            if let Some(other) = by_url.query_row(params![url, id], |r| r.get::<_, String>(0)).optional()? {
+                return Ok(Some(other));
+            }
+            let mut by_content = c.prepare_cached("SELECT doc_id FROM seen WHERE source = ?1 AND content_hash = ?2 AND doc_id <> ?3 LIMIT 1")?;
+            by_content.query_row(params![source, content_hash as i64, id], |r| r.get::<_, String>(0)).optional()
+        })
+    }
+
+    /// Fingerprints and groups of documents first seen since `since`, oldest first.
+    pub fn fingerprints_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT simhash, dup_group FROM seen WHERE first_seen >= ?1 AND simhash <> 0 ORDER BY seq")?;
+            let rows = statement.query_map([since.timestamp()], |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)))?;
+            rows.collect()
         })
     }
 
@@ -457,10 +536,48 @@ mod tests {
         let rows = store.matches_between("q", now, now + chrono::Duration::seconds(1))?;
         assert_eq!(rows.len(), 1, "a repeated match is kept once");
 
-        store.mark_seen(&[("d".into(), u64::MAX, 7)], now)?;
+        store.mark_seen(
+            &[Seen {
+                id: "d".into(),
+                content_hash: u64::MAX,
+                seq: 7,
+                source: "a".into(),
+                url: "https://a.example/d".into(),
+                simhash: 9,
+                dup_group: "d".into(),
+                body_chars: 3,
+            }],
+            now,
+        )?;
         assert_eq!(
-            store.seen_hashes(&["d", "x"])?,
-            HashMap::from([("d".to_string(), u64::MAX)])
+            store.exact_duplicate_of("x", "https://a.example/d", "b", 1)?,
+            Some("d".to_string())
+        );
+        assert_eq!(
+            store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX)?,
+            Some("d".to_string())
+        );
+        assert_eq!(
+            store.exact_duplicate_of("x", "https://b.example/x", "b", u64::MAX)?,
+            None,
+            "other sources may post the same text"
+        );
+        assert_eq!(
+            store.exact_duplicate_of("d", "https://a.example/d", "a", u64::MAX)?,
+            None,
+            "a document is not its own duplicate"
+        );
+        assert_eq!(store.fingerprints_since(now)?, vec![(9, "d".to_string())]);
+        assert_eq!(
+            store.known_documents(&["d", "x"])?,
+            HashMap::from([(
+                "d".to_string(),
+                crate::dedup::Known {
+                    content_hash: u64::MAX,
+                    source: "a".into(),
+                    body_chars: 3
+                }
+            )])
         );
         Ok(())
     }

@@ -123,6 +123,7 @@ pub struct StoredDoc {
     pub published: DateTime<Utc>,
     pub seq: u64,
     pub simhash: u64,
+    pub dup_group: String,
 }
 
 /// A reader over the index.
@@ -370,6 +371,7 @@ impl Reader {
                 .get_first(f.seq)
                 .and_then(|v| v.as_u64())
                 .unwrap_or_default(),
+            dup_group: text_of(doc, f.dup_group),
             simhash: doc
                 .get_first(f.simhash)
                 .and_then(|v| v.as_u64())

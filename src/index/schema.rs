@@ -23,6 +23,7 @@ pub const FETCHED: &str = "fetched";
 pub const SEQ: &str = "seq";
 pub const CONTENT_HASH: &str = "content_hash";
 pub const SIMHASH: &str = "simhash";
+pub const DUP_GROUP: &str = "dup_group";
 
 /// The analyzer of full-text fields: words, lowercased, accents folded, so `Cour pénale`
 /// matches `cour penale`. Language stemming comes with the analysts' query language.
@@ -44,6 +45,7 @@ pub struct Fields {
     pub seq: Field,
     pub content_hash: Field,
     pub simhash: Field,
+    pub dup_group: Field,
 }
 
 /// The document schema.
@@ -77,6 +79,7 @@ pub fn schema() -> Schema {
     builder.add_u64_field(SEQ, seq);
     builder.add_u64_field(CONTENT_HASH, hash.clone());
     builder.add_u64_field(SIMHASH, hash);
+    builder.add_text_field(DUP_GROUP, STRING | STORED | FAST);
     builder.build()
 }
 
@@ -102,6 +105,7 @@ impl Fields {
             seq: field(SEQ),
             content_hash: field(CONTENT_HASH),
             simhash: field(SIMHASH),
+            dup_group: field(DUP_GROUP),
         }
     }
 }

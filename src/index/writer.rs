@@ -106,6 +106,7 @@ fn to_tantivy(fields: &Fields, document: &Document, seq: u64) -> TantivyDocument
     doc.add_u64(fields.seq, seq);
     doc.add_u64(fields.content_hash, document.content_hash);
     doc.add_u64(fields.simhash, document.simhash);
+    doc.add_text(fields.dup_group, &document.dup_group);
     doc
 }
 

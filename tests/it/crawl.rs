@@ -309,3 +309,115 @@ async fn a_second_writer_on_the_same_index_gets_a_clear_error() {
         "the lock goes with the writer"
     );
 }
+
+#[tokio::test]
+async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
+    let server = FixtureServer::start().await;
+    let story = "Leaked files from the court's hacked servers prove the prosecutor coordinated the warrant with foreign intelligence services, insiders claim, and more documents will follow in the coming days";
+    let item = |link: &str, text: &str| {
+        format!(
+            "<item><title>Leaked files</title><link>{link}</link><description>{text}</description></item>"
+        )
+    };
+    let feed = |items: String| {
+        format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
+    };
+    // Outlet one posts the story twice under two URLs: the second is the same text again.
+    server.put(
+        "one.xml",
+        "application/rss+xml",
+        feed(item("https://one.example/a", story) + &item("https://one.example/a-copy", story)),
+    );
+    // Outlet two posts it word for word; outlet three with an edit.
+    server.put(
+        "two.xml",
+        "application/rss+xml",
+        feed(item("https://two.example/b", story)),
+    );
+    server.put(
+        "three.xml",
+        "application/rss+xml",
+        feed(item(
+            "https://three.example/c",
+            &story.replace("services", "agencies"),
+        )),
+    );
+    // A news-search feed links outlet one's article, with tracking parameters.
+    server.put(
+        "search.xml",
+        "application/rss+xml",
+        feed(item("https://one.example/a?utm_source=search", "snippet")),
+    );
+    let sources = ["one", "two", "three", "search"]
+        .iter()
+        .map(|n| source(n, &server.url(&format!("/f/{n}.xml"))))
+        .collect::<String>();
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(report.new_documents, 3, "{report:#?}");
+    assert_eq!(
+        report.duplicates, 2,
+        "the same text again from outlet one, and outlet one's URL from the search feed"
+    );
+    let read = pipeline.read_side();
+    read.reader.reload().unwrap();
+    let query = vigil::query::compile(read.reader.index(), "leaked").unwrap();
+    let hits = read
+        .reader
+        .search(
+            &*query,
+            &SearchFilter {
+                limit: 10,
+                ..SearchFilter::default()
+            },
+        )
+        .unwrap()
+        .hits;
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let docs = read.reader.docs_by_id(&ids).unwrap();
+    let groups: std::collections::HashSet<&str> =
+        docs.iter().map(|d| d.dup_group.as_str()).collect();
+    assert_eq!(docs.len(), 3);
+    assert_eq!(
+        groups.len(),
+        1,
+        "one near-duplicate group across three outlets: {docs:#?}"
+    );
+
+    // Groups survive a restart: a later copy joins the same group.
+    drop(pipeline);
+    server.put(
+        "two.xml",
+        "application/rss+xml",
+        feed(item(
+            "https://two.example/b2",
+            &format!("{story}, the outlet repeats"),
+        )),
+    );
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    pipeline.crawl(&config.sources, None).await.unwrap();
+    let read = pipeline.read_side();
+    read.reader.reload().unwrap();
+    let later = read
+        .reader
+        .search(
+            &*query,
+            &SearchFilter {
+                limit: 10,
+                ..SearchFilter::default()
+            },
+        )
+        .unwrap()
+        .hits;
+    let ids: Vec<String> = later.iter().map(|h| h.id.clone()).collect();
+    let groups: std::collections::HashSet<String> = read
+        .reader
+        .docs_by_id(&ids)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.dup_group)
+        .collect();
+    assert_eq!((later.len(), groups.len()), (4, 1));
+}
