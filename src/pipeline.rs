@@ -708,8 +708,8 @@ fn write_batches(
                         stats.duplicates += 1;
                         continue;
                     }
-                } else if !pending_content.insert((document.source.clone(), document.content_hash))
-                {
+                }
+                if !pending_content.insert((document.source.clone(), document.content_hash)) {
                     // The same text again from the same source under another link.
                     stats.duplicates += 1;
                     continue;
