@@ -11,7 +11,8 @@ eval_script=../shared/tools/eval_extraction.py
 pages=../shared/data/article-extraction-benchmark/html
 
 cargo bench --bench extraction 2>/dev/null | tee "$out/vigil.txt"
-vigil_rate=$(grep -o '[0-9.]* pages/s' "$out/vigil.txt" | cut -d' ' -f1)
+vigil_rate=$(grep -o '[0-9.]* pages/s (1 thread)' "$out/vigil.txt" | cut -d' ' -f1)
+vigil_parallel=$(grep -o '[0-9.]* pages/s ([0-9]* threads)' "$out/vigil.txt" | cut -d' ' -f1)
 
 if ! "$out/venv/bin/python" -c "import trafilatura" 2>/dev/null; then
   python3 -m venv "$out/venv"
@@ -41,4 +42,5 @@ for who in vigil trafilatura; do
   python3 "$eval_script" "$out/$who.json" | grep -iE '^(f1|precision|recall)' | tr '\n' ' '
   echo
 done
-python3 -c "print(f'speed ratio vigil/trafilatura: {float($vigil_rate) / float($traf_rate):.1f}x')"
+python3 -c "print(f'speed ratio vigil/trafilatura, one thread each: {float($vigil_rate) / float($traf_rate):.1f}x')"
+python3 -c "print(f'speed ratio vigil on every core / trafilatura on one: {float($vigil_parallel) / float($traf_rate):.1f}x')"

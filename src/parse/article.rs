@@ -47,6 +47,7 @@ pub fn extract_bytes(
 
 /// Extracts the article from HTML text.
 pub fn extract(html: &str, url: &Url) -> Result<Article, String> {
+    let html = &*crate::text::strip_inert_elements(html);
     let depth = crate::text::html_nesting_estimate(html);
     if depth > MAX_DEPTH {
         return Err(format!(
@@ -66,6 +67,7 @@ pub fn extract(html: &str, url: &Url) -> Result<Article, String> {
         });
     let config = Config {
         max_elements_to_parse: MAX_ELEMENTS,
+        n_top_candidates: 3,
         text_mode: TextMode::Formatted,
         candidate_select_mode: CandidateSelectMode::Readability,
         ..Config::default()
