@@ -1,5 +1,5 @@
 //! The only HTTP client in Vigil. It owns politeness and safety: a per-host rate limit shared by
-//! every source on that host (governor), a global cap on requests in flight, connect and total
+//! every source on that host (requests spaced at send time), a global cap on requests in flight, connect and total
 //! timeouts, a size cap enforced while the (decompressed) body streams in, a redirect policy,
 //! conditional GET, and the private-address guard. In: a `FetchRequest`; out: a bounded
 //! `Fetched` or a `FetchError` naming the source, the URL and the cause.
@@ -10,7 +10,6 @@ pub mod robots;
 use crate::config::{CrawlSettings, SourceConfig};
 use crate::model::Fetched;
 use chrono::{DateTime, Utc};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -105,12 +104,12 @@ pub struct Fetcher {
 /// Everything Vigil keeps about one host: its request budget, its error backoff and its
 /// robots.txt rules (per origin: scheme, host and port).
 struct Host {
-    /// The configured budget (requests per second, no burst).
-    limiter: DefaultDirectRateLimiter,
+    /// The configured spacing between requests (1 / requests per second).
+    period: Duration,
     /// robots.txt Crawl-delay, when it asks for more spacing than the budget gives.
     crawl_delay: Mutex<Duration>,
     /// When the last request to the host went out; requests pass this gate one at a time.
-    last_request: tokio::sync::Mutex<Option<Instant>>,
+    last_request: tokio::sync::Mutex<Option<tokio::time::Instant>>,
     backoff: Mutex<Backoff>,
     robots: tokio::sync::Mutex<HashMap<String, robots::Entry>>,
 }
@@ -200,7 +199,7 @@ impl Fetcher {
                 let rate = self.rates.get(name).copied().unwrap_or(self.default_rate);
                 let period = period_for(rate);
                 Arc::new(Host {
-                    limiter: RateLimiter::direct(quota_for(period)),
+                    period,
                     crawl_delay: Mutex::new(Duration::ZERO),
                     last_request: tokio::sync::Mutex::new(None),
                     backoff: Mutex::new(Backoff::default()),
@@ -296,12 +295,7 @@ impl Fetcher {
         headers: HeaderMap,
         max_body: u64,
     ) -> Result<Exchange, FetchErrorKind> {
-        let _permit = self
-            .in_flight
-            .acquire()
-            .await
-            .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
-        host.wait_turn().await;
+        let _permit = host.wait_turn(&self.in_flight).await?;
         // Checked after the wait: a request queued behind the budget must not go out if the
         // host failed in the meantime.
         if let Some(until) = host.paused_until(Utc::now()) {
@@ -458,22 +452,29 @@ impl Host {
         *crawl_delay = (*crawl_delay).max(delay);
     }
 
-    /// Waits until a request to this host may go out: within the configured budget, and at
-    /// least the Crawl-delay after the previous request.
-    async fn wait_turn(&self) {
-        self.limiter.until_ready().await;
+    /// Waits until a request to this host may go out, and returns the global in-flight slot
+    /// it goes out with. Requests to one host pass one at a time, each at least the host's
+    /// spacing (the configured budget, or a longer Crawl-delay) after the previous one went out;
+    /// the global slot is taken only once the host's turn has come, so a slow host never holds
+    /// slots other hosts could use.
+    async fn wait_turn<'s>(
+        &self,
+        in_flight: &'s Semaphore,
+    ) -> Result<tokio::sync::SemaphorePermit<'s>, FetchErrorKind> {
         let mut last = self.last_request.lock().await;
-        let delay = *self
+        let crawl_delay = *self
             .crawl_delay
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(previous) = *last {
-            let ready = previous + delay;
-            if ready > Instant::now() {
-                tokio::time::sleep_until(ready.into()).await;
-            }
+            tokio::time::sleep_until(previous + self.period.max(crawl_delay)).await;
         }
-        *last = Some(Instant::now());
+        let permit = in_flight
+            .acquire()
+            .await
+            .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
+        *last = Some(tokio::time::Instant::now());
+        Ok(permit)
     }
 }
 
@@ -487,12 +488,6 @@ fn header_value(headers: &HeaderMap, name: header::HeaderName) -> Option<String>
 /// The spacing of requests at `rate` requests per second.
 fn period_for(rate: f64) -> Duration {
     Duration::from_secs_f64(1.0 / rate.clamp(0.001, 1000.0)).max(Duration::from_millis(1))
-}
-
-/// One request per `period`, with no burst: requests to a host are evenly spaced.
-fn quota_for(period: Duration) -> Quota {
-    Quota::with_period(period.max(Duration::from_millis(1)))
-        .unwrap_or_else(|| Quota::per_second(std::num::NonZeroU32::MIN))
 }
 
 /// Refuses schemes other than http(s), and IP-literal hosts outside the public internet (those
@@ -600,21 +595,46 @@ mod tests {
     }
 
     #[test]
-    fn quota_spaces_requests_by_rate() {
-        let cases = [(1.0, 1000), (4.0, 250), (0.2, 5000)];
+    fn periods_follow_rates() {
+        let cases = [(1.0, 1000), (4.0, 250), (0.2, 5000), (100.0, 10)];
         for (rate, millis) in cases {
-            assert_eq!(
-                quota_for(period_for(rate)).replenish_interval(),
-                Duration::from_millis(millis)
-            );
+            assert_eq!(period_for(rate), Duration::from_millis(millis));
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_host_turn_waits_for_the_longer_of_budget_and_crawl_delay() {
+        let host = Host {
+            period: Duration::from_millis(250),
+            crawl_delay: Mutex::new(Duration::ZERO),
+            last_request: tokio::sync::Mutex::new(None),
+            backoff: Mutex::new(Backoff::default()),
+            robots: tokio::sync::Mutex::new(HashMap::new()),
+        };
+        let slots = Semaphore::new(1);
+        let started = tokio::time::Instant::now();
+        drop(host.wait_turn(&slots).await.unwrap());
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "the first request goes at once"
+        );
+        drop(host.wait_turn(&slots).await.unwrap());
+        assert_eq!(started.elapsed(), Duration::from_millis(250));
+        host.slow_to(Duration::from_secs(2));
+        drop(host.wait_turn(&slots).await.unwrap());
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(2250),
+            "Crawl-delay is longer"
+        );
     }
 
     #[test]
     fn host_backoff_grows_honours_retry_after_and_clears() {
         let period = Duration::from_secs(1);
         let host = Host {
-            limiter: RateLimiter::direct(quota_for(period)),
+            period,
             crawl_delay: Mutex::new(Duration::ZERO),
             last_request: tokio::sync::Mutex::new(None),
             backoff: Mutex::new(Backoff::default()),
