@@ -295,7 +295,7 @@ impl Fetcher {
         headers: HeaderMap,
         max_body: u64,
     ) -> Result<Exchange, FetchErrorKind> {
-        let _permit = host.wait_turn(&self.in_flight).await?;
+        let _turn = host.wait_turn(&self.in_flight).await?;
         // Checked after the wait: a request queued behind the budget must not go out if the
         // host failed in the meantime.
         if let Some(until) = host.paused_until(Utc::now()) {
@@ -452,16 +452,17 @@ impl Host {
         *crawl_delay = (*crawl_delay).max(delay);
     }
 
-    /// Waits until a request to this host may go out, and returns the global in-flight slot
-    /// it goes out with. Requests to one host pass one at a time, each at least the host's
-    /// spacing (the configured budget, or a longer Crawl-delay) after the previous one went out;
-    /// the global slot is taken only once the host's turn has come, so a slow host never holds
-    /// slots other hosts could use.
-    async fn wait_turn<'s>(
-        &self,
+    /// Waits until a request to this host may go out and returns its turn: the host's gate and
+    /// a global in-flight slot, both held until the exchange is over. Requests to one host go
+    /// one at a time, each at least the host's spacing (the configured budget, or a longer
+    /// Crawl-delay) after the previous one *finished*, so the server never sees two requests
+    /// closer than that; the global slot is taken only once the host's turn has come, so a
+    /// slow host never holds slots other hosts could use.
+    async fn wait_turn<'h, 's>(
+        &'h self,
         in_flight: &'s Semaphore,
-    ) -> Result<tokio::sync::SemaphorePermit<'s>, FetchErrorKind> {
-        let mut last = self.last_request.lock().await;
+    ) -> Result<Turn<'h, 's>, FetchErrorKind> {
+        let last = self.last_request.lock().await;
         let crawl_delay = *self
             .crawl_delay
             .lock()
@@ -473,8 +474,22 @@ impl Host {
             .acquire()
             .await
             .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
-        *last = Some(tokio::time::Instant::now());
-        Ok(permit)
+        Ok(Turn {
+            last,
+            _permit: permit,
+        })
+    }
+}
+
+/// A host's turn: released (and the time stamped) when the exchange is over, however it ends.
+struct Turn<'h, 's> {
+    last: tokio::sync::MutexGuard<'h, Option<tokio::time::Instant>>,
+    _permit: tokio::sync::SemaphorePermit<'s>,
+}
+
+impl Drop for Turn<'_, '_> {
+    fn drop(&mut self) {
+        *self.last = Some(tokio::time::Instant::now());
     }
 }
 
