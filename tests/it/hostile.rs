@@ -554,3 +554,128 @@ async fn a_private_address_is_refused_unless_the_source_allows_it() {
         "no request reached it, robots.txt included"
     );
 }
+
+#[tokio::test]
+async fn retry_after_on_429_is_honoured() {
+    let server = FixtureServer::start_on([127, 0, 0, 23]).await;
+    let url = server.url("/f/limited.xml");
+    // The fixture server can only add headers to 200 answers; a tiny raw server gives a 429.
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 24], 0)))
+        .await
+        .unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let answer = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7200\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    drop((server, url));
+    let url = format!("http://{address}/feed.xml");
+    let (outcome, pipeline, _deployment) = crawl_beside_healthy("limited", &url, "").await;
+    assert_fails(&outcome, &url, "http status 429");
+    let state = pipeline
+        .read_side()
+        .store
+        .source_state("limited")
+        .unwrap()
+        .unwrap();
+    let wait = state.next_due.unwrap() - chrono::Utc::now();
+    assert!(
+        wait > chrono::Duration::minutes(119),
+        "Retry-After: 7200 honoured, next poll in {wait}"
+    );
+}
+
+#[tokio::test]
+async fn the_next_poll_follows_the_feeds_own_hints() {
+    let server = FixtureServer::start_on([127, 0, 0, 25]).await;
+    let body = "<rss version=\"2.0\"><channel><title>t</title><ttl>120</ttl><item><title>x</title><link>https://n.example/x</link></item></channel></rss>";
+    server.put_with_headers(
+        "ttl.xml",
+        "application/rss+xml",
+        &[("cache-control", "max-age=10800")],
+        body,
+    );
+    let (outcome, pipeline, _deployment) =
+        crawl_beside_healthy("hinted", &server.url("/f/ttl.xml"), "").await;
+    assert!(outcome.error.is_none());
+    let state = pipeline
+        .read_side()
+        .store
+        .source_state("hinted")
+        .unwrap()
+        .unwrap();
+    let wait = (state.next_due.unwrap() - chrono::Utc::now()).num_minutes();
+    // max(interval 10m, ttl 120m, max-age 180m) = 180m, ±10% jitter.
+    assert!((160..=199).contains(&wait), "next poll in {wait} minutes");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn memory_stays_bounded_against_bombs_floods_and_endless_bodies() {
+    let bombs = FixtureServer::start_on([127, 0, 0, 26]).await;
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let chunk = vec![b' '; 1 << 20];
+    for _ in 0..512 {
+        gzip.write_all(&chunk).unwrap();
+    }
+    bombs.put_with_headers(
+        "gzip.xml",
+        "application/rss+xml",
+        &[("content-encoding", "gzip")],
+        gzip.finish().unwrap(),
+    );
+    let mut flood = String::from("<rss version=\"2.0\"><channel><title>flood</title>");
+    for i in 0..100_000 {
+        flood.push_str(&format!(
+            "<item><title>flood item {i}</title><link>https://flood.example/{i}</link></item>"
+        ));
+    }
+    flood.push_str("</channel></rss>");
+    let floods = FixtureServer::start_on([127, 0, 0, 27]).await;
+    floods.put("flood.xml", "application/rss+xml", flood);
+    let endless = FixtureServer::start_on([127, 0, 0, 28]).await;
+    let sources = [
+        crate::support::source("gzip-bomb", &bombs.url("/f/gzip.xml")),
+        crate::support::source("flood", &floods.url("/f/flood.xml")),
+        crate::support::source("endless", &endless.url("/endless")),
+    ]
+    .concat();
+    let deployment = Deployment::new("timeout = \"5s\"", &sources);
+    let dir = deployment.dir.path().to_path_buf();
+    let (status, peak_kib) = tokio::task::spawn_blocking(move || {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .arg("crawl")
+            .current_dir(&dir)
+            .env("RUST_LOG", "off")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // wait4 reports the peak resident memory of exactly this child.
+        let mut status = 0;
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+        assert_eq!(pid, child.id() as libc::pid_t);
+        (libc::WEXITSTATUS(status), usage.ru_maxrss)
+    })
+    .await
+    .unwrap();
+    eprintln!(
+        "vigil crawl over a 512 MiB gzip bomb, an endless body and 100,000 items: peak resident memory {} MiB",
+        peak_kib / 1024
+    );
+    assert_eq!(
+        status, 2,
+        "the bomb and the endless body failed, the flood was read"
+    );
+    // 512 MiB of decompressed bomb, an endless body and 100,000 items: the crawler's peak stays
+    // far below what any of them would take unbounded.
+    assert!(
+        peak_kib < 256 * 1024,
+        "peak resident memory {} MiB",
+        peak_kib / 1024
+    );
+}
