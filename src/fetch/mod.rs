@@ -328,22 +328,34 @@ impl Fetcher {
             if response.content_length().is_some_and(|len| len > max_body) {
                 return Err(FetchErrorKind::TooLarge { limit: max_body });
             }
-            let mut body = Vec::new();
+            // Chunks are kept as they come and joined once at the exact size: a body near the
+            // cap never holds twice the cap, as a doubling buffer would.
+            let mut chunks: Vec<bytes::Bytes> = Vec::new();
+            let mut received: u64 = 0;
             while let Some(chunk) = response
                 .chunk()
                 .await
                 .map_err(|e| classify(&e, self.timeout, self.connect_timeout))?
             {
-                if body.len() as u64 + chunk.len() as u64 > max_body {
+                received += chunk.len() as u64;
+                if received > max_body {
                     return Err(FetchErrorKind::TooLarge { limit: max_body });
                 }
-                body.extend_from_slice(&chunk);
+                chunks.push(chunk);
             }
+            let body = match chunks.len() {
+                1 => chunks.pop().unwrap_or_default(),
+                _ => {
+                    let mut joined = Vec::with_capacity(received as usize);
+                    chunks.iter().for_each(|c| joined.extend_from_slice(c));
+                    bytes::Bytes::from(joined)
+                }
+            };
             Ok(Exchange {
                 url: response.url().clone(),
                 status: status.as_u16(),
                 headers: response.headers().clone(),
-                body: bytes::Bytes::from(body),
+                body,
             })
         };
         // reqwest's own timeout covers the body too; this outer deadline is the backstop that

@@ -7,7 +7,8 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
 };
 
 pub const ID: &str = "id";
@@ -26,8 +27,37 @@ pub const SIMHASH: &str = "simhash";
 pub const DUP_GROUP: &str = "dup_group";
 
 /// The analyzer of full-text fields: words, lowercased, accents folded, so `Cour pénale`
-/// matches `cour penale`. Language stemming comes with the analysts' query language.
+/// matches `cour penale`.
 pub const TEXT_ANALYZER: &str = "vigil_text";
+
+/// The languages with a stemmer, by ISO 639-1 code. Each has its own field (`stem_<code>`)
+/// holding the title and body of that language's documents, analysed lowercase → stem →
+/// accent-fold; documents in other languages are only in `title` and `body`.
+pub const STEMMED_LANGUAGES: &[(&str, Language)] = &[
+    ("ar", Language::Arabic),
+    ("da", Language::Danish),
+    ("nl", Language::Dutch),
+    ("en", Language::English),
+    ("fi", Language::Finnish),
+    ("fr", Language::French),
+    ("de", Language::German),
+    ("el", Language::Greek),
+    ("hu", Language::Hungarian),
+    ("it", Language::Italian),
+    ("nb", Language::Norwegian),
+    ("pt", Language::Portuguese),
+    ("ro", Language::Romanian),
+    ("ru", Language::Russian),
+    ("es", Language::Spanish),
+    ("sv", Language::Swedish),
+    ("ta", Language::Tamil),
+    ("tr", Language::Turkish),
+];
+
+/// The name of a language's stemmed field and of its analyzer.
+pub fn stem_field_name(code: &str) -> String {
+    format!("stem_{code}")
+}
 
 /// Field handles resolved once from the schema.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +76,8 @@ pub struct Fields {
     pub content_hash: Field,
     pub simhash: Field,
     pub dup_group: Field,
+    /// (language code, stemmed field), in `STEMMED_LANGUAGES` order.
+    pub stemmed: [(&'static str, Field); 18],
 }
 
 /// The document schema.
@@ -80,10 +112,51 @@ pub fn schema() -> Schema {
     builder.add_u64_field(CONTENT_HASH, hash.clone());
     builder.add_u64_field(SIMHASH, hash);
     builder.add_text_field(DUP_GROUP, STRING | STORED | FAST);
+    for (code, _) in STEMMED_LANGUAGES {
+        let name = stem_field_name(code);
+        let options = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(&name)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        builder.add_text_field(&name, options);
+    }
     builder.build()
 }
 
 impl Fields {
+    /// The stemmed field of a language, if it has a stemmer.
+    pub fn stemmed_for(&self, lang: &str) -> Option<Field> {
+        self.stemmed
+            .iter()
+            .find(|(code, _)| *code == lang)
+            .map(|(_, field)| *field)
+    }
+
+    /// Every field a free-text query searches: title, body and each stemmed field.
+    pub fn default_search_fields(&self) -> Vec<Field> {
+        let mut fields = vec![self.title, self.body];
+        fields.extend(self.stemmed.iter().map(|(_, field)| *field));
+        fields
+    }
+
+    /// Adds the searchable text of a document: title and body, and both again in the stemmed
+    /// field of its language.
+    pub fn add_text(
+        &self,
+        doc: &mut tantivy::schema::TantivyDocument,
+        title: &str,
+        body: &str,
+        lang: &str,
+    ) {
+        doc.add_text(self.title, title);
+        doc.add_text(self.body, body);
+        if let Some(stemmed) = self.stemmed_for(lang) {
+            doc.add_text(stemmed, title);
+            doc.add_text(stemmed, body);
+        }
+    }
+
     /// Resolves the handles; the schema must be the one `schema()` builds.
     pub fn new(schema: &Schema) -> Fields {
         let field = |name: &str| {
@@ -106,6 +179,10 @@ impl Fields {
             content_hash: field(CONTENT_HASH),
             simhash: field(SIMHASH),
             dup_group: field(DUP_GROUP),
+            stemmed: std::array::from_fn(|i| {
+                let code = STEMMED_LANGUAGES[i].0;
+                (code, field(&stem_field_name(code)))
+            }),
         }
     }
 }
@@ -118,4 +195,15 @@ pub fn register_analyzers(index: &Index) {
         .filter(AsciiFoldingFilter)
         .build();
     index.tokenizers().register(TEXT_ANALYZER, analyzer);
+    for (code, language) in STEMMED_LANGUAGES {
+        let stemming = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(48))
+            .filter(LowerCaser)
+            .filter(Stemmer::new(*language))
+            .filter(AsciiFoldingFilter)
+            .build();
+        index
+            .tokenizers()
+            .register(&stem_field_name(code), stemming);
+    }
 }

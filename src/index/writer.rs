@@ -91,8 +91,7 @@ fn to_tantivy(fields: &Fields, document: &Document, seq: u64) -> TantivyDocument
     doc.add_text(fields.url, &document.url);
     doc.add_text(fields.source, &document.source);
     doc.add_text(fields.kind, &document.kind);
-    doc.add_text(fields.title, &document.title);
-    doc.add_text(fields.body, &document.body);
+    fields.add_text(&mut doc, &document.title, &document.body, &document.lang);
     doc.add_text(fields.author, &document.author);
     doc.add_text(fields.lang, &document.lang);
     doc.add_date(

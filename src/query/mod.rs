@@ -1,5 +1,5 @@
-//! Query text → tantivy `Query`. For now the syntax is tantivy's own query parser over title and
-//! body, with AND between bare terms (what analysts expect from Boolean monitoring tools); the
+//! Query text → tantivy `Query`. For now the syntax is tantivy's own query parser over title,
+//! body and the language-stemmed fields, with AND between bare terms (what analysts expect from Boolean monitoring tools); the
 //! analysts' language replaces `compile` later without touching its callers. `stored` holds the
 //! query files analysts own.
 
@@ -33,7 +33,7 @@ pub fn compile(index: &Index, text: &str) -> Result<Box<dyn Query>, QueryError> 
         });
     }
     let fields = Fields::new(&index.schema());
-    let mut parser = QueryParser::for_index(index, vec![fields.title, fields.body]);
+    let mut parser = QueryParser::for_index(index, fields.default_search_fields());
     parser.set_conjunction_by_default();
     parser.parse_query(text).map_err(|e| QueryError {
         message: e.to_string().to_lowercase(),
@@ -43,6 +43,66 @@ pub fn compile(index: &Index, text: &str) -> Result<Box<dyn Query>, QueryError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_match_their_inflections_in_the_documents_language() {
+        let index = crate::index::in_memory();
+        let mut writer = crate::index::writer::Writer::open(&index).unwrap();
+        let doc = |id: &str, lang: &str, body: &str| crate::model::Document {
+            id: id.into(),
+            url: String::new(),
+            source: "s".into(),
+            kind: "news".into(),
+            title: String::new(),
+            body: body.into(),
+            author: String::new(),
+            lang: lang.into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 0,
+            simhash: 0,
+            dup_group: id.into(),
+        };
+        writer
+            .upsert(&[
+                doc("en", "en", "The judges issued warrants for two ministers"),
+                doc("fr", "fr", "Les juges ont délivré des mandats d'arrêt"),
+                doc("ru", "ru", "Суд выдал ордера на арест министров"),
+                doc("und", "und", "warrants without a known language"),
+            ])
+            .unwrap();
+        writer.commit().unwrap();
+        let reader = crate::index::reader::Reader::open(&index).unwrap();
+        reader.reload().unwrap();
+        let ids = |text: &str| -> Vec<String> {
+            let query = compile(&index, text).unwrap();
+            let filter = crate::index::reader::SearchFilter {
+                limit: 10,
+                ..Default::default()
+            };
+            let mut ids: Vec<String> = reader
+                .search(&*query, &filter)
+                .unwrap()
+                .hits
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        let cases: &[(&str, &[&str])] = &[
+            ("warrant", &["en"]),
+            ("warrants", &["en", "und"]),
+            ("mandat", &["fr"]),
+            ("délivrer", &["fr"]),
+            ("ордер", &["ru"]),
+            ("minister", &["en"]),
+            ("\"issued warrant\"", &["en"]),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(ids(query), *expected, "{query}");
+        }
+    }
 
     #[test]
     fn rejects_empty_and_broken_queries() {

@@ -242,8 +242,16 @@ pub fn run_examples(
         for (position, example) in query.examples.iter().enumerate() {
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.seq, position as u64);
-            doc.add_text(fields.title, example.title.as_deref().unwrap_or_default());
-            doc.add_text(fields.body, &example.text);
+            let title = example.title.as_deref().unwrap_or_default();
+            let lang = match example
+                .lang
+                .as_deref()
+                .and_then(crate::normalise::language_from_tag)
+            {
+                Some(lang) => lang,
+                None => crate::normalise::detect_language(title, &example.text),
+            };
+            fields.add_text(&mut doc, title, &example.text, &lang);
             writer.add_document(doc)?;
         }
         writer.commit()?;
