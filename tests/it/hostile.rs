@@ -692,3 +692,77 @@ async fn memory_stays_bounded_against_bombs_floods_and_endless_bodies() {
         peak_kib / 1024
     );
 }
+
+#[tokio::test]
+async fn encodings_declared_in_an_html_meta_tag() {
+    let server = FixtureServer::start_on([127, 0, 0, 29]).await;
+    let samples = [
+        (
+            "windows-1251",
+            "Международный уголовный суд выдал ордер на арест бывшего министра обороны страны.",
+        ),
+        (
+            "windows-1252",
+            "La Cour pénale internationale a délivré un mandat d'arrêt contre l'ancien ministre de la Défense.",
+        ),
+        (
+            "iso-8859-1",
+            "Der Internationale Strafgerichtshof hat einen Haftbefehl gegen den früheren Verteidigungsminister erlassen.",
+        ),
+        (
+            "shift_jis",
+            "国際刑事裁判所は元国防大臣に対する逮捕状を発付した。政府は裁判所の管轄権を認めないと述べた。",
+        ),
+    ];
+    let mut items = String::new();
+    for (label, text) in samples {
+        let page = format!(
+            "<html><head><meta charset=\"{label}\"><title>t</title></head><body><article><p>{text}</p><p>{text}</p><p>{text}</p></article></body></html>"
+        );
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes()).unwrap();
+        let (bytes, _, _) = encoding.encode(&page);
+        // No charset in the Content-Type: only the meta tag says what the bytes are.
+        server.put(&format!("{label}.html"), "text/html", bytes.into_owned());
+        items.push_str(&format!(
+            "<item><title>{label}</title><link>{}</link><description>summary</description></item>",
+            server.url(&format!("/f/{label}.html"))
+        ));
+    }
+    server.put(
+        "feed.xml",
+        "application/rss+xml",
+        format!("<rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>"),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"meta\"\nkind = \"feed\"\nurl = \"{}\"\nallow_private = true\n",
+        server.url("/f/feed.xml")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(
+        (report.sources[0].articles, report.sources[0].article_errors),
+        (4, 0),
+        "{report:#?}"
+    );
+    let read = pipeline.read_side();
+    read.reader.reload().unwrap();
+    for (label, text) in samples {
+        let docs = read
+            .reader
+            .docs_by_id(&[vigil::normalise::document_id(
+                &server.url(&format!("/f/{label}.html")),
+                None,
+                "meta",
+                "",
+                chrono::Utc::now(),
+            )])
+            .unwrap();
+        assert!(
+            docs.first().is_some_and(|d| d.body.contains(text)),
+            "{label}: {:?}",
+            docs.first().map(|d| &d.body)
+        );
+    }
+}
