@@ -5,6 +5,9 @@
 //! (default budget, 1 request per second per host) or `cargo bench --bench crawl -- 20` for
 //! another budget in requests per second.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
@@ -35,16 +38,6 @@ fn feed(host: u8, feed: usize) -> String {
     }
     out.push_str("</channel></rss>");
     out
-}
-
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn main() {
@@ -102,6 +95,6 @@ fn main() {
         println!("crawl: {} documents committed and percolated in {:.2} s: {:.0} documents/s", report.new_documents, elapsed.as_secs_f64(), report.new_documents as f64 / elapsed.as_secs_f64());
         println!("crawl: smallest gap between two requests to one host, from the servers' logs: {:.3} s (budget: {:.3} s) -> {}",
             smallest_gap.as_secs_f64(), budget_gap.as_secs_f64(), if smallest_gap + Duration::from_millis(5) >= budget_gap { "no host's budget was exceeded" } else { "BUDGET EXCEEDED" });
-        println!("crawl: peak memory (VmHWM, includes the 50 in-process servers): {:.0} MiB", peak_rss_mib());
+        println!("crawl: peak memory (VmHWM, includes the 50 in-process servers): {:.0} MiB", common::peak_rss_mib());
     });
 }

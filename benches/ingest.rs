@@ -4,6 +4,9 @@
 //! shipped stored queries. Run: `cargo bench --bench ingest` (N defaults to 10,000; pass another
 //! number after `--`, e.g. `cargo bench --bench ingest -- 50000`).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
@@ -100,16 +103,6 @@ fn feed(index: usize, items: usize, seed: &mut u64) -> String {
     out
 }
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
 fn main() {
     let items: usize = std::env::args()
         .skip(1)
@@ -150,6 +143,6 @@ fn main() {
         println!("ingest: {} items in {feeds} feeds ({:.1} MiB of RSS) from 127.0.0.1", items, served_bytes as f64 / 1048576.0);
         println!("ingest: {} documents committed, {} stored-query matches ({} queries)", report.new_documents, report.matches, pipeline.read_side().queries.len());
         println!("ingest: {:.2} s fetch to committed index: {:.0} documents/s", elapsed.as_secs_f64(), report.new_documents as f64 / elapsed.as_secs_f64());
-        println!("ingest: peak memory (VmHWM, includes the in-process fixture server): {:.0} MiB", peak_rss_mib());
+        println!("ingest: peak memory (VmHWM, includes the in-process fixture server): {:.0} MiB", common::peak_rss_mib());
     });
 }

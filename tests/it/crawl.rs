@@ -3,25 +3,14 @@
 
 use crate::support::{Deployment, FixtureServer, shared_feeds, source};
 use std::time::Duration;
-use vigil::index::reader::{SearchFilter, Sort};
+use vigil::index::reader::SearchFilter;
 use vigil::pipeline::Pipeline;
 
 /// Slack allowed on the rate limiter's spacing of requests (scheduling noise on a busy machine).
 const TIMING_TOLERANCE: Duration = Duration::from_millis(60);
 
 fn search(pipeline: &Pipeline, text: &str) -> Vec<String> {
-    let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let query = vigil::query::compile(read.reader.index(), text).unwrap();
-    let filter = SearchFilter {
-        limit: 100,
-        sort: Sort::Newest,
-        ..SearchFilter::default()
-    };
-    read.reader
-        .search(&*query, &filter)
-        .unwrap()
-        .hits
+    crate::support::search(pipeline, text, 100)
         .into_iter()
         .map(|h| h.title.text)
         .collect()
@@ -195,9 +184,7 @@ async fn per_host_rate_limit_spaces_requests() {
     }
     // Four sources on one host at 4 requests a second: 250 ms between requests.
     let deployment = Deployment::new("rate_per_host = 4.0\nconcurrency = 8", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.failed().count(), 0);
     let mut times = server.request_times("/f/");
     times.sort();

@@ -123,9 +123,7 @@ async fn robots_disallow_and_crawl_delay_hold_except_for_api_sources() {
     sources.push_str(&format!("[[sources]]\nname = \"api\"\nkind = \"feed\"\nurl = \"{}\"\nallow_private = true\napi = true\nfull_text = \"never\"\n", server.url("/f/blocked-api.xml")));
     server.put("blocked-api.xml", "application/rss+xml", body.clone());
     let deployment = Deployment::new("rate_per_host = 50.0", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
     let error_of = |name: &str| {
         report
             .sources

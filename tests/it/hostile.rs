@@ -78,17 +78,7 @@ fn assert_fails(outcome: &SourceOutcome, url: &str, cause: &str) {
 }
 
 fn titles(pipeline: &Pipeline, query: &str) -> Vec<String> {
-    let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let query = vigil::query::compile(read.reader.index(), query).unwrap();
-    let filter = vigil::index::reader::SearchFilter {
-        limit: 20,
-        ..Default::default()
-    };
-    read.reader
-        .search(&*query, &filter)
-        .unwrap()
-        .hits
+    crate::support::search(pipeline, query, 20)
         .into_iter()
         .map(|h| h.title.text)
         .collect()
@@ -336,24 +326,9 @@ async fn encodings_declared_in_the_header_the_prolog_or_not_at_all() {
         }
     }
     let deployment = Deployment::new("rate_per_host = 50.0", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.failed().count(), 0, "{report:#?}");
-    let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let all = vigil::query::compile(read.reader.index(), "hostile").unwrap();
-    let hits = read
-        .reader
-        .search(
-            &*all,
-            &vigil::index::reader::SearchFilter {
-                limit: 100,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .hits;
+    let hits = crate::support::search(&pipeline, "hostile", 100);
     // The same title from three places is one document per title (same link): check each title once.
     for (label, title) in samples {
         assert!(
@@ -416,9 +391,7 @@ async fn storm_of_500s() {
         ));
     }
     let deployment = Deployment::new("rate_per_host = 20.0", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
     let healthy_outcome = report.sources.iter().find(|s| s.name == HEALTHY).unwrap();
     assert!(healthy_outcome.error.is_none() && healthy_outcome.new_documents > 0);
     let failed = report.failed().count();
@@ -470,20 +443,7 @@ async fn ten_megabyte_single_line_title() {
     let (outcome, pipeline, _deployment) =
         crawl_beside_healthy("huge-title", &server.url("/f/huge.xml"), "").await;
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
-    let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let query = vigil::query::compile(read.reader.index(), "hostile").unwrap();
-    let hits = read
-        .reader
-        .search(
-            &*query,
-            &vigil::index::reader::SearchFilter {
-                limit: 5,
-                ..Default::default()
-            },
-        )
-        .unwrap()
-        .hits;
+    let hits = crate::support::search(&pipeline, "hostile", 5);
     assert_eq!(hits.len(), 1);
     assert!(
         hits[0].title.text.chars().count() <= vigil::normalise::MAX_TITLE_CHARS + 1,
@@ -544,9 +504,7 @@ async fn a_private_address_is_refused_unless_the_source_allows_it() {
         source(HEALTHY, &healthy.url("/f/bbc.xml"))
     );
     let deployment = Deployment::new("rate_per_host = 50.0", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
     let outcome = report.sources.iter().find(|s| s.name == "inside").unwrap();
     assert_fails(outcome, &url, "refused: 127.0.0.22 is not a public address");
     assert!(
@@ -738,9 +696,7 @@ async fn encodings_declared_in_an_html_meta_tag() {
         server.url("/f/feed.xml")
     );
     let deployment = Deployment::new("rate_per_host = 50.0", &sources);
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(
         (report.sources[0].articles, report.sources[0].article_errors),
         (4, 0),

@@ -273,3 +273,29 @@ pub fn source(name: &str, url: &str) -> String {
         "[[sources]]\nname = \"{name}\"\nkind = \"feed\"\nurl = \"{url}\"\ninterval = \"10m\"\nallow_private = true\n\n"
     )
 }
+
+/// Opens the deployment's pipeline and runs one pass over all its sources.
+pub async fn crawl_all(
+    deployment: &Deployment,
+) -> (vigil::pipeline::Pipeline, vigil::pipeline::CrawlReport) {
+    let config = deployment.config();
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    (pipeline, report)
+}
+
+/// The newest hits of a query, after making the last commit visible.
+pub fn search(
+    pipeline: &vigil::pipeline::Pipeline,
+    query: &str,
+    limit: usize,
+) -> Vec<vigil::index::reader::Hit> {
+    let read = pipeline.read_side();
+    read.reader.reload().unwrap();
+    let query = vigil::query::compile(read.reader.index(), query).unwrap();
+    let filter = vigil::index::reader::SearchFilter {
+        limit,
+        ..vigil::index::reader::SearchFilter::default()
+    };
+    read.reader.search(&*query, &filter).unwrap().hits
+}

@@ -5,7 +5,6 @@ use crate::support::{Deployment, FixtureServer, fixtures, source};
 use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
-use vigil::pipeline::Pipeline;
 
 async fn get(
     app: axum::Router,
@@ -36,9 +35,7 @@ async fn hostile_text_is_escaped_and_never_linked() {
         &source("hostile", &server.url("/f/hostile.rss")),
     );
     deployment.add_query("tribunal", "tribunal");
-    let config = deployment.config();
-    let pipeline = Pipeline::open(config.clone()).unwrap();
-    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 2, "{report:#?}");
     let app = vigil::web::app(vigil::web::AppState {
         read: pipeline.read_side().clone(),
