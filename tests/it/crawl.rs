@@ -3,7 +3,6 @@
 
 use crate::support::{Deployment, FixtureServer, shared_feeds, source};
 use std::time::Duration;
-use vigil::index::reader::SearchFilter;
 use vigil::pipeline::Pipeline;
 
 /// Slack allowed on the rate limiter's spacing of requests (scheduling noise on a busy machine).
@@ -76,19 +75,8 @@ async fn crawl_then_search_then_recrawl_adds_nothing_and_a_broken_feed_fails_alo
         vec!["bash - Expansão de Parâmetros"]
     );
     // Relative links resolved against the feed's URL.
+    let hits = crate::support::search(&pipeline, "robots", 10);
     let read = pipeline.read_side();
-    let query = vigil::query::compile(read.reader.index(), "robots").unwrap();
-    let hits = read
-        .reader
-        .search(
-            &*query,
-            &SearchFilter {
-                limit: 10,
-                ..SearchFilter::default()
-            },
-        )
-        .unwrap()
-        .hits;
     assert_eq!(
         hits[0].url,
         format!("{}/blog/2003/12/13/atom03", server.base)
@@ -347,20 +335,8 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
         report.duplicates >= 1,
         "outlet one's repeat at least: {report:#?}"
     );
+    let hits = crate::support::search(&pipeline, "leaked", 10);
     let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let query = vigil::query::compile(read.reader.index(), "leaked").unwrap();
-    let hits = read
-        .reader
-        .search(
-            &*query,
-            &SearchFilter {
-                limit: 10,
-                ..SearchFilter::default()
-            },
-        )
-        .unwrap()
-        .hits;
     let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
     let docs = read.reader.docs_by_id(&ids).unwrap();
     let groups: std::collections::HashSet<&str> =
@@ -384,19 +360,8 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
     );
     let pipeline = Pipeline::open(config.clone()).unwrap();
     pipeline.crawl(&config.sources, None).await.unwrap();
+    let later = crate::support::search(&pipeline, "leaked", 10);
     let read = pipeline.read_side();
-    read.reader.reload().unwrap();
-    let later = read
-        .reader
-        .search(
-            &*query,
-            &SearchFilter {
-                limit: 10,
-                ..SearchFilter::default()
-            },
-        )
-        .unwrap()
-        .hits;
     let ids: Vec<String> = later.iter().map(|h| h.id.clone()).collect();
     let groups: std::collections::HashSet<String> = read
         .reader
