@@ -126,6 +126,8 @@ fn parse_date(text: &str) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     const PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Judges issue warrant | The Hague Herald</title>
 <link rel="canonical" href="/2026/01/judges-issue-warrant">
@@ -139,12 +141,11 @@ mod tests {
 </article><footer>Subscribe to our newsletter. Cookie settings. All rights reserved.</footer></body></html>"#;
 
     #[test]
-    fn extracts_text_and_metadata() {
+    fn extracts_text_and_metadata() -> TestResult {
         let url = Url::parse(
             "https://www.hagueherald.example/2026/01/judges-issue-warrant?utm_source=feed",
-        )
-        .unwrap();
-        let article = extract(PAGE, &url).unwrap();
+        )?;
+        let article = extract(PAGE, &url)?;
         assert!(
             article
                 .text
@@ -167,21 +168,23 @@ mod tests {
             Some("2026-01-05T10:00:00+00:00".into())
         );
         assert_eq!(article.author.as_deref(), Some("Anna Kowalczyk"));
+        Ok(())
     }
 
     #[test]
-    fn a_canonical_url_on_another_site_is_ignored() {
+    fn a_canonical_url_on_another_site_is_ignored() -> TestResult {
         let page = PAGE.replace(
             "href=\"/2026/01/judges-issue-warrant\"",
             "href=\"https://rival.example/their-article\"",
         );
-        let url = Url::parse("https://www.hagueherald.example/a").unwrap();
-        assert_eq!(extract(&page, &url).unwrap().canonical_url, None);
+        let url = Url::parse("https://www.hagueherald.example/a")?;
+        assert_eq!(extract(&page, &url)?.canonical_url, None);
+        Ok(())
     }
 
     #[test]
-    fn pages_without_an_article_fail_cleanly() {
-        let url = Url::parse("https://x.example/").unwrap();
+    fn pages_without_an_article_fail_cleanly() -> TestResult {
+        let url = Url::parse("https://x.example/")?;
         for page in ["", "<html><body></body></html>", "\u{0}\u{1}<<<>>>"] {
             let _ = extract(page, &url); // must not panic; an error is fine
         }
@@ -193,11 +196,12 @@ mod tests {
             "{error}"
         );
         let meta_charset = b"<html><head><meta charset=\"windows-1251\"></head><body><article><p>\xcc\xe5\xe6\xe4\xf3\xed\xe0\xf0\xee\xe4\xed\xfb\xe9 \xf3\xe3\xee\xeb\xee\xe2\xed\xfb\xe9 \xf1\xf3\xe4 \xe2\xfb\xe4\xe0\xeb \xee\xf0\xe4\xe5\xf0 \xed\xe0 \xe0\xf0\xe5\xf1\xf2 \xe1\xfb\xe2\xf8\xe5\xe3\xee \xec\xe8\xed\xe8\xf1\xf2\xf0\xe0 \xee\xe1\xee\xf0\xee\xed\xfb. \xcc\xe5\xe6\xe4\xf3\xed\xe0\xf0\xee\xe4\xed\xfb\xe9 \xf3\xe3\xee\xeb\xee\xe2\xed\xfb\xe9 \xf1\xf3\xe4 \xe2\xfb\xe4\xe0\xeb \xee\xf0\xe4\xe5\xf0 \xed\xe0 \xe0\xf0\xe5\xf1\xf2 \xe1\xfb\xe2\xf8\xe5\xe3\xee \xec\xe8\xed\xe8\xf1\xf2\xf0\xe0 \xee\xe1\xee\xf0\xee\xed\xfb.</p></article></body></html>";
-        let article = extract_bytes(meta_charset, Some("text/html"), &url).unwrap();
+        let article = extract_bytes(meta_charset, Some("text/html"), &url)?;
         assert!(
             article.text.contains("Международный уголовный суд"),
             "{}",
             article.text
         );
+        Ok(())
     }
 }

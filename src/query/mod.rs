@@ -45,9 +45,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn words_match_their_inflections_in_the_documents_language() {
+    fn words_match_their_inflections_in_the_documents_language()
+    -> Result<(), Box<dyn std::error::Error>> {
         let index = crate::index::in_memory();
-        let mut writer = crate::index::writer::Writer::open(&index).unwrap();
+        let mut writer = crate::index::writer::Writer::open(&index)?;
         let doc = |id: &str, lang: &str, body: &str| crate::model::Document {
             id: id.into(),
             url: String::new(),
@@ -63,32 +64,29 @@ mod tests {
             simhash: 0,
             dup_group: id.into(),
         };
-        writer
-            .upsert(&[
-                doc("en", "en", "The judges issued warrants for two ministers"),
-                doc("fr", "fr", "Les juges ont délivré des mandats d'arrêt"),
-                doc("ru", "ru", "Суд выдал ордера на арест министров"),
-                doc("und", "und", "warrants without a known language"),
-            ])
-            .unwrap();
-        writer.commit().unwrap();
-        let reader = crate::index::reader::Reader::open(&index).unwrap();
-        reader.reload().unwrap();
-        let ids = |text: &str| -> Vec<String> {
-            let query = compile(&index, text).unwrap();
+        writer.upsert(&[
+            doc("en", "en", "The judges issued warrants for two ministers"),
+            doc("fr", "fr", "Les juges ont délivré des mandats d'arrêt"),
+            doc("ru", "ru", "Суд выдал ордера на арест министров"),
+            doc("und", "und", "warrants without a known language"),
+        ])?;
+        writer.commit()?;
+        let reader = crate::index::reader::Reader::open(&index)?;
+        reader.reload()?;
+        let ids = |text: &str| -> Result<Vec<String>, Box<dyn std::error::Error>> {
+            let query = compile(&index, text)?;
             let filter = crate::index::reader::SearchFilter {
                 limit: 10,
                 ..Default::default()
             };
             let mut ids: Vec<String> = reader
-                .search(&*query, &filter)
-                .unwrap()
+                .search(&*query, &filter)?
                 .hits
                 .into_iter()
                 .map(|h| h.id)
                 .collect();
             ids.sort();
-            ids
+            Ok(ids)
         };
         let cases: &[(&str, &[&str])] = &[
             ("warrant", &["en"]),
@@ -100,8 +98,9 @@ mod tests {
             ("\"issued warrant\"", &["en"]),
         ];
         for (query, expected) in cases {
-            assert_eq!(ids(query), *expected, "{query}");
+            assert_eq!(ids(query)?, *expected, "{query}");
         }
+        Ok(())
     }
 
     #[test]

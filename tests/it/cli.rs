@@ -63,7 +63,7 @@ fn configuration_errors_are_one_line_naming_the_file() {
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 
-    std::fs::write(dir.path().join("bad.toml"), "[crawl]\ncontact_url = \"https://x.example\"\n[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://a.example/f\"\ninterval = \"often\"\n").unwrap();
+    std::fs::write(dir.path().join("bad.toml"), "[crawl]\ncontact_url = \"https://x.example.org\"\n[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://a.example.org/f\"\ninterval = \"often\"\n").unwrap();
     let stderr = text(&vigil(&["--config", "bad.toml", "crawl"], dir.path()).stderr);
     assert!(
         stderr.contains("bad.toml: sources[0].interval: \"often\" is not a duration"),

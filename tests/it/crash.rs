@@ -20,7 +20,7 @@ async fn sigkill_at_any_moment_loses_nothing_and_duplicates_nothing() {
         let mut body = String::from("<rss version=\"2.0\"><channel><title>corpus</title>");
         for item in 0..ITEMS_PER_FEED {
             body.push_str(&format!(
-                "<item><title>crash corpus item {feed} {item}</title><link>https://corpus.example/{feed}/{item}</link><description>the tribunal and the warrant, item {item} of feed {feed}</description></item>"
+                "<item><title>crash corpus item {feed} {item}</title><link>https://corpus.example.org/{feed}/{item}</link><description>the tribunal and the warrant, item {item} of feed {feed}</description></item>"
             ));
         }
         body.push_str("</channel></rss>");

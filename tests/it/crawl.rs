@@ -117,7 +117,8 @@ async fn crawl_then_search_then_recrawl_adds_nothing_and_a_broken_feed_fails_alo
         .to_str()
         .unwrap();
     assert!(
-        user_agent.starts_with("Vigil/") && user_agent.contains("https://vigil.example/contact"),
+        user_agent.starts_with("Vigil/")
+            && user_agent.contains("https://vigil.example.org/contact"),
         "{user_agent}"
     );
     let state = read.store.source_state("reuters").unwrap().unwrap();
@@ -133,7 +134,7 @@ async fn changed_content_is_updated_in_place_not_duplicated() {
     let server = FixtureServer::start().await;
     let feed = |title: &str| {
         format!(
-            "<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><link>https://n.example/a?utm_source=x</link><description>the tribunal</description></item></channel></rss>"
+            "<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><link>https://n.example.org/a?utm_source=x</link><description>the tribunal</description></item></channel></rss>"
         )
     };
     server.put("feed.xml", "application/rss+xml", feed("First headline"));
@@ -301,19 +302,22 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
     server.put(
         "one.xml",
         "application/rss+xml",
-        feed(item("https://one.example/a", story) + &item("https://one.example/a-copy", story)),
+        feed(
+            item("https://one.example.org/a", story)
+                + &item("https://one.example.org/a-copy", story),
+        ),
     );
     // Outlet two posts it word for word; outlet three with an edit.
     server.put(
         "two.xml",
         "application/rss+xml",
-        feed(item("https://two.example/b", story)),
+        feed(item("https://two.example.org/b", story)),
     );
     server.put(
         "three.xml",
         "application/rss+xml",
         feed(item(
-            "https://three.example/c",
+            "https://three.example.org/c",
             &story.replace("services", "agencies"),
         )),
     );
@@ -321,7 +325,10 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
     server.put(
         "search.xml",
         "application/rss+xml",
-        feed(item("https://one.example/a?utm_source=search", "snippet")),
+        feed(item(
+            "https://one.example.org/a?utm_source=search",
+            "snippet",
+        )),
     );
     let sources = ["one", "two", "three", "search"]
         .iter()
@@ -354,7 +361,7 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
         "two.xml",
         "application/rss+xml",
         feed(item(
-            "https://two.example/b2",
+            "https://two.example.org/b2",
             &format!("{story}, the outlet repeats"),
         )),
     );

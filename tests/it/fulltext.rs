@@ -14,16 +14,11 @@ const ARTICLE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf
 <p>Representatives of victims' associations welcomed the decision and asked for a permanent presence of the court in the region until the end of the trials.</p>
 </article><footer>Cookie settings</footer></body></html>"#;
 
+/// The feed of `tests/fixtures/summary_only_feed.rss`, its links pointing at `base`.
 fn feed(base: &str, extra: &str) -> String {
-    format!(
-        r#"<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
-<item><title>Registrar opens office</title><link>{base}/f/article.html?utm_source=rss</link><description>The Registrar opened an office.</description></item>
-<item><title>Full item</title><link>{base}/f/full.html</link><description>short</description><content:encoded><![CDATA[<p>The whole text is in the feed already, so no page is fetched for it.</p>]]></content:encoded></item>
-<item><title>Elsewhere</title><link>http://127.0.0.61:9/f/other.html</link><description>On another private host.</description></item>
-<item><title>Missing page</title><link>{base}/f/missing.html</link><description>The page is gone.</description></item>
-<item><title>Forbidden page</title><link>{base}/f/secret.html</link><description>Robots say no.</description></item>
-{extra}</channel></rss>"#
-    )
+    let template =
+        std::fs::read_to_string(crate::support::fixtures().join("summary_only_feed.rss")).unwrap();
+    template.replace("{base}", base).replace("{extra}", extra)
 }
 
 #[tokio::test]
@@ -87,7 +82,7 @@ async fn summary_only_items_get_their_article_once_and_politely() {
     );
 
     // The feed changes (a new item): the known item's page is not fetched again.
-    server.put("feed.xml", "application/rss+xml", feed(&server.base, "<item><title>New</title><link>https://n.example/new</link><description>x</description></item>"));
+    server.put("feed.xml", "application/rss+xml", feed(&server.base, "<item><title>New</title><link>https://n.example.org/new</link><description>x</description></item>"));
     let again = pipeline.crawl(&config.sources, None).await.unwrap();
     assert!(again.sources[0].error.is_none());
     assert_eq!(

@@ -86,7 +86,7 @@ fn titles(pipeline: &Pipeline, query: &str) -> Vec<String> {
 
 fn rss(title: &str) -> String {
     format!(
-        "<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><link>https://n.example/{}</link><description>hostile test item</description></item></channel></rss>",
+        "<rss version=\"2.0\"><channel><title>t</title><item><title>{title}</title><link>https://n.example.org/{}</link><description>hostile test item</description></item></channel></rss>",
         title.len()
     )
 }
@@ -457,7 +457,7 @@ async fn hundred_thousand_items_in_one_feed() {
     let mut body = String::from("<rss version=\"2.0\"><channel><title>flood</title>");
     for i in 0..100_000 {
         body.push_str(&format!(
-            "<item><title>flood item {i}</title><link>https://flood.example/{i}</link></item>"
+            "<item><title>flood item {i}</title><link>https://flood.example.org/{i}</link></item>"
         ));
     }
     body.push_str("</channel></rss>");
@@ -550,7 +550,7 @@ async fn retry_after_on_429_is_honoured() {
 #[tokio::test]
 async fn the_next_poll_follows_the_feeds_own_hints() {
     let server = FixtureServer::start_on([127, 0, 0, 25]).await;
-    let body = "<rss version=\"2.0\"><channel><title>t</title><ttl>120</ttl><item><title>x</title><link>https://n.example/x</link></item></channel></rss>";
+    let body = "<rss version=\"2.0\"><channel><title>t</title><ttl>120</ttl><item><title>x</title><link>https://n.example.org/x</link></item></channel></rss>";
     server.put_with_headers(
         "ttl.xml",
         "application/rss+xml",
@@ -589,7 +589,7 @@ async fn memory_stays_bounded_against_bombs_floods_and_endless_bodies() {
     let mut flood = String::from("<rss version=\"2.0\"><channel><title>flood</title>");
     for i in 0..100_000 {
         flood.push_str(&format!(
-            "<item><title>flood item {i}</title><link>https://flood.example/{i}</link></item>"
+            "<item><title>flood item {i}</title><link>https://flood.example.org/{i}</link></item>"
         ));
     }
     flood.push_str("</channel></rss>");

@@ -241,7 +241,7 @@ impl Deployment {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("queries")).unwrap();
         let text = format!(
-            "[crawl]\ncontact_url = \"https://vigil.example/contact\"\n{crawl_extra}\n{sources}"
+            "[crawl]\ncontact_url = \"https://vigil.example.org/contact\"\n{crawl_extra}\n{sources}"
         );
         std::fs::write(dir.path().join("vigil.toml"), text).unwrap();
         Deployment { dir }

@@ -80,7 +80,7 @@ async fn hostile_text_is_escaped_and_never_linked() {
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(
         json["hits"][0]["url"],
-        "https://hostile.example/2026/01/markdown"
+        "https://hostile.example.org/2026/01/markdown"
     );
     // A javascript: link is not a canonical URL at all.
     let (_, _, json) = get(app.clone(), "/api/search?q=click").await;
