@@ -1,11 +1,10 @@
 //! Emergence detection over recorded matches. `emergence` holds the rule; this module gathers,
 //! for every stored query, what the rule needs and what a person needs to judge a flag: counts,
 //! first seen, sources, sample headlines, and the largest group of near-identical copies posted
-//! by different sources. It describes activity; it never labels a document as disinformation.
+//! by different sources (the near-duplicate groups `dedup` assigned at ingest). It describes activity; it never labels a document as disinformation.
 
 pub mod emergence;
 
-use crate::dedup::{NEAR_DUPLICATE_BITS, hamming};
 use crate::index::reader::{Reader, StoredDoc};
 use crate::query::stored::{Severity, StoredQuery};
 use crate::store::Store;
@@ -149,21 +148,15 @@ pub fn assess_queries(
     Ok(out)
 }
 
-/// Groups documents whose SimHash lies within `NEAR_DUPLICATE_BITS` of a group's first document
-/// and returns the largest group posted by at least two sources.
+/// The largest near-duplicate group (the `dup_group` assigned at ingest) among the documents,
+/// counting only groups posted by at least two sources.
 pub fn largest_copy_group(docs: &[StoredDoc]) -> Option<CopyGroup> {
-    let mut groups: Vec<Vec<&StoredDoc>> = Vec::new();
-    for doc in docs.iter().filter(|d| d.simhash != 0) {
-        match groups
-            .iter_mut()
-            .find(|g| hamming(g[0].simhash, doc.simhash) <= NEAR_DUPLICATE_BITS)
-        {
-            Some(group) => group.push(doc),
-            None => groups.push(vec![doc]),
-        }
+    let mut groups: BTreeMap<&str, Vec<&StoredDoc>> = BTreeMap::new();
+    for doc in docs.iter().filter(|d| !d.dup_group.is_empty()) {
+        groups.entry(doc.dup_group.as_str()).or_default().push(doc);
     }
     groups
-        .into_iter()
+        .into_values()
         .filter_map(|group| {
             let sources: BTreeSet<&str> = group.iter().map(|d| d.source.as_str()).collect();
             (sources.len() >= 2).then(|| CopyGroup {
