@@ -232,6 +232,7 @@ mod tests {
             content_hash: 7,
             simhash: 0,
             dup_group: "x".into(),
+            social: Default::default(),
         };
         let known = |hash: u64, source: &str, body_chars: u32| Known {
             content_hash: hash,
@@ -288,6 +289,7 @@ mod tests {
             content_hash: hash,
             simhash: 0,
             dup_group: id.into(),
+            social: Default::default(),
         };
         let known = |hash: u64| Known {
             content_hash: hash,

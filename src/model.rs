@@ -12,6 +12,8 @@ use std::fmt;
 pub enum SourceKind {
     /// RSS 0.9x/1.0/2.0, Atom or JSON Feed, read by feed-rs.
     Feed,
+    /// A Mastodon timeline through the public REST API (a hashtag's, or an account's statuses).
+    Mastodon,
 }
 
 impl SourceKind {
@@ -19,6 +21,7 @@ impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Feed => "news",
+            SourceKind::Mastodon => "mastodon",
         }
     }
 }
@@ -77,6 +80,32 @@ pub struct RawItem {
     pub published: Option<DateTime<Utc>>,
     /// Language declared by the item or its feed (e.g. `en-GB`).
     pub language: Option<String>,
+    /// Social fields: hashtags, mentions, shared links, reposts, engagement.
+    pub social: Social,
+}
+
+/// What a social post carries besides its text. Empty for news items.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Social {
+    /// Hashtags, without `#`, lowercased.
+    pub hashtags: Vec<String>,
+    /// Mentioned accounts (`user@instance`, `handle.bsky.social`), without `@`, lowercased.
+    pub mentions: Vec<String>,
+    /// URLs the post shares (canonical form).
+    pub links: Vec<String>,
+    /// For a repost (a boost, a retweet): the URL of the original post.
+    pub shared_of: Option<String>,
+    /// Engagement as the platform reports it, where it does.
+    pub engagement: Engagement,
+}
+
+/// Engagement figures; `None` where the platform does not give one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Engagement {
+    pub reposts: Option<u64>,
+    pub likes: Option<u64>,
+    pub replies: Option<u64>,
+    pub views: Option<u64>,
 }
 
 /// A cleaned, identified document, ready for the index.
@@ -109,6 +138,9 @@ pub struct Document {
     /// Near-duplicate group: the id of the first document of the group (its own id when it
     /// copies nothing seen before).
     pub dup_group: String,
+    /// Hashtags, mentions, shared links, repost-of and engagement (social posts).
+    #[serde(default)]
+    pub social: Social,
 }
 
 /// A stored query matched a committed document.

@@ -62,6 +62,12 @@ pub fn normalise(
     if title.is_empty() && body.is_empty() {
         return None;
     }
+    // Posts have no title: their opening words stand in for one in lists and digests.
+    let title = if title.is_empty() {
+        clean_line(&crate::text::truncate_chars(&body, 120), MAX_TITLE_CHARS)
+    } else {
+        title
+    };
     let url = item
         .url
         .as_deref()
@@ -87,6 +93,7 @@ pub fn normalise(
     let simhash = dedup::simhash(&format!("{title} {body}"));
     Some(Document {
         dup_group: id.clone(),
+        social: clean_social(item.social),
         id,
         url,
         source: source.to_string(),
@@ -100,6 +107,40 @@ pub fn normalise(
         content_hash,
         simhash,
     })
+}
+
+/// Most hashtags, mentions or links kept per document.
+const MAX_SOCIAL_VALUES: usize = 50;
+
+/// Bounds and normalises a post's social fields: lowercase tags and handles without their sigil,
+/// canonical http(s) links, no repeats, at most `MAX_SOCIAL_VALUES` of each.
+pub fn clean_social(social: crate::model::Social) -> crate::model::Social {
+    let tidy = |values: Vec<String>, sigil: char| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for value in values {
+            let value = value.trim().trim_start_matches(sigil).to_lowercase();
+            let valid = !value.is_empty()
+                && value.len() <= 200
+                && !value.chars().any(|c| c.is_whitespace() || c.is_control());
+            if valid && !out.contains(&value) && out.len() < MAX_SOCIAL_VALUES {
+                out.push(value);
+            }
+        }
+        out
+    };
+    let mut links: Vec<String> = Vec::new();
+    for link in social.links.iter().filter_map(|l| canonical_url(l)) {
+        if !links.contains(&link) && links.len() < MAX_SOCIAL_VALUES {
+            links.push(link);
+        }
+    }
+    crate::model::Social {
+        hashtags: tidy(social.hashtags, '#'),
+        mentions: tidy(social.mentions, '@'),
+        links,
+        shared_of: social.shared_of.as_deref().and_then(canonical_url),
+        engagement: social.engagement,
+    }
 }
 
 /// Longest feed summary that still counts as "only a summary" for full-text fetching.

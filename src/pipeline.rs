@@ -11,7 +11,7 @@ use crate::fetch::{FetchError, FetchErrorKind, FetchRequest, Fetcher};
 use crate::index::IndexError;
 use crate::index::reader::Reader;
 use crate::index::writer::{Committed, Writer};
-use crate::model::Document;
+use crate::model::{Document, SourceKind};
 use crate::query::stored::StoredQuery;
 use crate::schedule::{Bounds, Hints, History};
 use crate::store::Store;
@@ -158,6 +158,8 @@ struct SourceBatch {
     hints: crate::schedule::Hints,
     /// Unchanged polls in a row before this one.
     prior_unchanged: u32,
+    /// The paging cursor the response gave, recorded with the rest once committed.
+    cursor: Option<String>,
     documents: Vec<Document>,
 }
 
@@ -388,11 +390,19 @@ async fn crawl_source(
         Err(e) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
     };
     let same_url = state.url == source.url.as_str();
+    let url = match source.kind {
+        SourceKind::Feed => source.url.clone(),
+        SourceKind::Mastodon => crate::parse::mastodon::page_url(
+            &source.url,
+            state.cursor.as_deref().filter(|_| same_url),
+        ),
+    };
     let request = FetchRequest {
         source: source.name.clone(),
-        url: source.url.clone(),
+        url,
         allow_private: source.allow_private,
-        respect_robots: !source.api,
+        // robots.txt governs crawling pages, not documented APIs.
+        respect_robots: !source.api && source.kind == SourceKind::Feed,
         etag: state.etag.clone().filter(|_| same_url),
         last_modified: state.last_modified.clone().filter(|_| same_url),
     };
@@ -440,6 +450,7 @@ async fn crawl_source(
             .and_then(crate::schedule::parse_http_date),
         ..Hints::default()
     };
+    let mut cursor: Option<String> = None;
     let documents = if fetched.not_modified {
         outcome.not_modified = true;
         Vec::new()
@@ -478,6 +489,7 @@ async fn crawl_source(
                 outcome.dropped_items = parsed.dropped;
                 hints.feed_ttl = parsed.feed_ttl;
                 hints.update_period = parsed.update_period;
+                cursor = parsed.cursor.clone();
                 if parsed.dropped > 0 {
                     tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
                 }
@@ -503,6 +515,7 @@ async fn crawl_source(
         fetched_at: fetched.fetched_at,
         hints,
         prior_unchanged: state.unchanged_polls,
+        cursor,
         documents,
     };
     if sender.send(batch).await.is_err() {
@@ -536,6 +549,10 @@ async fn complete_with_articles(
     outcome: &mut SourceOutcome,
 ) -> Vec<Document> {
     use crate::config::FullText;
+    if source.kind != SourceKind::Feed {
+        // Posts are whole; their links are shared URLs, not their own article pages.
+        return candidates.into_iter().map(|c| c.document).collect();
+    }
     let wanted: Vec<usize> = candidates
         .iter()
         .enumerate()
@@ -768,15 +785,16 @@ fn write_batches(
                     bounds,
                     jitter,
                 );
-                read.store.record_success(
-                    &batch.source.name,
-                    batch.source.url.as_str(),
-                    batch.etag.as_deref(),
-                    batch.last_modified.as_deref(),
-                    batch.fetched_at,
+                read.store.record_success(&crate::store::Success {
+                    name: &batch.source.name,
+                    url: batch.source.url.as_str(),
+                    etag: batch.etag.as_deref(),
+                    last_modified: batch.last_modified.as_deref(),
+                    at: batch.fetched_at,
                     next_due,
-                    new as u64,
-                )?;
+                    new_documents: new as u64,
+                    cursor: batch.cursor.as_deref(),
+                })?;
                 *stats
                     .new_by_source
                     .entry(batch.source.name.clone())

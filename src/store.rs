@@ -36,6 +36,22 @@ pub struct SourceState {
     pub unchanged_polls: u32,
     pub first_success: Option<DateTime<Utc>>,
     pub last_new_document: Option<DateTime<Utc>>,
+    /// Paging cursor of API sources (the newest id seen).
+    pub cursor: Option<String>,
+}
+
+/// A successful fetch, as recorded once its documents are committed.
+#[derive(Debug, Clone)]
+pub struct Success<'a> {
+    pub name: &'a str,
+    pub url: &'a str,
+    pub etag: Option<&'a str>,
+    pub last_modified: Option<&'a str>,
+    pub at: DateTime<Utc>,
+    pub next_due: DateTime<Utc>,
+    pub new_documents: u64,
+    /// Where the next poll of a paged API starts; `None` keeps the previous cursor.
+    pub cursor: Option<&'a str>,
 }
 
 /// What the state database keeps of an indexed document.
@@ -79,7 +95,8 @@ CREATE TABLE IF NOT EXISTS sources (
     documents_total INTEGER NOT NULL DEFAULT 0,
     unchanged_polls INTEGER NOT NULL DEFAULT 0,
     first_success INTEGER,
-    last_new_document INTEGER
+    last_new_document INTEGER,
+    cursor TEXT
 );
 CREATE TABLE IF NOT EXISTS seen (
     doc_id TEXT PRIMARY KEY,
@@ -112,6 +129,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("sources", "unchanged_polls", "INTEGER NOT NULL DEFAULT 0"),
     ("sources", "first_success", "INTEGER"),
     ("sources", "last_new_document", "INTEGER"),
+    ("sources", "cursor", "TEXT"),
     ("seen", "source", "TEXT NOT NULL DEFAULT ''"),
     ("seen", "url", "TEXT NOT NULL DEFAULT ''"),
     ("seen", "simhash", "INTEGER NOT NULL DEFAULT 0"),
@@ -141,7 +159,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 const SOURCE_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_success, last_error,
-    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document";
+    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document, cursor";
 
 fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
     secs.and_then(|s| Utc.timestamp_opt(s, 0).single())
@@ -210,31 +228,31 @@ impl Store {
     }
 
     /// Records a successful fetch whose documents are already committed to the index.
-    #[allow(clippy::too_many_arguments)]
-    pub fn record_success(
-        &self,
-        name: &str,
-        url: &str,
-        etag: Option<&str>,
-        last_modified: Option<&str>,
-        at: DateTime<Utc>,
-        next_due: DateTime<Utc>,
-        new_documents: u64,
-    ) -> Result<(), StoreError> {
+    pub fn record_success(&self, success: &Success<'_>) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
                 "INSERT INTO sources (name, url, etag, last_modified, last_attempt, last_success, last_error,
                                       consecutive_failures, next_due, documents_total, unchanged_polls,
-                                      first_success, last_new_document)
+                                      first_success, last_new_document, cursor)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7, CASE WHEN ?7 > 0 THEN 0 ELSE 1 END, ?5,
-                         CASE WHEN ?7 > 0 THEN ?5 END)
+                         CASE WHEN ?7 > 0 THEN ?5 END, ?8)
                  ON CONFLICT(name) DO UPDATE SET url = ?2, etag = ?3, last_modified = ?4, last_attempt = ?5,
                      last_success = ?5, last_error = NULL, consecutive_failures = 0, next_due = ?6,
                      documents_total = documents_total + ?7,
                      unchanged_polls = CASE WHEN ?7 > 0 THEN 0 ELSE unchanged_polls + 1 END,
                      first_success = coalesce(first_success, ?5),
-                     last_new_document = CASE WHEN ?7 > 0 THEN ?5 ELSE last_new_document END",
-                params![name, url, etag, last_modified, at.timestamp(), next_due.timestamp(), new_documents as i64],
+                     last_new_document = CASE WHEN ?7 > 0 THEN ?5 ELSE last_new_document END,
+                     cursor = coalesce(?8, cursor)",
+                params![
+                    success.name,
+                    success.url,
+                    success.etag,
+                    success.last_modified,
+                    success.at.timestamp(),
+                    success.next_due.timestamp(),
+                    success.new_documents as i64,
+                    success.cursor
+                ],
             )
             .map(|_| ())
         })
@@ -481,6 +499,7 @@ fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
         unchanged_polls: r.get(10)?,
         first_success: to_time(r.get(11)?),
         last_new_document: to_time(r.get(12)?),
+        cursor: r.get(13)?,
     })
 }
 
@@ -504,15 +523,16 @@ mod tests {
             now + chrono::Duration::minutes(n as i64)
         })?;
         assert_eq!(failures, 2);
-        store.record_success(
-            "a",
-            "https://a.example/f",
-            Some("\"e1\""),
-            None,
-            now,
-            now,
-            3,
-        )?;
+        store.record_success(&Success {
+            name: "a",
+            url: "https://a.example/f",
+            etag: Some("\"e1\""),
+            last_modified: None,
+            at: now,
+            next_due: now,
+            new_documents: 3,
+            cursor: Some("42"),
+        })?;
         let state = store.source_state("a")?.ok_or("no state")?;
         assert_eq!(
             (

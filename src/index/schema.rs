@@ -25,6 +25,15 @@ pub const SEQ: &str = "seq";
 pub const CONTENT_HASH: &str = "content_hash";
 pub const SIMHASH: &str = "simhash";
 pub const DUP_GROUP: &str = "dup_group";
+pub const HASHTAG: &str = "hashtag";
+pub const MENTION: &str = "mention";
+pub const LINK: &str = "link";
+pub const LINK_DOMAIN: &str = "link_domain";
+pub const SHARED_OF: &str = "shared_of";
+pub const REPOSTS: &str = "reposts";
+pub const LIKES: &str = "likes";
+pub const REPLIES: &str = "replies";
+pub const VIEWS: &str = "views";
 
 /// The analyzer of full-text fields: words, lowercased, accents folded, so `Cour pénale`
 /// matches `cour penale`.
@@ -76,6 +85,15 @@ pub struct Fields {
     pub content_hash: Field,
     pub simhash: Field,
     pub dup_group: Field,
+    pub hashtag: Field,
+    pub mention: Field,
+    pub link: Field,
+    pub link_domain: Field,
+    pub shared_of: Field,
+    pub reposts: Field,
+    pub likes: Field,
+    pub replies: Field,
+    pub views: Field,
     /// (language code, stemmed field), in `STEMMED_LANGUAGES` order.
     pub stemmed: [(&'static str, Field); 18],
 }
@@ -112,6 +130,16 @@ pub fn schema() -> Schema {
     builder.add_u64_field(CONTENT_HASH, hash.clone());
     builder.add_u64_field(SIMHASH, hash);
     builder.add_text_field(DUP_GROUP, STRING | STORED | FAST);
+    // Social fields: exact values, several per document, so queries (`hashtag:icc`) and
+    // coordination detection can join on them.
+    builder.add_text_field(HASHTAG, STRING | STORED | FAST);
+    builder.add_text_field(MENTION, STRING | STORED | FAST);
+    builder.add_text_field(LINK, STRING | STORED);
+    builder.add_text_field(LINK_DOMAIN, STRING | FAST);
+    builder.add_text_field(SHARED_OF, STRING | STORED);
+    for counter in [REPOSTS, LIKES, REPLIES, VIEWS] {
+        builder.add_u64_field(counter, NumericOptions::default().set_stored().set_fast());
+    }
     for (code, _) in STEMMED_LANGUAGES {
         let name = stem_field_name(code);
         let options = TextOptions::default().set_indexing_options(
@@ -179,6 +207,15 @@ impl Fields {
             content_hash: field(CONTENT_HASH),
             simhash: field(SIMHASH),
             dup_group: field(DUP_GROUP),
+            hashtag: field(HASHTAG),
+            mention: field(MENTION),
+            link: field(LINK),
+            link_domain: field(LINK_DOMAIN),
+            shared_of: field(SHARED_OF),
+            reposts: field(REPOSTS),
+            likes: field(LIKES),
+            replies: field(REPLIES),
+            views: field(VIEWS),
             stemmed: std::array::from_fn(|i| {
                 let code = STEMMED_LANGUAGES[i].0;
                 (code, field(&stem_field_name(code)))

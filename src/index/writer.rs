@@ -106,6 +106,36 @@ fn to_tantivy(fields: &Fields, document: &Document, seq: u64) -> TantivyDocument
     doc.add_u64(fields.content_hash, document.content_hash);
     doc.add_u64(fields.simhash, document.simhash);
     doc.add_text(fields.dup_group, &document.dup_group);
+    let social = &document.social;
+    social
+        .hashtags
+        .iter()
+        .for_each(|tag| doc.add_text(fields.hashtag, tag));
+    social
+        .mentions
+        .iter()
+        .for_each(|handle| doc.add_text(fields.mention, handle));
+    for link in &social.links {
+        doc.add_text(fields.link, link);
+        let domain = crate::text::link_domain(link);
+        if !domain.is_empty() {
+            doc.add_text(fields.link_domain, &domain);
+        }
+    }
+    if let Some(original) = &social.shared_of {
+        doc.add_text(fields.shared_of, original);
+    }
+    let counters = [
+        (fields.reposts, social.engagement.reposts),
+        (fields.likes, social.engagement.likes),
+        (fields.replies, social.engagement.replies),
+        (fields.views, social.engagement.views),
+    ];
+    for (field, value) in counters {
+        if let Some(value) = value {
+            doc.add_u64(field, value);
+        }
+    }
     doc
 }
 

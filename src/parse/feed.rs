@@ -92,6 +92,7 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
                 author: Some(author).filter(|a| !a.is_empty()),
                 published: entry.published.or(entry.updated),
                 language: entry.language.or_else(|| feed_language.clone()),
+                social: Default::default(),
             }
         })
         .collect();
@@ -100,6 +101,7 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
         dropped,
         feed_ttl,
         update_period,
+        cursor: None,
     })
 }
 

@@ -4,6 +4,7 @@
 pub mod article;
 pub mod charset;
 pub mod feed;
+pub mod mastodon;
 
 use crate::model::{Fetched, RawItem, SourceKind};
 use std::time::Duration;
@@ -19,6 +20,8 @@ pub struct Parsed {
     pub feed_ttl: Option<Duration>,
     /// The feed's `sy:updatePeriod` / `sy:updateFrequency`.
     pub update_period: Option<Duration>,
+    /// Where the next poll should start (an API's newest id), recorded once committed.
+    pub cursor: Option<String>,
 }
 
 /// A response that could not be read as the source's kind.
@@ -37,5 +40,6 @@ pub struct ParseError {
 pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> {
     match kind {
         SourceKind::Feed => feed::parse_feed(fetched),
+        SourceKind::Mastodon => mastodon::parse_statuses(fetched),
     }
 }

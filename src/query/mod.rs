@@ -63,6 +63,7 @@ mod tests {
             content_hash: 0,
             simhash: 0,
             dup_group: id.into(),
+            social: Default::default(),
         };
         writer.upsert(&[
             doc("en", "en", "The judges issued warrants for two ministers"),

@@ -7,5 +7,6 @@ mod crawl;
 mod demo;
 mod fulltext;
 mod hostile;
+mod social;
 mod support;
 mod web;

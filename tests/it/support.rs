@@ -133,6 +133,18 @@ impl FixtureServer {
             .collect()
     }
 
+    /// Path and query of every request whose path starts with `prefix`, in arrival order.
+    pub fn request_paths(&self, prefix: &str) -> Vec<String> {
+        self.state
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _, _)| p.starts_with(prefix))
+            .map(|(p, _, _)| p.clone())
+            .collect()
+    }
+
     /// Headers of every request to `path`.
     pub fn request_headers(&self, path: &str) -> Vec<HeaderMap> {
         self.state
@@ -157,9 +169,11 @@ fn record(state: &ServerState, path: String, headers: &HeaderMap) {
 async fn serve_file(
     State(state): State<ServerState>,
     UrlPath(name): UrlPath<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
 ) -> Response {
-    record(&state, format!("/f/{name}"), &headers);
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    record(&state, format!("/f/{name}{query}"), &headers);
     let Some((content_type, extra, body)) = state.files.lock().unwrap().get(&name).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -1,0 +1,104 @@
+//! Social sources through the local server, in their platforms' real response formats: paging
+//! asks only for what is new, and hashtags, mentions and shared links are fields of their own.
+
+use crate::support::{Deployment, FixtureServer, search, shared_feeds};
+
+fn mastodon_source(name: &str, url: &str) -> String {
+    format!(
+        "[[sources]]\nname = \"{name}\"\nkind = \"mastodon\"\nurl = \"{url}\"\nallow_private = true\n\n"
+    )
+}
+
+#[tokio::test]
+async fn mastodon_timelines_page_forward_and_index_social_fields() {
+    let server = FixtureServer::start_on([127, 0, 0, 70]).await;
+    server.put_file(
+        "public",
+        "application/json",
+        &shared_feeds().join("mastodon/mastodon_timeline_public.json"),
+    );
+    server.put_file(
+        "hoot",
+        "application/json",
+        &shared_feeds().join("mastodon/mastodon_timeline_tag_hoot.json"),
+    );
+    let sources = [
+        mastodon_source("public", &server.url("/f/public")),
+        mastodon_source("hoot", &server.url("/f/hoot")),
+    ]
+    .concat();
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(report.failed().count(), 0, "{report:#?}");
+    assert_eq!(report.new_documents, 9, "{report:#?}");
+    assert!(
+        server.request_paths("/robots.txt").is_empty(),
+        "robots.txt does not govern an API"
+    );
+
+    let hits = search(&pipeline, "hashtag:hoot", 10);
+    assert_eq!(hits.len(), 1, "the hashtag is a field of its own");
+    assert_eq!(hits[0].kind, "mastodon");
+    let read = pipeline.read_side();
+    let public = read.store.source_state("public").unwrap().unwrap();
+    assert_eq!(
+        public.cursor.as_deref(),
+        Some("117020593378945190"),
+        "the newest status id, recorded after commit"
+    );
+
+    // The next poll asks only for statuses newer than the newest seen.
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    let paths = server.request_paths("/f/public");
+    assert_eq!(paths[0], "/f/public?limit=40");
+    assert_eq!(paths[1], "/f/public?limit=40&min_id=117020593378945190");
+}
+
+#[tokio::test]
+async fn mastodon_api_errors_are_named() {
+    let server = FixtureServer::start_on([127, 0, 0, 71]).await;
+    server.put(
+        "denied",
+        "application/json",
+        "{\"error\":\"This API requires an authenticated user\"}",
+    );
+    server.put(
+        "changed",
+        "application/json",
+        "{\"data\":{\"statuses\":[]}}",
+    );
+    server.put("empty", "application/json", "[]");
+    let sources = ["denied", "changed", "empty"]
+        .iter()
+        .map(|n| mastodon_source(n, &server.url(&format!("/f/{n}"))))
+        .collect::<String>();
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
+    let error_of = |name: &str| {
+        report
+            .sources
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .error
+            .clone()
+    };
+    assert!(
+        error_of("denied").unwrap().contains(
+            "the Mastodon API answered an error: This API requires an authenticated user"
+        )
+    );
+    assert!(
+        error_of("changed")
+            .unwrap()
+            .contains("unexpected JSON for a Mastodon timeline")
+    );
+    assert_eq!(
+        error_of("empty"),
+        None,
+        "an empty timeline is a quiet hour, not an error"
+    );
+}
