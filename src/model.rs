@@ -14,6 +14,10 @@ pub enum SourceKind {
     Feed,
     /// A Mastodon timeline through the public REST API (a hashtag's, or an account's statuses).
     Mastodon,
+    /// A YouTube channel or playlist feed (Atom with MediaRSS: description and view counts).
+    Youtube,
+    /// A Reddit listing (`.json`): a subreddit's newest posts or a search.
+    Reddit,
 }
 
 impl SourceKind {
@@ -22,6 +26,8 @@ impl SourceKind {
         match self {
             SourceKind::Feed => "news",
             SourceKind::Mastodon => "mastodon",
+            SourceKind::Youtube => "youtube",
+            SourceKind::Reddit => "reddit",
         }
     }
 }

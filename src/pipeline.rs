@@ -391,7 +391,11 @@ async fn crawl_source(
     };
     let same_url = state.url == source.url.as_str();
     let url = match source.kind {
-        SourceKind::Feed => source.url.clone(),
+        SourceKind::Feed | SourceKind::Youtube => source.url.clone(),
+        SourceKind::Reddit => crate::parse::reddit::page_url(
+            &source.url,
+            state.cursor.as_deref().filter(|_| same_url),
+        ),
         SourceKind::Mastodon => crate::parse::mastodon::page_url(
             &source.url,
             state.cursor.as_deref().filter(|_| same_url),
@@ -402,7 +406,8 @@ async fn crawl_source(
         url,
         allow_private: source.allow_private,
         // robots.txt governs crawling pages, not documented APIs.
-        respect_robots: !source.api && source.kind == SourceKind::Feed,
+        respect_robots: !source.api
+            && matches!(source.kind, SourceKind::Feed | SourceKind::Youtube),
         etag: state.etag.clone().filter(|_| same_url),
         last_modified: state.last_modified.clone().filter(|_| same_url),
     };

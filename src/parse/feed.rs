@@ -83,16 +83,31 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
                 .filter(|n| !n.is_empty())
                 .collect::<Vec<_>>()
                 .join(", ");
+            // MediaRSS (YouTube's channel and playlist feeds, podcasts): the description stands in
+            // for a missing summary, and the view and favourite counts are engagement.
+            let media_description = entry
+                .media
+                .iter()
+                .find_map(|m| m.description.as_ref().map(|d| d.content.clone()))
+                .filter(|d| !d.trim().is_empty());
+            let community = entry.media.iter().find_map(|m| m.community.as_ref());
             RawItem {
                 guid: Some(entry.id).filter(|id| !id.is_empty()),
                 url,
                 title: entry.title.map(|t| t.content),
-                summary: entry.summary.map(|t| t.content),
+                summary: entry.summary.map(|t| t.content).or(media_description),
                 content: entry.content.and_then(|c| c.body),
                 author: Some(author).filter(|a| !a.is_empty()),
                 published: entry.published.or(entry.updated),
                 language: entry.language.or_else(|| feed_language.clone()),
-                social: Default::default(),
+                social: crate::model::Social {
+                    engagement: crate::model::Engagement {
+                        views: community.and_then(|c| c.stats_views),
+                        likes: community.and_then(|c| c.stats_favorites),
+                        ..Default::default()
+                    },
+                    ..Default::default()
+                },
             }
         })
         .collect();
@@ -154,6 +169,33 @@ mod tests {
             Some("https://news.example.org/a/1")
         );
         assert_eq!(items[0].guid, None);
+    }
+
+    #[test]
+    fn reads_youtube_descriptions_and_views() {
+        let body = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/feeds/feed-rs/atom_mediarss_youtube_1.xml"
+        ))
+        .unwrap();
+        let item = &parse_feed(&fetched(&body, "application/atom+xml"))
+            .unwrap()
+            .items[0];
+        assert_eq!(
+            item.title.as_deref(),
+            Some("Navigating with Quantum Entanglement")
+        );
+        assert!(
+            item.summary
+                .as_deref()
+                .unwrap()
+                .starts_with("Check Out Weathered on PBS Terra")
+        );
+        assert_eq!(item.social.engagement.views, Some(304_321));
+        assert_eq!(
+            item.url.as_deref(),
+            Some("https://www.youtube.com/watch?v=0A1ouV7iD8o")
+        );
     }
 
     #[test]

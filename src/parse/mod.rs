@@ -5,6 +5,7 @@ pub mod article;
 pub mod charset;
 pub mod feed;
 pub mod mastodon;
+pub mod reddit;
 
 use crate::model::{Fetched, RawItem, SourceKind};
 use std::time::Duration;
@@ -39,7 +40,8 @@ pub struct ParseError {
 /// Parses a fetched body according to the source's kind.
 pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> {
     match kind {
-        SourceKind::Feed => feed::parse_feed(fetched),
+        SourceKind::Feed | SourceKind::Youtube => feed::parse_feed(fetched),
         SourceKind::Mastodon => mastodon::parse_statuses(fetched),
+        SourceKind::Reddit => reddit::parse_listing(fetched),
     }
 }

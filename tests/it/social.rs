@@ -102,3 +102,49 @@ async fn mastodon_api_errors_are_named() {
         "an empty timeline is a quiet hour, not an error"
     );
 }
+
+#[tokio::test]
+async fn reddit_listings_page_forward_and_youtube_feeds_are_read() {
+    let server = FixtureServer::start_on([127, 0, 0, 72]).await;
+    server.put_file(
+        "new.json",
+        "application/json",
+        &shared_feeds().join("reddit/reddit_listing_subreddit_new.json"),
+    );
+    server.put_file(
+        "videos.xml",
+        "application/atom+xml",
+        &shared_feeds().join("feed-rs/atom_mediarss_youtube_1.xml"),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"askreddit\"\nkind = \"reddit\"\nurl = \"{}\"\nallow_private = true\n\n[[sources]]\nname = \"channel\"\nkind = \"youtube\"\nurl = \"{}\"\nallow_private = true\nfull_text = \"never\"\n",
+        server.url("/f/new.json"),
+        server.url("/f/videos.xml")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(report.failed().count(), 0, "{report:#?}");
+    let reddit = report
+        .sources
+        .iter()
+        .find(|s| s.name == "askreddit")
+        .unwrap();
+    assert_eq!(reddit.items, 100);
+    let video = search(&pipeline, "entanglement", 5);
+    assert_eq!(video.len(), 1);
+    assert_eq!(video[0].kind, "youtube");
+    assert_eq!(search(&pipeline, "parents AND lie", 5)[0].kind, "reddit");
+
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    let paths = server.request_paths("/f/new.json");
+    assert_eq!(
+        paths,
+        vec![
+            "/f/new.json?limit=100&raw_json=1".to_string(),
+            "/f/new.json?limit=100&raw_json=1&before=t3_48fbm9".to_string()
+        ]
+    );
+}
