@@ -18,6 +18,8 @@ pub enum SourceKind {
     Youtube,
     /// A Reddit listing (`.json`): a subreddit's newest posts or a search.
     Reddit,
+    /// Bluesky posts through the public AppView: a search or an author's feed.
+    Bluesky,
 }
 
 impl SourceKind {
@@ -28,6 +30,7 @@ impl SourceKind {
             SourceKind::Mastodon => "mastodon",
             SourceKind::Youtube => "youtube",
             SourceKind::Reddit => "reddit",
+            SourceKind::Bluesky => "bluesky",
         }
     }
 }

@@ -392,6 +392,10 @@ async fn crawl_source(
     let same_url = state.url == source.url.as_str();
     let url = match source.kind {
         SourceKind::Feed | SourceKind::Youtube => source.url.clone(),
+        SourceKind::Bluesky => crate::parse::bluesky::page_url(
+            &source.url,
+            state.cursor.as_deref().filter(|_| same_url),
+        ),
         SourceKind::Reddit => crate::parse::reddit::page_url(
             &source.url,
             state.cursor.as_deref().filter(|_| same_url),

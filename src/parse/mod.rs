@@ -2,6 +2,7 @@
 //! CPU-bound; the pipeline runs it on a blocking thread. Errors name the source and URL.
 
 pub mod article;
+pub mod bluesky;
 pub mod charset;
 pub mod feed;
 pub mod mastodon;
@@ -43,5 +44,6 @@ pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> 
         SourceKind::Feed | SourceKind::Youtube => feed::parse_feed(fetched),
         SourceKind::Mastodon => mastodon::parse_statuses(fetched),
         SourceKind::Reddit => reddit::parse_listing(fetched),
+        SourceKind::Bluesky => bluesky::parse_posts(fetched),
     }
 }

@@ -108,7 +108,8 @@ fn to_item(post: &Post) -> RawItem {
         guid: Some(post.name.clone()),
         url: Some(permalink),
         title: Some(post.title.clone()),
-        summary: Some(post.selftext.clone()).filter(|t| !t.trim().is_empty()),
+        // Plain text (Markdown): escaped, so the HTML-to-text step keeps a literal `<`.
+        summary: Some(crate::text::escape_html(&post.selftext)).filter(|t| !t.trim().is_empty()),
         content: None,
         author: Some(format!("u/{}", post.author)).filter(|a| a.len() > 2),
         published: chrono::DateTime::from_timestamp(post.created_utc as i64, 0),

@@ -148,3 +148,54 @@ async fn reddit_listings_page_forward_and_youtube_feeds_are_read() {
         ]
     );
 }
+
+#[tokio::test]
+async fn bluesky_searches_ask_only_for_posts_since_the_newest_seen() {
+    let server = FixtureServer::start_on([127, 0, 0, 73]).await;
+    let post = std::fs::read_to_string(
+        shared_feeds().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
+    )
+    .unwrap();
+    let mut post: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&post).unwrap()["thread"]["post"].clone();
+    post["record"]["text"] =
+        serde_json::json!("The warrant is void, say the #court's critics <b>loudly</b>");
+    post["record"]["facets"] = serde_json::json!([{"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "court"}]}]);
+    server.put(
+        "app.bsky.feed.searchPosts",
+        "application/json",
+        serde_json::json!({ "posts": [post], "cursor": "0" }).to_string(),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"bsky\"\nkind = \"bluesky\"\nurl = \"{}?q=warrant\"\nallow_private = true\n",
+        server.url("/f/app.bsky.feed.searchPosts")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(
+        (report.failed().count(), report.new_documents),
+        (0, 1),
+        "{report:#?}"
+    );
+    let hits = search(&pipeline, "hashtag:court AND void", 5);
+    assert_eq!(hits.len(), 1);
+    assert!(
+        hits[0].snippet.text.contains("<b>loudly</b>")
+            || hits[0].title.text.contains("<b>loudly</b>"),
+        "text stays text: {:?}",
+        hits[0]
+    );
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    let paths = server.request_paths("/f/app.bsky.feed.searchPosts");
+    assert_eq!(
+        paths[0],
+        "/f/app.bsky.feed.searchPosts?q=warrant&limit=100&sort=latest"
+    );
+    assert_eq!(
+        paths[1],
+        "/f/app.bsky.feed.searchPosts?q=warrant&limit=100&sort=latest&since=2023-09-28T12%3A49%3A36.735Z"
+    );
+}

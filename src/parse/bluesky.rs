@@ -1,0 +1,385 @@
+//! Bluesky through the public AppView's XRPC endpoints: `app.bsky.feed.searchPosts` (a query;
+//! `{"posts": [postView], "cursor"}`) and `app.bsky.feed.getAuthorFeed` (a handle;
+//! `{"feed": [{"post": postView, "reason"}], "cursor"}`). Each post becomes one item; a repost
+//! in an author feed becomes an item of the reposter's that points at the original
+//! (`shared_of`), and a quote post points at what it quotes. Paging: a search asks only for
+//! posts since the newest seen (`since`); an author feed's newest page is read each poll.
+
+use super::{ParseError, Parsed};
+use crate::model::{Engagement, Fetched, RawItem, Social};
+use serde::Deserialize;
+use url::Url;
+
+/// Posts asked for per request (the API's maximum).
+pub const PAGE_SIZE: u32 = 100;
+
+#[derive(Deserialize)]
+struct Response {
+    posts: Option<Vec<PostView>>,
+    feed: Option<Vec<FeedItem>>,
+}
+
+#[derive(Deserialize)]
+struct FeedItem {
+    post: PostView,
+    reason: Option<Reason>,
+}
+
+#[derive(Deserialize)]
+struct Reason {
+    #[serde(rename = "$type")]
+    kind: String,
+    by: Option<Profile>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PostView {
+    uri: String,
+    author: Profile,
+    record: Record,
+    reply_count: Option<u64>,
+    repost_count: Option<u64>,
+    like_count: Option<u64>,
+    quote_count: Option<u64>,
+    indexed_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Profile {
+    handle: String,
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    #[serde(default)]
+    text: String,
+    created_at: Option<String>,
+    #[serde(default)]
+    langs: Vec<String>,
+    #[serde(default)]
+    facets: Vec<Facet>,
+    embed: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct Facet {
+    #[serde(default)]
+    features: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct ApiError {
+    error: String,
+    message: Option<String>,
+}
+
+/// Parses a searchPosts or getAuthorFeed response.
+pub fn parse_posts(fetched: &Fetched) -> Result<Parsed, ParseError> {
+    let fail = |message: String| ParseError {
+        source_name: fetched.source.clone(),
+        url: fetched.url.to_string(),
+        message,
+    };
+    let body = &fetched.body[..];
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(fail("empty response body".into()));
+    }
+    if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
+        let detail = api
+            .message
+            .map(|m| format!(": {}", crate::text::truncate_chars(&m, 200)))
+            .unwrap_or_default();
+        let hint = if matches!(
+            api.error.as_str(),
+            "AuthMissing" | "AuthenticationRequired" | "ExpiredToken" | "InvalidToken"
+        ) {
+            " (authentication failed: check the app password)"
+        } else {
+            ""
+        };
+        return Err(fail(format!(
+            "the Bluesky API answered {}{detail}{hint}",
+            crate::text::truncate_chars(&api.error, 80)
+        )));
+    }
+    let response: Response = serde_json::from_slice(body).map_err(|e| {
+        fail(format!(
+            "unexpected JSON for Bluesky posts (has the API changed?): {e}"
+        ))
+    })?;
+    let (items, newest): (Vec<RawItem>, Option<String>) = match (response.posts, response.feed) {
+        (Some(posts), _) => {
+            let newest = posts.iter().filter_map(|p| p.indexed_at.clone()).max();
+            (posts.iter().map(|p| post_item(p, None)).collect(), newest)
+        }
+        (None, Some(feed)) => {
+            let items = feed
+                .iter()
+                .map(|entry| {
+                    let reposter = entry
+                        .reason
+                        .as_ref()
+                        .filter(|r| r.kind.ends_with("#reasonRepost"))
+                        .and_then(|r| r.by.as_ref());
+                    post_item(&entry.post, reposter)
+                })
+                .collect();
+            (items, None)
+        }
+        (None, None) => {
+            return Err(fail(
+                "unexpected JSON for Bluesky posts: neither \"posts\" nor \"feed\"".into(),
+            ));
+        }
+    };
+    Ok(Parsed {
+        items,
+        cursor: newest,
+        ..Parsed::default()
+    })
+}
+
+/// The web address of a post: `at://<did>/app.bsky.feed.post/<rkey>` → bsky.app.
+fn web_url(at_uri: &str, handle_or_did: &str) -> Option<String> {
+    let rkey = at_uri.strip_prefix("at://")?.rsplit('/').next()?;
+    Some(format!(
+        "https://bsky.app/profile/{handle_or_did}/post/{rkey}"
+    ))
+}
+
+fn post_item(post: &PostView, reposter: Option<&Profile>) -> RawItem {
+    let original_url = web_url(&post.uri, &post.author.handle);
+    let mut links = Vec::new();
+    let mut hashtags = Vec::new();
+    for feature in post.record.facets.iter().flat_map(|f| f.features.iter()) {
+        match feature.get("$type").and_then(|t| t.as_str()) {
+            Some(t) if t.ends_with("#link") => links.extend(
+                feature
+                    .get("uri")
+                    .and_then(|u| u.as_str())
+                    .map(str::to_string),
+            ),
+            Some(t) if t.ends_with("#tag") => hashtags.extend(
+                feature
+                    .get("tag")
+                    .and_then(|u| u.as_str())
+                    .map(str::to_string),
+            ),
+            _ => {}
+        }
+    }
+    let embed = post.record.embed.as_ref();
+    if let Some(external) = embed
+        .and_then(|e| e.pointer("/external/uri"))
+        .and_then(|u| u.as_str())
+    {
+        links.push(external.to_string());
+    }
+    // A quote: `embed.record.uri`, or `embed.record.record.uri` for a quote with media.
+    let quoted = embed
+        .and_then(|e| {
+            e.pointer("/record/uri")
+                .or_else(|| e.pointer("/record/record/uri"))
+        })
+        .and_then(|u| u.as_str())
+        .and_then(|uri| {
+            let did = uri.strip_prefix("at://")?.split('/').next()?;
+            web_url(uri, did)
+        });
+    let mentions = post
+        .record
+        .text
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix('@'))
+        .map(|h| {
+            h.trim_end_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+        .filter(|h| h.contains('.'))
+        .collect();
+    let shared_of = match reposter {
+        Some(_) => original_url.clone(),
+        None => quoted.clone(),
+    };
+    let text = if post.record.text.trim().is_empty() {
+        shared_of
+            .as_ref()
+            .map(|url| format!("Shares {url}"))
+            .unwrap_or_default()
+    } else {
+        post.record.text.clone()
+    };
+    let profile = reposter.unwrap_or(&post.author);
+    let author = match profile
+        .display_name
+        .as_deref()
+        .filter(|n| !n.trim().is_empty())
+    {
+        Some(name) => format!("{} @{}", name.trim(), profile.handle),
+        None => format!("@{}", profile.handle),
+    };
+    let (guid, url) = match reposter {
+        Some(by) => (Some(format!("repost:{}:{}", by.handle, post.uri)), None),
+        None => (Some(post.uri.clone()), original_url),
+    };
+    RawItem {
+        guid,
+        url,
+        title: None,
+        summary: Some(crate::text::escape_html(&text)),
+        content: None,
+        author: Some(author),
+        published: post
+            .record
+            .created_at
+            .as_deref()
+            .or(post.indexed_at.as_deref())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Utc)),
+        language: post.record.langs.first().cloned(),
+        social: Social {
+            hashtags,
+            mentions,
+            links,
+            shared_of,
+            engagement: Engagement {
+                reposts: post.repost_count.map(|r| r + post.quote_count.unwrap_or(0)),
+                likes: post.like_count,
+                replies: post.reply_count,
+                views: None,
+            },
+        },
+    }
+}
+
+/// The URL of the next poll: `limit` set, and for a search `sort=latest` and, once something
+/// was seen, `since` the newest post's time.
+pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
+    let search = base.path().ends_with("searchPosts");
+    let mut url = base.clone();
+    let kept: Vec<(String, String)> = base
+        .query_pairs()
+        .filter(|(k, _)| !matches!(k.as_ref(), "limit" | "cursor" | "since" | "sort"))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("limit", &PAGE_SIZE.to_string());
+        if search {
+            query.append_pair("sort", "latest");
+            if let Some(since) = cursor.filter(|c| chrono::DateTime::parse_from_rfc3339(c).is_ok())
+            {
+                query.append_pair("since", since);
+            }
+        }
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(body: &[u8]) -> Fetched {
+        Fetched {
+            source: "bsky".into(),
+            url: Url::parse("https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc")
+                .unwrap(),
+            status: 200,
+            not_modified: false,
+            content_type: Some("application/json".into()),
+            etag: None,
+            last_modified: None,
+            cache_control: None,
+            expires: None,
+            body: bytes::Bytes::copy_from_slice(body),
+            fetched_at: chrono::Utc::now(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+
+    fn real_post() -> serde_json::Value {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/data/feeds/bluesky/bsky_thread_view_post_with_embed_media.json"
+        ))
+        .unwrap();
+        serde_json::from_str::<serde_json::Value>(&text).unwrap()["thread"]["post"].clone()
+    }
+
+    #[test]
+    fn reads_a_real_post_view_in_a_search_response() {
+        let body = serde_json::json!({ "posts": [real_post()], "cursor": "1" }).to_string();
+        let parsed = parse_posts(&fetched(body.as_bytes())).unwrap();
+        let item = &parsed.items[0];
+        assert_eq!(
+            item.url.as_deref(),
+            Some("https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22")
+        );
+        assert_eq!(
+            item.social.shared_of.as_deref(),
+            Some("https://bsky.app/profile/did:plc:kvwvcn5iqfooopmyzvb4qzba/post/3kahesw26il2z"),
+            "a quote with media points at what it quotes"
+        );
+        assert!(
+            item.summary
+                .as_deref()
+                .unwrap()
+                .starts_with("Shares https://bsky.app/")
+        );
+        assert_eq!(item.language.as_deref(), Some("en"));
+        assert_eq!(parsed.cursor.as_deref(), Some("2023-09-28T12:49:36.735Z"));
+    }
+
+    #[test]
+    fn author_feeds_record_reposts_and_errors_are_named() {
+        let mut post = real_post();
+        post["record"]["text"] = serde_json::json!(
+            "The court is a #puppet says @someone.bsky.social https://news.example/x"
+        );
+        post["record"]["facets"] = serde_json::json!([{"features": [{"$type": "app.bsky.richtext.facet#tag", "tag": "puppet"}, {"$type": "app.bsky.richtext.facet#link", "uri": "https://news.example/x"}]}]);
+        let body = serde_json::json!({ "feed": [
+            { "post": post.clone() },
+            { "post": post, "reason": { "$type": "app.bsky.feed.defs#reasonRepost", "by": { "did": "did:plc:amp", "handle": "amp.bsky.social" }, "indexedAt": "2023-09-29T00:00:00Z" } }
+        ]}).to_string();
+        let items = parse_posts(&fetched(body.as_bytes())).unwrap().items;
+        assert_eq!(items[0].social.hashtags, vec!["puppet"]);
+        assert_eq!(items[0].social.links, vec!["https://news.example/x"]);
+        assert_eq!(items[0].social.mentions, vec!["someone.bsky.social"]);
+        assert!(
+            items[1]
+                .author
+                .as_deref()
+                .unwrap()
+                .contains("@amp.bsky.social")
+        );
+        assert_eq!(
+            items[1].social.shared_of.as_deref(),
+            Some("https://bsky.app/profile/test.marshal.dev/post/3kaheyt6vpc22")
+        );
+        let cases: &[(&[u8], &str)] = &[
+            (b"{\"error\":\"AuthMissing\",\"message\":\"Authentication Required\"}", "authentication failed"),
+            (b"{\"error\":\"InvalidRequest\",\"message\":\"Error: Params must have the property q\"}", "answered InvalidRequest: Error: Params"),
+            (b"{\"items\":[]}", "neither"),
+            (b"[]", "unexpected JSON"),
+        ];
+        for (body, expected) in cases {
+            let error = parse_posts(&fetched(body)).err().unwrap().to_string();
+            assert!(error.contains(expected), "{error}");
+        }
+        let base =
+            Url::parse("https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc&cursor=5")
+                .unwrap();
+        assert_eq!(
+            page_url(&base, Some("2026-01-05T10:00:00Z")).as_str(),
+            "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc&limit=100&sort=latest&since=2026-01-05T10%3A00%3A00Z"
+        );
+    }
+}
