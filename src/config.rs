@@ -379,7 +379,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         kind: raw.kind,
         url,
         interval,
-        rate: raw.rate,
+        rate: raw.rate.or(raw.kind.default_rate()),
         allow_private: raw.allow_private,
         api: raw.api,
         full_text: raw.full_text,

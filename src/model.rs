@@ -20,9 +20,29 @@ pub enum SourceKind {
     Reddit,
     /// Bluesky posts through the public AppView: a search or an author's feed.
     Bluesky,
+    /// News articles matching a query, from the GDELT DOC 2.0 API.
+    Gdelt,
 }
 
 impl SourceKind {
+    /// Requests per second a platform tolerates from one client, used for its host when the
+    /// source sets no `rate`: GDELT documents one request per 5 seconds, Reddit ten a minute
+    /// for clients without OAuth; the others allow far more than one a second.
+    pub fn default_rate(self) -> Option<f64> {
+        match self {
+            SourceKind::Gdelt => Some(crate::parse::gdelt::RATE),
+            SourceKind::Reddit => Some(10.0 / 60.0),
+            SourceKind::Feed | SourceKind::Youtube | SourceKind::Mastodon | SourceKind::Bluesky => {
+                None
+            }
+        }
+    }
+
+    /// Whether the source is a documented API (robots.txt does not apply).
+    pub fn is_api(self) -> bool {
+        !matches!(self, SourceKind::Feed | SourceKind::Youtube)
+    }
+
     /// The name stored in the index's `kind` field and shown to users.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -31,6 +51,7 @@ impl SourceKind {
             SourceKind::Youtube => "youtube",
             SourceKind::Reddit => "reddit",
             SourceKind::Bluesky => "bluesky",
+            SourceKind::Gdelt => "news",
         }
     }
 }

@@ -392,6 +392,9 @@ async fn crawl_source(
     let same_url = state.url == source.url.as_str();
     let url = match source.kind {
         SourceKind::Feed | SourceKind::Youtube => source.url.clone(),
+        SourceKind::Gdelt => {
+            crate::parse::gdelt::page_url(&source.url, state.cursor.as_deref().filter(|_| same_url))
+        }
         SourceKind::Bluesky => crate::parse::bluesky::page_url(
             &source.url,
             state.cursor.as_deref().filter(|_| same_url),
@@ -410,8 +413,7 @@ async fn crawl_source(
         url,
         allow_private: source.allow_private,
         // robots.txt governs crawling pages, not documented APIs.
-        respect_robots: !source.api
-            && matches!(source.kind, SourceKind::Feed | SourceKind::Youtube),
+        respect_robots: !source.api && !source.kind.is_api(),
         etag: state.etag.clone().filter(|_| same_url),
         last_modified: state.last_modified.clone().filter(|_| same_url),
     };
@@ -558,7 +560,7 @@ async fn complete_with_articles(
     outcome: &mut SourceOutcome,
 ) -> Vec<Document> {
     use crate::config::FullText;
-    if source.kind != SourceKind::Feed {
+    if !matches!(source.kind, SourceKind::Feed | SourceKind::Gdelt) {
         // Posts are whole; their links are shared URLs, not their own article pages.
         return candidates.into_iter().map(|c| c.document).collect();
     }

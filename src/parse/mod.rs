@@ -5,6 +5,7 @@ pub mod article;
 pub mod bluesky;
 pub mod charset;
 pub mod feed;
+pub mod gdelt;
 pub mod mastodon;
 pub mod reddit;
 
@@ -45,5 +46,6 @@ pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> 
         SourceKind::Mastodon => mastodon::parse_statuses(fetched),
         SourceKind::Reddit => reddit::parse_listing(fetched),
         SourceKind::Bluesky => bluesky::parse_posts(fetched),
+        SourceKind::Gdelt => gdelt::parse_articles(fetched),
     }
 }

@@ -117,7 +117,7 @@ async fn reddit_listings_page_forward_and_youtube_feeds_are_read() {
         &shared_feeds().join("feed-rs/atom_mediarss_youtube_1.xml"),
     );
     let sources = format!(
-        "[[sources]]\nname = \"askreddit\"\nkind = \"reddit\"\nurl = \"{}\"\nallow_private = true\n\n[[sources]]\nname = \"channel\"\nkind = \"youtube\"\nurl = \"{}\"\nallow_private = true\nfull_text = \"never\"\n",
+        "[[sources]]\nname = \"askreddit\"\nkind = \"reddit\"\nurl = \"{}\"\nallow_private = true\nrate = 50.0\n\n[[sources]]\nname = \"channel\"\nkind = \"youtube\"\nurl = \"{}\"\nallow_private = true\nfull_text = \"never\"\n",
         server.url("/f/new.json"),
         server.url("/f/videos.xml")
     );
@@ -198,4 +198,48 @@ async fn bluesky_searches_ask_only_for_posts_since_the_newest_seen() {
         paths[1],
         "/f/app.bsky.feed.searchPosts?q=warrant&limit=100&sort=latest&since=2023-09-28T12%3A49%3A36.735Z"
     );
+}
+
+#[tokio::test]
+async fn gdelt_article_lists_page_forward_and_get_their_full_text() {
+    let server = FixtureServer::start_on([127, 0, 0, 74]).await;
+    let list = serde_json::json!({ "articles": [
+        { "url": server.url("/f/article.html"), "title": "Registrar opens office", "seendate": "20260105T113000Z", "domain": "127.0.0.74", "language": "English", "sourcecountry": "Netherlands" }
+    ]});
+    server.put("doc", "application/json", list.to_string());
+    let page = "<html><head><title>Registrar opens office</title></head><body><article><p>The Registrar of the court opened a new field office to support the participation of victims and outreach to affected communities across the region.</p><p>Twelve staff, including interpreters and psychologists, will organise information sessions in villages that are hard to reach.</p></article></body></html>";
+    server.put("article.html", "text/html; charset=utf-8", page);
+    let sources = format!(
+        "[[sources]]\nname = \"gdelt\"\nkind = \"gdelt\"\nurl = \"{}?query=registrar\"\nallow_private = true\nrate = 50.0\n",
+        server.url("/f/doc")
+    );
+    let deployment = Deployment::new("", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(
+        (report.failed().count(), report.sources[0].articles),
+        (0, 1),
+        "{report:#?}"
+    );
+    assert_eq!(
+        search(&pipeline, "psychologists", 5).len(),
+        1,
+        "the article's own text was fetched"
+    );
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    let paths = server.request_paths("/f/doc");
+    assert_eq!(
+        paths[1],
+        "/f/doc?query=registrar&mode=ArtList&format=json&maxrecords=250&sort=DateDesc&startdatetime=20260105113000"
+    );
+    // Without a `rate`, a GDELT source gets the API's documented budget.
+    let plain = vigil::config::Config::parse(
+        "[crawl]\ncontact_url = \"https://vigil.example.org/c\"\n[[sources]]\nname = \"g\"\nkind = \"gdelt\"\nurl = \"https://api.gdeltproject.example.org/api/v2/doc/doc?query=icc\"\n",
+        std::path::Path::new("vigil.toml"),
+        std::path::Path::new("."),
+    )
+    .unwrap();
+    assert_eq!(plain.sources[0].rate, Some(0.2));
 }
