@@ -22,6 +22,8 @@ pub enum SourceKind {
     Bluesky,
     /// News articles matching a query, from the GDELT DOC 2.0 API.
     Gdelt,
+    /// A Telegram public channel through its web preview, `https://t.me/s/<channel>`.
+    Telegram,
 }
 
 impl SourceKind {
@@ -32,15 +34,16 @@ impl SourceKind {
         match self {
             SourceKind::Gdelt => Some(crate::parse::gdelt::RATE),
             SourceKind::Reddit => Some(10.0 / 60.0),
-            SourceKind::Feed | SourceKind::Youtube | SourceKind::Mastodon | SourceKind::Bluesky => {
-                None
-            }
+            _ => None,
         }
     }
 
     /// Whether the source is a documented API (robots.txt does not apply).
     pub fn is_api(self) -> bool {
-        !matches!(self, SourceKind::Feed | SourceKind::Youtube)
+        !matches!(
+            self,
+            SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram
+        )
     }
 
     /// The name stored in the index's `kind` field and shown to users.
@@ -52,6 +55,7 @@ impl SourceKind {
             SourceKind::Reddit => "reddit",
             SourceKind::Bluesky => "bluesky",
             SourceKind::Gdelt => "news",
+            SourceKind::Telegram => "telegram",
         }
     }
 }

@@ -391,7 +391,7 @@ async fn crawl_source(
     };
     let same_url = state.url == source.url.as_str();
     let url = match source.kind {
-        SourceKind::Feed | SourceKind::Youtube => source.url.clone(),
+        SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram => source.url.clone(),
         SourceKind::Gdelt => {
             crate::parse::gdelt::page_url(&source.url, state.cursor.as_deref().filter(|_| same_url))
         }
@@ -466,34 +466,10 @@ async fn crawl_source(
         outcome.not_modified = true;
         Vec::new()
     } else {
-        let kind = source.kind;
         let for_parse = fetched.clone();
-        let parsed = tokio::task::spawn_blocking(move || {
-            crate::parse::parse(kind, &for_parse).map(|parsed| {
-                let docs: Vec<Candidate> = parsed
-                    .items
-                    .iter()
-                    .cloned()
-                    .filter_map(|item| {
-                        let wants_full_text = crate::normalise::wants_full_text(&item);
-                        let declared_language = item.language.is_some();
-                        crate::normalise::normalise(
-                            item,
-                            &for_parse.source,
-                            kind.as_str(),
-                            for_parse.fetched_at,
-                        )
-                        .map(|document| Candidate {
-                            document,
-                            wants_full_text,
-                            declared_language,
-                        })
-                    })
-                    .collect();
-                (parsed, docs)
-            })
-        })
-        .await;
+        let kind = source.kind;
+        let parsed =
+            tokio::task::spawn_blocking(move || parse_and_normalise(kind, &for_parse)).await;
         match parsed {
             Ok(Ok((parsed, candidates))) => {
                 outcome.items = parsed.items.len();
@@ -503,6 +479,24 @@ async fn crawl_source(
                 cursor = parsed.cursor.clone();
                 if parsed.dropped > 0 {
                     tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
+                }
+                let mut candidates = candidates;
+                if source.kind == SourceKind::Telegram {
+                    let older = crate::parse::telegram::older_page(
+                        &source.url,
+                        &parsed,
+                        state.cursor.as_deref(),
+                    );
+                    candidates.extend(
+                        read_older_pages(
+                            &source,
+                            older,
+                            state.cursor.as_deref(),
+                            fetcher,
+                            &mut outcome,
+                        )
+                        .await,
+                    );
                 }
                 complete_with_articles(&source, candidates, fetcher, store, &mut outcome).await
             }
@@ -536,6 +530,79 @@ async fn crawl_source(
         ));
     }
     outcome
+}
+
+/// Parses a response and normalises its items (blocking: run it on a blocking thread).
+fn parse_and_normalise(
+    kind: SourceKind,
+    fetched: &crate::model::Fetched,
+) -> Result<(crate::parse::Parsed, Vec<Candidate>), crate::parse::ParseError> {
+    let parsed = crate::parse::parse(kind, fetched)?;
+    let candidates = parsed
+        .items
+        .iter()
+        .cloned()
+        .filter_map(|item| {
+            let wants_full_text = crate::normalise::wants_full_text(&item);
+            let declared_language = item.language.is_some();
+            crate::normalise::normalise(item, &fetched.source, kind.as_str(), fetched.fetched_at)
+                .map(|document| Candidate {
+                    document,
+                    wants_full_text,
+                    declared_language,
+                })
+        })
+        .collect();
+    Ok((parsed, candidates))
+}
+
+/// Follows a channel's older pages while every message on a page is newer than what was seen
+/// (at most `telegram::MAX_PAGES` pages in all), so a busy hour between two polls loses
+/// nothing. A page that fails ends the walk; what was read is kept.
+async fn read_older_pages(
+    source: &SourceConfig,
+    mut next: Option<url::Url>,
+    cursor: Option<&str>,
+    fetcher: &Fetcher,
+    outcome: &mut SourceOutcome,
+) -> Vec<Candidate> {
+    let mut candidates = Vec::new();
+    let mut pages = 1;
+    while let Some(url) = next.take() {
+        if pages >= crate::parse::telegram::MAX_PAGES {
+            break;
+        }
+        pages += 1;
+        let request = FetchRequest {
+            source: source.name.clone(),
+            url,
+            allow_private: source.allow_private,
+            respect_robots: !source.api,
+            etag: None,
+            last_modified: None,
+        };
+        let page = match fetcher.fetch(&request).await {
+            Ok(page) => page,
+            Err(error) => {
+                tracing::warn!(source = %source.name, url = %request.url, error = %error.kind, "older page not fetched");
+                break;
+            }
+        };
+        let kind = source.kind;
+        match tokio::task::spawn_blocking(move || parse_and_normalise(kind, &page)).await {
+            Ok(Ok((parsed, more))) => {
+                outcome.items += parsed.items.len();
+                next = crate::parse::telegram::older_page(&source.url, &parsed, cursor);
+                candidates.extend(more);
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(source = %source.name, url = %request.url, error = %error.message, "older page not parsed");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    candidates
 }
 
 /// A normalised document and what full-text fetching needs to know about its item.

@@ -8,6 +8,7 @@ pub mod feed;
 pub mod gdelt;
 pub mod mastodon;
 pub mod reddit;
+pub mod telegram;
 
 use crate::model::{Fetched, RawItem, SourceKind};
 use std::time::Duration;
@@ -47,5 +48,6 @@ pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> 
         SourceKind::Reddit => reddit::parse_listing(fetched),
         SourceKind::Bluesky => bluesky::parse_posts(fetched),
         SourceKind::Gdelt => gdelt::parse_articles(fetched),
+        SourceKind::Telegram => telegram::parse_channel(fetched),
     }
 }

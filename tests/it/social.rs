@@ -243,3 +243,56 @@ async fn gdelt_article_lists_page_forward_and_get_their_full_text() {
     .unwrap();
     assert_eq!(plain.sources[0].rate, Some(0.2));
 }
+
+/// A channel preview page holding the given message numbers.
+fn telegram_page(ids: std::ops::RangeInclusive<u64>) -> String {
+    let mut page = String::from("<html><body><section class=\"tgme_channel_history\">");
+    for id in ids {
+        page.push_str(&format!(
+            "<div class=\"tgme_widget_message\" data-post=\"haguewatch/{id}\"><div class=\"tgme_widget_message_text\">Channel message number {id} about the tribunal</div><a class=\"tgme_widget_message_date\" href=\"https://t.me/haguewatch/{id}\"><time datetime=\"2026-01-05T10:{:02}:00+00:00\"></time></a></div>",
+            id % 60
+        ));
+    }
+    page.push_str("</section></body></html>");
+    page
+}
+
+#[tokio::test]
+async fn telegram_channels_page_back_until_they_reach_what_was_seen() {
+    let server = FixtureServer::start_on([127, 0, 0, 75]).await;
+    server.put_file(
+        "haguewatch",
+        "text/html; charset=utf-8",
+        &crate::support::fixtures().join("telegram_channel_page.html"),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"tg\"\nkind = \"telegram\"\nurl = \"{}\"\nallow_private = true\n",
+        server.url("/f/haguewatch")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(
+        (report.failed().count(), report.new_documents),
+        (0, 3),
+        "{report:#?}"
+    );
+    assert_eq!(search(&pipeline, "hashtag:puppetcourt", 5).len(), 1);
+
+    // A busy hour: messages 104 to 112 were posted. The newest page shows 110 to 112; the
+    // poll pages back once, to 104 to 109, and stops where it had read before.
+    server.put("haguewatch", "text/html", telegram_page(110..=112));
+    server.put(
+        "haguewatch?before=110",
+        "text/html",
+        telegram_page(104..=109),
+    );
+    let again = pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    assert_eq!(again.new_documents, 9, "{again:#?}");
+    assert_eq!(
+        server.request_paths("/f/haguewatch"),
+        vec!["/f/haguewatch", "/f/haguewatch", "/f/haguewatch?before=110"]
+    );
+}

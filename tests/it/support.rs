@@ -174,7 +174,13 @@ async fn serve_file(
 ) -> Response {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     record(&state, format!("/f/{name}{query}"), &headers);
-    let Some((content_type, extra, body)) = state.files.lock().unwrap().get(&name).cloned() else {
+    // A body put under "name?query" answers that exact query; otherwise the one under "name".
+    let files = state.files.lock().unwrap().clone();
+    let Some((content_type, extra, body)) = files
+        .get(&format!("{name}{query}"))
+        .or_else(|| files.get(&name))
+        .cloned()
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let etag = format!("\"{:x}\"", xxhash_rust::xxh3::xxh3_64(&body));
