@@ -88,6 +88,20 @@ pub struct SourceConfig {
     pub api: bool,
     /// When to fetch an item's article page for its full text.
     pub full_text: FullText,
+    /// For `kind = "html"`: how to find items on the listing page.
+    pub selectors: Option<ListingSelectors>,
+}
+
+/// CSS selectors that read a listing page: each `item`, and within it the `title` and
+/// optionally the `link` (default: the title's own link), `date` and `summary`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListingSelectors {
+    pub item: String,
+    pub title: String,
+    pub link: Option<String>,
+    pub date: Option<String>,
+    pub summary: Option<String>,
 }
 
 /// When a source's items get their article page fetched.
@@ -145,6 +159,7 @@ struct RawSource {
     api: bool,
     #[serde(default)]
     full_text: FullText,
+    selectors: Option<ListingSelectors>,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -371,6 +386,40 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
             ),
         ));
     }
+    match (&raw.selectors, raw.kind) {
+        (None, SourceKind::Html) => {
+            return Err((
+                "selectors".into(),
+                "an html source needs [sources.selectors] with item and title".into(),
+            ));
+        }
+        (Some(_), kind) if kind != SourceKind::Html => {
+            return Err((
+                "selectors".into(),
+                "only html sources take selectors".into(),
+            ));
+        }
+        (Some(selectors), _) => {
+            let named = [
+                ("item", Some(&selectors.item)),
+                ("title", Some(&selectors.title)),
+                ("link", selectors.link.as_ref()),
+                ("date", selectors.date.as_ref()),
+                ("summary", selectors.summary.as_ref()),
+            ];
+            for (key, css) in named {
+                if let Some(css) = css {
+                    scraper::Selector::parse(css).map_err(|e| {
+                        (
+                            format!("selectors.{key}"),
+                            format!("{css:?} is not a CSS selector: {e}"),
+                        )
+                    })?;
+                }
+            }
+        }
+        (None, _) => {}
+    }
     if let Some(rate) = raw.rate {
         check_rate(rate).map_err(|message| ("rate".to_string(), message))?;
     }
@@ -383,6 +432,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         allow_private: raw.allow_private,
         api: raw.api,
         full_text: raw.full_text,
+        selectors: raw.selectors,
     })
 }
 
@@ -461,6 +511,18 @@ mod tests {
                 "line 7, column 8: invalid type: string \"fast\", expected f64 (in `rate = \"fast\"`)",
             ),
             ("[[sources]\n", "line 3, column"),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"html\"\nurl = \"https://x.example/press\"\n",
+                "sources[0].selectors: an html source needs",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"html\"\nurl = \"https://x.example/press\"\n[sources.selectors]\nitem = \"div[\"\ntitle = \"h2\"\n",
+                "sources[0].selectors.item: \"div[\" is not a CSS selector",
+            ),
+            (
+                "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"https://x.example/f\"\n[sources.selectors]\nitem = \"li\"\ntitle = \"a\"\n",
+                "sources[0].selectors: only html sources take selectors",
+            ),
         ];
         for (tail, expected) in cases {
             let text = format!("{MINIMAL}{tail}");

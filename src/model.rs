@@ -24,6 +24,8 @@ pub enum SourceKind {
     Gdelt,
     /// A Telegram public channel through its web preview, `https://t.me/s/<channel>`.
     Telegram,
+    /// An HTML listing page read with CSS selectors (sites without a feed).
+    Html,
 }
 
 impl SourceKind {
@@ -42,7 +44,7 @@ impl SourceKind {
     pub fn is_api(self) -> bool {
         !matches!(
             self,
-            SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram
+            SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram | SourceKind::Html
         )
     }
 
@@ -56,6 +58,7 @@ impl SourceKind {
             SourceKind::Bluesky => "bluesky",
             SourceKind::Gdelt => "news",
             SourceKind::Telegram => "telegram",
+            SourceKind::Html => "news",
         }
     }
 }

@@ -391,7 +391,9 @@ async fn crawl_source(
     };
     let same_url = state.url == source.url.as_str();
     let url = match source.kind {
-        SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram => source.url.clone(),
+        SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram | SourceKind::Html => {
+            source.url.clone()
+        }
         SourceKind::Gdelt => {
             crate::parse::gdelt::page_url(&source.url, state.cursor.as_deref().filter(|_| same_url))
         }
@@ -467,9 +469,9 @@ async fn crawl_source(
         Vec::new()
     } else {
         let for_parse = fetched.clone();
-        let kind = source.kind;
+        let for_source = source.clone();
         let parsed =
-            tokio::task::spawn_blocking(move || parse_and_normalise(kind, &for_parse)).await;
+            tokio::task::spawn_blocking(move || parse_and_normalise(&for_source, &for_parse)).await;
         match parsed {
             Ok(Ok((parsed, candidates))) => {
                 outcome.items = parsed.items.len();
@@ -534,10 +536,11 @@ async fn crawl_source(
 
 /// Parses a response and normalises its items (blocking: run it on a blocking thread).
 fn parse_and_normalise(
-    kind: SourceKind,
+    source: &SourceConfig,
     fetched: &crate::model::Fetched,
 ) -> Result<(crate::parse::Parsed, Vec<Candidate>), crate::parse::ParseError> {
-    let parsed = crate::parse::parse(kind, fetched)?;
+    let kind = source.kind;
+    let parsed = crate::parse::parse(source, fetched)?;
     let candidates = parsed
         .items
         .iter()
@@ -588,8 +591,8 @@ async fn read_older_pages(
                 break;
             }
         };
-        let kind = source.kind;
-        match tokio::task::spawn_blocking(move || parse_and_normalise(kind, &page)).await {
+        let for_source = source.clone();
+        match tokio::task::spawn_blocking(move || parse_and_normalise(&for_source, &page)).await {
             Ok(Ok((parsed, more))) => {
                 outcome.items += parsed.items.len();
                 next = crate::parse::telegram::older_page(&source.url, &parsed, cursor);
@@ -627,7 +630,10 @@ async fn complete_with_articles(
     outcome: &mut SourceOutcome,
 ) -> Vec<Document> {
     use crate::config::FullText;
-    if !matches!(source.kind, SourceKind::Feed | SourceKind::Gdelt) {
+    if !matches!(
+        source.kind,
+        SourceKind::Feed | SourceKind::Gdelt | SourceKind::Html
+    ) {
         // Posts are whole; their links are shared URLs, not their own article pages.
         return candidates.into_iter().map(|c| c.document).collect();
     }

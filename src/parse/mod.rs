@@ -6,6 +6,7 @@ pub mod bluesky;
 pub mod charset;
 pub mod feed;
 pub mod gdelt;
+pub mod listing;
 pub mod mastodon;
 pub mod reddit;
 pub mod telegram;
@@ -41,13 +42,24 @@ pub struct ParseError {
 }
 
 /// Parses a fetched body according to the source's kind.
-pub fn parse(kind: SourceKind, fetched: &Fetched) -> Result<Parsed, ParseError> {
-    match kind {
+pub fn parse(
+    source: &crate::config::SourceConfig,
+    fetched: &Fetched,
+) -> Result<Parsed, ParseError> {
+    match source.kind {
         SourceKind::Feed | SourceKind::Youtube => feed::parse_feed(fetched),
         SourceKind::Mastodon => mastodon::parse_statuses(fetched),
         SourceKind::Reddit => reddit::parse_listing(fetched),
         SourceKind::Bluesky => bluesky::parse_posts(fetched),
         SourceKind::Gdelt => gdelt::parse_articles(fetched),
         SourceKind::Telegram => telegram::parse_channel(fetched),
+        SourceKind::Html => match &source.selectors {
+            Some(selectors) => listing::parse_listing_page(fetched, selectors),
+            None => Err(ParseError {
+                source_name: fetched.source.clone(),
+                url: fetched.url.to_string(),
+                message: "an html source needs [sources.selectors]".into(),
+            }),
+        },
     }
 }

@@ -151,3 +151,40 @@ async fn robots_disallow_and_crawl_delay_hold_except_for_api_sources() {
         );
     }
 }
+
+#[tokio::test]
+async fn listing_pages_are_read_with_selectors_and_their_articles_fetched() {
+    let server = FixtureServer::start_on([127, 0, 0, 63]).await;
+    let listing = r#"<html><body><main>
+<div class="news-item"><h3><a href="/f/article.html">Registrar opens field office</a></h3><span class="date">2026-01-05</span></div>
+<div class="news-item"><h3><a href="/f/other.html">Another release</a></h3><span class="date">2026-01-04</span></div>
+</main></body></html>"#;
+    server.put("press", "text/html; charset=utf-8", listing);
+    server.put("article.html", "text/html; charset=utf-8", ARTICLE);
+    server.put(
+        "other.html",
+        "text/html; charset=utf-8",
+        ARTICLE.replace("psychologists", "archivists"),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"press\"\nkind = \"html\"\nurl = \"{}\"\nallow_private = true\n[sources.selectors]\nitem = \"div.news-item\"\ntitle = \"h3\"\nlink = \"h3 a\"\ndate = \".date\"\n",
+        server.url("/f/press")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(
+        (
+            report.failed().count(),
+            report.sources[0].items,
+            report.sources[0].articles
+        ),
+        (0, 2, 2),
+        "{report:#?}"
+    );
+    assert_eq!(crate::support::search(&pipeline, "archivists", 5).len(), 1);
+    let hits = crate::support::search(&pipeline, "psychologists", 5);
+    assert_eq!(
+        hits[0].published.format("%Y-%m-%d").to_string(),
+        "2026-01-05"
+    );
+}
