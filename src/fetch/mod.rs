@@ -61,7 +61,7 @@ pub enum FetchErrorKind {
     Refused(String),
     #[error("timed out after {0:?}")]
     Timeout(Duration),
-    #[error("http status {status}")]
+    #[error("http status {status}{}", status_hint(*.status))]
     Status {
         status: u16,
         retry_after: Option<DateTime<Utc>>,
@@ -75,6 +75,16 @@ pub enum FetchErrorKind {
     /// Not an error of this source: its host asked for (or earned) a pause.
     #[error("host {host} is backing off until {until}")]
     Deferred { host: String, until: DateTime<Utc> },
+}
+
+/// What a status says to the person reading the error.
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => " (authentication refused: the source needs credentials, or rejects these)",
+        404 | 410 => " (gone: check the source's URL)",
+        429 => " (rate limited by the server)",
+        _ => "",
+    }
 }
 
 impl FetchErrorKind {

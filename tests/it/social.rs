@@ -296,3 +296,19 @@ async fn telegram_channels_page_back_until_they_reach_what_was_seen() {
         vec!["/f/haguewatch", "/f/haguewatch", "/f/haguewatch?before=110"]
     );
 }
+
+#[tokio::test]
+async fn authentication_failures_say_so() {
+    let server = FixtureServer::start_on([127, 0, 0, 76]).await;
+    let sources = format!(
+        "[[sources]]\nname = \"locked\"\nkind = \"bluesky\"\nurl = \"{}\"\nallow_private = true\n",
+        server.url("/status/401")
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (_pipeline, report) = crate::support::crawl_all(&deployment).await;
+    let error = report.sources[0].error.clone().unwrap();
+    assert!(
+        error.contains("\"locked\"") && error.contains("http status 401 (authentication refused"),
+        "{error}"
+    );
+}
