@@ -160,6 +160,8 @@ struct SourceBatch {
     prior_unchanged: u32,
     /// The paging cursor the response gave, recorded with the rest once committed.
     cursor: Option<String>,
+    /// The API endpoint the configured URL was resolved to, if it was.
+    api_url: Option<String>,
     documents: Vec<Document>,
 }
 
@@ -390,6 +392,48 @@ async fn crawl_source(
         Err(e) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
     };
     let same_url = state.url == source.url.as_str();
+    // A Mastodon account given as its profile URL is resolved to its statuses endpoint once;
+    // the answer is kept with the source's state.
+    let mut mastodon_base = source.url.clone();
+    let mut api_url: Option<String> = None;
+    if let (SourceKind::Mastodon, Some(lookup)) =
+        (source.kind, crate::parse::mastodon::lookup_url(&source.url))
+    {
+        match state
+            .api_url
+            .as_deref()
+            .filter(|_| same_url)
+            .and_then(|u| url::Url::parse(u).ok())
+        {
+            Some(known) => mastodon_base = known,
+            None => {
+                let request = FetchRequest {
+                    source: source.name.clone(),
+                    url: lookup,
+                    allow_private: source.allow_private,
+                    respect_robots: false,
+                    etag: None,
+                    last_modified: None,
+                };
+                let resolved = match fetcher.fetch(&request).await {
+                    Ok(answer) => crate::parse::mastodon::statuses_url(&source.url, &answer.body)
+                        .map_err(|message| {
+                            format!("source {:?}: {}: {message}", source.name, request.url)
+                        }),
+                    Err(error) => Err(error.to_string()),
+                };
+                match resolved {
+                    Ok(endpoint) => {
+                        api_url = Some(endpoint.to_string());
+                        mastodon_base = endpoint;
+                    }
+                    Err(message) => {
+                        return fail(outcome, store, &source, failure(message, None)).await;
+                    }
+                }
+            }
+        }
+    }
     let url = match source.kind {
         SourceKind::Feed | SourceKind::Youtube | SourceKind::Telegram | SourceKind::Html => {
             source.url.clone()
@@ -406,7 +450,7 @@ async fn crawl_source(
             state.cursor.as_deref().filter(|_| same_url),
         ),
         SourceKind::Mastodon => crate::parse::mastodon::page_url(
-            &source.url,
+            &mastodon_base,
             state.cursor.as_deref().filter(|_| same_url),
         ),
     };
@@ -523,6 +567,7 @@ async fn crawl_source(
         hints,
         prior_unchanged: state.unchanged_polls,
         cursor,
+        api_url,
         documents,
     };
     if sender.send(batch).await.is_err() {
@@ -878,6 +923,7 @@ fn write_batches(
                     next_due,
                     new_documents: new as u64,
                     cursor: batch.cursor.as_deref(),
+                    api_url: batch.api_url.as_deref(),
                 })?;
                 *stats
                     .new_by_source

@@ -38,6 +38,8 @@ pub struct SourceState {
     pub last_new_document: Option<DateTime<Utc>>,
     /// Paging cursor of API sources (the newest id seen).
     pub cursor: Option<String>,
+    /// The API endpoint a source's configured URL was resolved to (a Mastodon profile).
+    pub api_url: Option<String>,
 }
 
 /// A successful fetch, as recorded once its documents are committed.
@@ -52,6 +54,8 @@ pub struct Success<'a> {
     pub new_documents: u64,
     /// Where the next poll of a paged API starts; `None` keeps the previous cursor.
     pub cursor: Option<&'a str>,
+    /// The API endpoint the configured URL resolved to; `None` keeps the previous one.
+    pub api_url: Option<&'a str>,
 }
 
 /// What the state database keeps of an indexed document.
@@ -96,7 +100,8 @@ CREATE TABLE IF NOT EXISTS sources (
     unchanged_polls INTEGER NOT NULL DEFAULT 0,
     first_success INTEGER,
     last_new_document INTEGER,
-    cursor TEXT
+    cursor TEXT,
+    api_url TEXT
 );
 CREATE TABLE IF NOT EXISTS seen (
     doc_id TEXT PRIMARY KEY,
@@ -130,6 +135,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("sources", "first_success", "INTEGER"),
     ("sources", "last_new_document", "INTEGER"),
     ("sources", "cursor", "TEXT"),
+    ("sources", "api_url", "TEXT"),
     ("seen", "source", "TEXT NOT NULL DEFAULT ''"),
     ("seen", "url", "TEXT NOT NULL DEFAULT ''"),
     ("seen", "simhash", "INTEGER NOT NULL DEFAULT 0"),
@@ -159,7 +165,7 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 const SOURCE_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_success, last_error,
-    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document, cursor";
+    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document, cursor, api_url";
 
 fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
     secs.and_then(|s| Utc.timestamp_opt(s, 0).single())
@@ -233,16 +239,17 @@ impl Store {
             c.execute(
                 "INSERT INTO sources (name, url, etag, last_modified, last_attempt, last_success, last_error,
                                       consecutive_failures, next_due, documents_total, unchanged_polls,
-                                      first_success, last_new_document, cursor)
+                                      first_success, last_new_document, cursor, api_url)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7, CASE WHEN ?7 > 0 THEN 0 ELSE 1 END, ?5,
-                         CASE WHEN ?7 > 0 THEN ?5 END, ?8)
+                         CASE WHEN ?7 > 0 THEN ?5 END, ?8, ?9)
                  ON CONFLICT(name) DO UPDATE SET url = ?2, etag = ?3, last_modified = ?4, last_attempt = ?5,
                      last_success = ?5, last_error = NULL, consecutive_failures = 0, next_due = ?6,
                      documents_total = documents_total + ?7,
                      unchanged_polls = CASE WHEN ?7 > 0 THEN 0 ELSE unchanged_polls + 1 END,
                      first_success = coalesce(first_success, ?5),
                      last_new_document = CASE WHEN ?7 > 0 THEN ?5 ELSE last_new_document END,
-                     cursor = coalesce(?8, cursor)",
+                     cursor = coalesce(?8, cursor),
+                     api_url = coalesce(?9, api_url)",
                 params![
                     success.name,
                     success.url,
@@ -251,7 +258,8 @@ impl Store {
                     success.at.timestamp(),
                     success.next_due.timestamp(),
                     success.new_documents as i64,
-                    success.cursor
+                    success.cursor,
+                    success.api_url
                 ],
             )
             .map(|_| ())
@@ -500,6 +508,7 @@ fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
         first_success: to_time(r.get(11)?),
         last_new_document: to_time(r.get(12)?),
         cursor: r.get(13)?,
+        api_url: r.get(14)?,
     })
 }
 
@@ -532,6 +541,7 @@ mod tests {
             next_due: now,
             new_documents: 3,
             cursor: Some("42"),
+            api_url: None,
         })?;
         let state = store.source_state("a")?.ok_or("no state")?;
         assert_eq!(

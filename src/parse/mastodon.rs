@@ -322,3 +322,80 @@ mod tests {
         );
     }
 }
+
+/// For an account source given as a profile URL (`https://<instance>/@name`): the lookup
+/// endpoint that turns the handle into an account id.
+pub fn lookup_url(profile: &Url) -> Option<Url> {
+    let handle = profile.path().strip_prefix("/@")?.trim_end_matches('/');
+    let valid = !handle.is_empty()
+        && handle.len() <= 100
+        && handle
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '-'));
+    if !valid {
+        return None;
+    }
+    let mut url = profile.join("/api/v1/accounts/lookup").ok()?;
+    url.query_pairs_mut().append_pair("acct", handle);
+    Some(url)
+}
+
+/// The statuses endpoint of the account a lookup answered with (`{"id": "…", …}`).
+pub fn statuses_url(profile: &Url, lookup_body: &[u8]) -> Result<Url, String> {
+    #[derive(Deserialize)]
+    struct Account {
+        id: String,
+    }
+    if let Ok(api) = serde_json::from_slice::<ApiError>(lookup_body) {
+        return Err(format!(
+            "the Mastodon API answered an error: {}",
+            crate::text::truncate_chars(&api.error, 200)
+        ));
+    }
+    let account: Account = serde_json::from_slice(lookup_body)
+        .map_err(|e| format!("unexpected JSON for a Mastodon account lookup: {e}"))?;
+    if account.id.is_empty() || !account.id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "unexpected Mastodon account id {:?}",
+            crate::text::truncate_chars(&account.id, 40)
+        ));
+    }
+    profile
+        .join(&format!("/api/v1/accounts/{}/statuses", account.id))
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod lookup_tests {
+    use super::*;
+
+    #[test]
+    fn profile_urls_become_statuses_endpoints() {
+        let profile = Url::parse("https://social.example.org/@IntlCrimCourt").unwrap();
+        assert_eq!(
+            lookup_url(&profile).unwrap().as_str(),
+            "https://social.example.org/api/v1/accounts/lookup?acct=IntlCrimCourt"
+        );
+        assert_eq!(
+            lookup_url(&Url::parse("https://social.example.org/api/v1/timelines/tag/icc").unwrap()),
+            None,
+            "not a profile"
+        );
+        assert_eq!(
+            statuses_url(&profile, br#"{"id":"109876","username":"IntlCrimCourt"}"#)
+                .unwrap()
+                .as_str(),
+            "https://social.example.org/api/v1/accounts/109876/statuses"
+        );
+        assert!(
+            statuses_url(&profile, br#"{"error":"Record not found"}"#)
+                .unwrap_err()
+                .contains("Record not found")
+        );
+        assert!(
+            statuses_url(&profile, br#"{"id":"../../admin"}"#)
+                .unwrap_err()
+                .contains("unexpected Mastodon account id")
+        );
+    }
+}

@@ -312,3 +312,66 @@ async fn authentication_failures_say_so() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn mastodon_accounts_given_by_profile_url_are_looked_up_once() {
+    let server = FixtureServer::start_on([127, 0, 0, 77]).await;
+    let app = axum::Router::new()
+        .route(
+            "/api/v1/accounts/lookup",
+            axum::routing::get(|| async { "{\"id\":\"4242\",\"username\":\"court\"}" }),
+        )
+        .route(
+            "/api/v1/accounts/4242/statuses",
+            axum::routing::get(|| async {
+                std::fs::read_to_string(
+                    crate::support::shared_feeds().join("mastodon/mastodon_timeline_tag_hoot.json"),
+                )
+                .unwrap()
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 78], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let recorder = log.clone();
+    let app = app.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let recorder = recorder.clone();
+            async move {
+                recorder
+                    .lock()
+                    .unwrap()
+                    .push(request.uri().path().to_string());
+                next.run(request).await
+            }
+        },
+    ));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    drop(server);
+    let sources = format!(
+        "[[sources]]\nname = \"court\"\nkind = \"mastodon\"\nurl = \"{base}/@court\"\nallow_private = true\n"
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(
+        (report.failed().count(), report.new_documents),
+        (0, 1),
+        "{report:#?}"
+    );
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    let paths = log.lock().unwrap().clone();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/accounts/lookup",
+            "/api/v1/accounts/4242/statuses",
+            "/api/v1/accounts/4242/statuses"
+        ],
+        "looked up once"
+    );
+}
