@@ -90,6 +90,59 @@ pub struct SourceConfig {
     pub full_text: FullText,
     /// For `kind = "html"`: how to find items on the listing page.
     pub selectors: Option<ListingSelectors>,
+    /// For `kind = "bluesky"` endpoints that need a session: the account and its app password.
+    pub auth: Option<AppPassword>,
+}
+
+/// An account and where its app password is kept. The password itself is read only when a
+/// session is opened, and never stored in the configuration or printed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppPassword {
+    /// The account's handle or DID.
+    pub identifier: String,
+    /// Where the password comes from.
+    pub password: PasswordFrom,
+    /// The service that opens sessions (`https://bsky.social` unless set).
+    pub service: Url,
+}
+
+/// Where a password is read from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PasswordFrom {
+    /// An environment variable, by name.
+    Env(String),
+    /// A file (its first line), e.g. a container secret.
+    File(PathBuf),
+}
+
+impl PasswordFrom {
+    /// Reads the password; the error says where it looked, never what it found.
+    pub fn read(&self) -> Result<crate::fetch::Secret, String> {
+        let value = match self {
+            PasswordFrom::Env(name) => std::env::var(name)
+                .map_err(|_| format!("environment variable {name} is not set"))?,
+            PasswordFrom::File(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read the password file {}: {e}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            return Err("the app password is empty".into());
+        }
+        Ok(crate::fetch::Secret::new(value))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAuth {
+    identifier: String,
+    password_env: Option<String>,
+    password_file: Option<PathBuf>,
+    service: Option<String>,
 }
 
 /// CSS selectors that read a listing page: each `item`, and within it the `title` and
@@ -160,6 +213,7 @@ struct RawSource {
     #[serde(default)]
     full_text: FullText,
     selectors: Option<ListingSelectors>,
+    auth: Option<RawAuth>,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -224,6 +278,16 @@ impl Config {
         for (position, source) in raw.sources.into_iter().enumerate() {
             let source = validate_source(source, &crawl)
                 .map_err(|(key, message)| invalid(format!("sources[{position}].{key}"), message))?;
+            let mut source = source;
+            if let Some(AppPassword {
+                password: PasswordFrom::File(path),
+                ..
+            }) = source.auth.as_mut()
+            {
+                if path.is_relative() {
+                    *path = base.join(&*path);
+                }
+            }
             if !names.insert(source.name.clone()) {
                 return Err(invalid(
                     format!("sources[{position}].name"),
@@ -420,6 +484,30 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         }
         (None, _) => {}
     }
+    let auth = match raw.auth {
+        None => None,
+        Some(_) if raw.kind != SourceKind::Bluesky => {
+            return Err(("auth".into(), "only bluesky sources take auth".into()));
+        }
+        Some(auth) => {
+            let password = match (auth.password_env, auth.password_file) {
+                (Some(name), None) => PasswordFrom::Env(name),
+                (None, Some(path)) => PasswordFrom::File(path),
+                _ => return Err((
+                    "auth".into(),
+                    "set exactly one of password_env and password_file (never the password itself)"
+                        .into(),
+                )),
+            };
+            let service = Url::parse(auth.service.as_deref().unwrap_or("https://bsky.social"))
+                .map_err(|e| ("auth.service".to_string(), format!("not a URL: {e}")))?;
+            Some(AppPassword {
+                identifier: auth.identifier,
+                password,
+                service,
+            })
+        }
+    };
     if let Some(rate) = raw.rate {
         check_rate(rate).map_err(|message| ("rate".to_string(), message))?;
     }
@@ -433,6 +521,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         api: raw.api,
         full_text: raw.full_text,
         selectors: raw.selectors,
+        auth,
     })
 }
 

@@ -146,6 +146,8 @@ pub struct Pipeline {
     writer: Arc<Mutex<Writer>>,
     /// Near-duplicate fingerprints of the retention window, shared by every pass.
     near: Arc<Mutex<NearDuplicates>>,
+    /// Open API sessions (Bluesky access tokens) by source name.
+    sessions: Sessions,
     read: ReadSide,
 }
 
@@ -190,6 +192,7 @@ impl Pipeline {
             fetcher: Arc::new(fetcher),
             writer: Arc::new(Mutex::new(writer)),
             near: Arc::new(Mutex::new(near)),
+            sessions: Sessions::default(),
             read,
         };
         pipeline.catch_up_percolation()?;
@@ -261,10 +264,11 @@ impl Pipeline {
             let fetcher = self.fetcher.clone();
             let store = self.read.store.clone();
             let sender = sender.clone();
+            let sessions = self.sessions.clone();
             let bounds = self.config.crawl.poll_bounds;
-            tasks.spawn(
-                async move { crawl_source(source, &fetcher, &store, &sender, &bounds).await },
-            );
+            tasks.spawn(async move {
+                crawl_source(source, &fetcher, &store, &sender, &bounds, &sessions).await
+            });
         }
         drop(sender);
         let mut outcomes = Vec::with_capacity(sources.len());
@@ -363,6 +367,7 @@ async fn crawl_source(
     store: &Arc<Store>,
     sender: &mpsc::Sender<SourceBatch>,
     bounds: &Bounds,
+    sessions: &Sessions,
 ) -> SourceOutcome {
     let mut outcome = SourceOutcome {
         name: source.name.clone(),
@@ -414,6 +419,7 @@ async fn crawl_source(
                     respect_robots: false,
                     etag: None,
                     last_modified: None,
+                    bearer: None,
                 };
                 let resolved = match fetcher.fetch(&request).await {
                     Ok(answer) => crate::parse::mastodon::statuses_url(&source.url, &answer.body)
@@ -454,6 +460,13 @@ async fn crawl_source(
             state.cursor.as_deref().filter(|_| same_url),
         ),
     };
+    let bearer = match &source.auth {
+        None => None,
+        Some(auth) => match open_session(&source, auth, fetcher, sessions).await {
+            Ok(token) => Some(token),
+            Err(message) => return fail(outcome, store, &source, failure(message, None)).await,
+        },
+    };
     let request = FetchRequest {
         source: source.name.clone(),
         url,
@@ -462,6 +475,7 @@ async fn crawl_source(
         respect_robots: !source.api && !source.kind.is_api(),
         etag: state.etag.clone().filter(|_| same_url),
         last_modified: state.last_modified.clone().filter(|_| same_url),
+        bearer,
     };
     let fetched = match fetcher.fetch(&request).await {
         Ok(fetched) => fetched,
@@ -482,6 +496,10 @@ async fn crawl_source(
         }
         Err(error) => {
             tracing::warn!(source = %source.name, url = %source.url, error = %error.kind, "fetch failed");
+            if matches!(error.kind, FetchErrorKind::Status { status: 401, .. }) {
+                // The token expired or was revoked: the next poll opens a new session.
+                sessions.lock().await.remove(&source.name);
+            }
             let retry_after = match &error.kind {
                 FetchErrorKind::Status { retry_after, .. } => *retry_after,
                 _ => None,
@@ -579,6 +597,55 @@ async fn crawl_source(
     outcome
 }
 
+/// Open API sessions by source name: created on first use, dropped after a 401.
+type Sessions = Arc<tokio::sync::Mutex<HashMap<String, crate::fetch::Secret>>>;
+
+/// The access token of a source's session, opening one (createSession with the app password,
+/// read only now) when none is open.
+async fn open_session(
+    source: &SourceConfig,
+    auth: &crate::config::AppPassword,
+    fetcher: &Fetcher,
+    sessions: &Sessions,
+) -> Result<crate::fetch::Secret, String> {
+    let mut open = sessions.lock().await;
+    if let Some(token) = open.get(&source.name) {
+        return Ok(token.clone());
+    }
+    let named = |message: String| format!("source {:?}: {}: {message}", source.name, auth.service);
+    let password = auth.password.read().map_err(named)?;
+    let (url, body) =
+        crate::parse::bluesky::session_request(&auth.service, &auth.identifier, &password)
+            .map_err(named)?;
+    let request = FetchRequest {
+        source: source.name.clone(),
+        url,
+        allow_private: source.allow_private,
+        respect_robots: false,
+        etag: None,
+        last_modified: None,
+        bearer: None,
+    };
+    let answer = match fetcher.post_json(&request, &body).await {
+        Ok(answer) => answer,
+        Err(FetchError {
+            kind: FetchErrorKind::Status { status: 401, .. },
+            url,
+            ..
+        }) => {
+            return Err(format!(
+                "source {:?}: {url}: Bluesky refused the app password for {}",
+                source.name, auth.identifier
+            ));
+        }
+        Err(error) => return Err(error.to_string()),
+    };
+    let token = crate::parse::bluesky::session_token(&answer.body)
+        .map_err(|m| format!("source {:?}: {}: {m}", source.name, request.url))?;
+    open.insert(source.name.clone(), token.clone());
+    Ok(token)
+}
+
 /// Parses a response and normalises its items (blocking: run it on a blocking thread).
 fn parse_and_normalise(
     source: &SourceConfig,
@@ -628,6 +695,7 @@ async fn read_older_pages(
             respect_robots: !source.api,
             etag: None,
             last_modified: None,
+            bearer: None,
         };
         let page = match fetcher.fetch(&request).await {
             Ok(page) => page,
@@ -726,6 +794,7 @@ async fn complete_with_articles(
                 respect_robots: true,
                 etag: None,
                 last_modified: None,
+                bearer: None,
             };
             let page = match fetcher.fetch(&request).await {
                 Ok(page) => page,

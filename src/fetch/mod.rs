@@ -40,6 +40,31 @@ pub struct FetchRequest {
     pub etag: Option<String>,
     /// Last-Modified from the previous response, sent as If-Modified-Since.
     pub last_modified: Option<String>,
+    /// A bearer token for APIs that need one (sent as Authorization; never printed).
+    pub bearer: Option<Secret>,
+}
+
+/// A credential: usable, but never shown by `Debug` or `Display`, so no log line or error can
+/// carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a credential.
+    pub fn new(value: String) -> Secret {
+        Secret(value)
+    }
+
+    /// The credential itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 /// A failed fetch: always names the source and the URL.
@@ -223,6 +248,23 @@ impl Fetcher {
     /// host's backoff, waits for a global slot and the host's budget, then sends a conditional
     /// GET and reads at most `max_body_bytes` of body within the total timeout.
     pub async fn fetch(&self, request: &FetchRequest) -> Result<Fetched, FetchError> {
+        self.send(request, None).await
+    }
+
+    /// POSTs a JSON body (an API's session call, say) under the same rules as `fetch`.
+    pub async fn post_json(
+        &self,
+        request: &FetchRequest,
+        body: &[u8],
+    ) -> Result<Fetched, FetchError> {
+        self.send(request, Some(body)).await
+    }
+
+    async fn send(
+        &self,
+        request: &FetchRequest,
+        json_body: Option<&[u8]>,
+    ) -> Result<Fetched, FetchError> {
         let fail = |kind: FetchErrorKind| FetchError {
             source_name: request.source.clone(),
             url: request.url.to_string(),
@@ -266,6 +308,16 @@ impl Fetcher {
         {
             headers.insert(header::IF_MODIFIED_SINCE, value);
         }
+        if let Some(token) = &request.bearer {
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    fail(FetchErrorKind::Refused(
+                        "the bearer token is not a valid header value".into(),
+                    ))
+                })?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        }
         let started = Instant::now();
         let result = self
             .exchange(
@@ -274,6 +326,7 @@ impl Fetcher {
                 request.allow_private,
                 headers,
                 self.max_body_bytes,
+                json_body,
             )
             .await;
         host.record(&result, Utc::now());
@@ -304,6 +357,7 @@ impl Fetcher {
         allow_private: bool,
         headers: HeaderMap,
         max_body: u64,
+        json_body: Option<&[u8]>,
     ) -> Result<Exchange, FetchErrorKind> {
         let _turn = host.wait_turn(&self.in_flight).await?;
         // Checked after the wait: a request queued behind the budget must not go out if the
@@ -320,8 +374,14 @@ impl Fetcher {
             &self.guarded
         };
         let exchange = async {
-            let mut response = client
-                .get(url.clone())
+            let request = match json_body {
+                Some(body) => client
+                    .post(url.clone())
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(body.to_vec()),
+                None => client.get(url.clone()),
+            };
+            let mut response = request
                 .headers(headers)
                 .send()
                 .await
@@ -396,6 +456,7 @@ impl Fetcher {
                     request.allow_private,
                     HeaderMap::new(),
                     robots::MAX_ROBOTS_BYTES,
+                    None,
                 )
                 .await
             {

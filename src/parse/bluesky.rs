@@ -283,6 +283,39 @@ pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
     url
 }
 
+/// The `com.atproto.server.createSession` call that opens a session with an app password.
+pub fn session_request(
+    service: &Url,
+    identifier: &str,
+    password: &crate::fetch::Secret,
+) -> Result<(Url, Vec<u8>), String> {
+    let url = service
+        .join("/xrpc/com.atproto.server.createSession")
+        .map_err(|e| e.to_string())?;
+    let body = serde_json::json!({ "identifier": identifier, "password": password.expose() })
+        .to_string()
+        .into_bytes();
+    Ok((url, body))
+}
+
+/// The access token of a createSession answer.
+pub fn session_token(body: &[u8]) -> Result<crate::fetch::Secret, String> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Session {
+        access_jwt: String,
+    }
+    if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
+        return Err(format!(
+            "Bluesky refused the session ({}): check the identifier and app password",
+            crate::text::truncate_chars(&api.error, 80)
+        ));
+    }
+    let session: Session = serde_json::from_slice(body)
+        .map_err(|e| format!("unexpected JSON for a Bluesky session: {e}"))?;
+    Ok(crate::fetch::Secret::new(session.access_jwt))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -375,3 +375,97 @@ async fn mastodon_accounts_given_by_profile_url_are_looked_up_once() {
         "looked up once"
     );
 }
+
+#[tokio::test]
+async fn bluesky_sessions_use_the_app_password_once_and_never_show_it() {
+    use axum::http::{HeaderMap, StatusCode};
+    let post = std::fs::read_to_string(
+        shared_feeds().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
+    )
+    .unwrap();
+    let mut post: serde_json::Value =
+        serde_json::from_str::<serde_json::Value>(&post).unwrap()["thread"]["post"].clone();
+    post["record"]["text"] = serde_json::json!("Authenticated search result about the tribunal");
+    let answer = serde_json::json!({ "posts": [post] }).to_string();
+    let sessions = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let opened = sessions.clone();
+    let app = axum::Router::new()
+        .route(
+            "/xrpc/com.atproto.server.createSession",
+            axum::routing::post(move |body: String| {
+                let opened = opened.clone();
+                async move {
+                    let request: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+                    if request["identifier"] == "vigil.example.org" && request["password"] == "app-pass-1234" {
+                        opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        (StatusCode::OK, "{\"accessJwt\":\"tok-1\",\"refreshJwt\":\"r\"}")
+                    } else {
+                        (StatusCode::UNAUTHORIZED, "{\"error\":\"AuthenticationRequired\",\"message\":\"Invalid identifier or password\"}")
+                    }
+                }
+            }),
+        )
+        .route(
+            "/xrpc/app.bsky.feed.searchPosts",
+            axum::routing::get(move |headers: HeaderMap| {
+                let answer = answer.clone();
+                async move {
+                    match headers.get("authorization").and_then(|v| v.to_str().ok()) {
+                        Some("Bearer tok-1") => (StatusCode::OK, answer),
+                        _ => (StatusCode::UNAUTHORIZED, "{\"error\":\"AuthMissing\"}".to_string()),
+                    }
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 79], 0)))
+        .await
+        .unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let secrets = tempfile::tempdir().unwrap();
+    std::fs::write(secrets.path().join("good"), "app-pass-1234\n").unwrap();
+    std::fs::write(secrets.path().join("bad"), "wrong-pass-9876\n").unwrap();
+    let source = |name: &str, file: &str| {
+        format!(
+            "[[sources]]\nname = \"{name}\"\nkind = \"bluesky\"\nurl = \"{base}/xrpc/app.bsky.feed.searchPosts?q=tribunal\"\nallow_private = true\n[sources.auth]\nidentifier = \"vigil.example.org\"\npassword_file = \"{}\"\nservice = \"{base}\"\n",
+            secrets.path().join(file).display()
+        )
+    };
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &[source("good", "good"), source("bad", "bad")].concat(),
+    );
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    let good = report.sources.iter().find(|s| s.name == "good").unwrap();
+    assert_eq!(
+        (good.error.clone(), good.new_documents),
+        (None, 1),
+        "{report:#?}"
+    );
+    let bad = report
+        .sources
+        .iter()
+        .find(|s| s.name == "bad")
+        .unwrap()
+        .error
+        .clone()
+        .unwrap();
+    assert!(
+        bad.contains("Bluesky refused the app password for vigil.example.org"),
+        "{bad}"
+    );
+    assert!(!bad.contains("wrong-pass-9876"), "the password never shows");
+    assert!(
+        !format!("{:?}", deployment.config()).contains("app-pass-1234"),
+        "nor does the configuration hold it"
+    );
+    pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one session for both polls"
+    );
+}
