@@ -545,23 +545,17 @@ async fn crawl_source(
                     tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
                 }
                 let mut candidates = candidates;
-                if source.kind == SourceKind::Telegram {
-                    let older = crate::parse::telegram::older_page(
-                        &source.url,
-                        &parsed,
+                let older = older_page(&source, &fetched.url, &parsed, state.cursor.as_deref());
+                candidates.extend(
+                    read_older_pages(
+                        &source,
+                        older,
                         state.cursor.as_deref(),
-                    );
-                    candidates.extend(
-                        read_older_pages(
-                            &source,
-                            older,
-                            state.cursor.as_deref(),
-                            fetcher,
-                            &mut outcome,
-                        )
-                        .await,
-                    );
-                }
+                        fetcher,
+                        &mut outcome,
+                    )
+                    .await,
+                );
                 complete_with_articles(&source, candidates, fetcher, store, &mut outcome).await
             }
             Ok(Err(error)) => {
@@ -671,9 +665,24 @@ fn parse_and_normalise(
     Ok((parsed, candidates))
 }
 
-/// Follows a channel's older pages while every message on a page is newer than what was seen
-/// (at most `telegram::MAX_PAGES` pages in all), so a busy hour between two polls loses
-/// nothing. A page that fails ends the walk; what was read is kept.
+/// The older page a poll should read next, for the kinds whose newest page can hold less than
+/// what arrived since the last poll (Telegram channels, Bluesky searches).
+fn older_page(
+    source: &SourceConfig,
+    page_url: &url::Url,
+    parsed: &crate::parse::Parsed,
+    cursor: Option<&str>,
+) -> Option<url::Url> {
+    match source.kind {
+        SourceKind::Telegram => crate::parse::telegram::older_page(&source.url, parsed, cursor),
+        SourceKind::Bluesky => crate::parse::bluesky::older_page(page_url, parsed),
+        _ => None,
+    }
+}
+
+/// Follows older pages while they hold only new items (at most `telegram::MAX_PAGES` pages in
+/// all), so a busy hour between two polls loses nothing. A page that fails ends the walk; what
+/// was read is kept.
 async fn read_older_pages(
     source: &SourceConfig,
     mut next: Option<url::Url>,
@@ -708,7 +717,7 @@ async fn read_older_pages(
         match tokio::task::spawn_blocking(move || parse_and_normalise(&for_source, &page)).await {
             Ok(Ok((parsed, more))) => {
                 outcome.items += parsed.items.len();
-                next = crate::parse::telegram::older_page(&source.url, &parsed, cursor);
+                next = older_page(source, &request.url, &parsed, cursor);
                 candidates.extend(more);
             }
             Ok(Err(error)) => {

@@ -17,6 +17,7 @@ pub const PAGE_SIZE: u32 = 100;
 struct Response {
     posts: Option<Vec<PostView>>,
     feed: Option<Vec<FeedItem>>,
+    cursor: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -136,9 +137,11 @@ pub fn parse_posts(fetched: &Fetched) -> Result<Parsed, ParseError> {
             ));
         }
     };
+    let page_cursor = response.cursor.filter(|c| !c.is_empty() && c.len() <= 200);
     Ok(Parsed {
         items,
         cursor: newest,
+        page_cursor,
         ..Parsed::default()
     })
 }
@@ -254,6 +257,29 @@ fn post_item(post: &PostView, reposter: Option<&Profile>) -> RawItem {
             },
         },
     }
+}
+
+/// The next page of a search within one poll: when a page came back full (more posts arrived
+/// since the last poll than one page holds), the same request with the response's cursor. The
+/// `since` bound keeps the walk to what is new.
+pub fn older_page(page_url: &Url, parsed: &Parsed) -> Option<Url> {
+    let full = parsed.items.len() >= PAGE_SIZE as usize;
+    let searching = page_url.query_pairs().any(|(k, _)| k == "since");
+    let cursor = parsed
+        .page_cursor
+        .as_deref()
+        .filter(|_| full && searching)?;
+    let mut url = page_url.clone();
+    let kept: Vec<(String, String)> = page_url
+        .query_pairs()
+        .filter(|(k, _)| k != "cursor")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("cursor", cursor);
+    Some(url)
 }
 
 /// The URL of the next poll: `limit` set, and for a search `sort=latest` and, once something

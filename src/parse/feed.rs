@@ -117,6 +117,7 @@ pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
         feed_ttl,
         update_period,
         cursor: None,
+        page_cursor: None,
     })
 }
 

@@ -27,6 +27,8 @@ pub struct Parsed {
     pub update_period: Option<Duration>,
     /// Where the next poll should start (an API's newest id), recorded once committed.
     pub cursor: Option<String>,
+    /// The API's own cursor to the next (older) page of this response, if it has one.
+    pub page_cursor: Option<String>,
 }
 
 /// A response that could not be read as the source's kind.

@@ -469,3 +469,52 @@ async fn bluesky_sessions_use_the_app_password_once_and_never_show_it() {
         "one session for both polls"
     );
 }
+
+#[tokio::test]
+async fn a_bluesky_burst_larger_than_a_page_is_read_through_the_cursor() {
+    let server = FixtureServer::start_on([127, 0, 0, 80]).await;
+    let post = |i: usize| {
+        serde_json::json!({
+            "uri": format!("at://did:plc:burst/app.bsky.feed.post/{i:06}"),
+            "cid": "c",
+            "author": { "did": "did:plc:burst", "handle": "burst.example.org" },
+            "record": { "$type": "app.bsky.feed.post", "text": format!("Burst post number {i} about the tribunal"), "createdAt": "2026-01-05T10:00:00Z" },
+            "indexedAt": format!("2026-01-05T10:{:02}:{:02}Z", i / 60, i % 60),
+        })
+    };
+    let name = "app.bsky.feed.searchPosts";
+    server.put(
+        name,
+        "application/json",
+        serde_json::json!({ "posts": [post(0)] }).to_string(),
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"bsky\"\nkind = \"bluesky\"\nurl = \"{}?q=tribunal\"\nallow_private = true\n",
+        server.url(&format!("/f/{name}"))
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    let (pipeline, first) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(first.new_documents, 1);
+    let since = "?q=tribunal&limit=100&sort=latest&since=2026-01-05T10%3A00%3A00Z";
+    server.put(
+        &format!("{name}{since}"),
+        "application/json",
+        serde_json::json!({ "posts": (1..=100).map(post).collect::<Vec<_>>(), "cursor": "page-2" })
+            .to_string(),
+    );
+    server.put(
+        &format!("{name}{since}&cursor=page-2"),
+        "application/json",
+        serde_json::json!({ "posts": (101..=105).map(post).collect::<Vec<_>>() }).to_string(),
+    );
+    let burst = pipeline
+        .crawl(&deployment.config().sources, None)
+        .await
+        .unwrap();
+    assert_eq!(burst.new_documents, 105, "{burst:#?}");
+    assert_eq!(
+        server.request_paths(&format!("/f/{name}")).len(),
+        3,
+        "one page, then the cursor once"
+    );
+}
