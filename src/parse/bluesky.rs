@@ -347,21 +347,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8]) -> Fetched {
-        Fetched {
-            source: "bsky".into(),
-            url: Url::parse("https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc")
-                .unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("application/json".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc",
+            "application/json",
+            body,
+        )
     }
 
     fn real_post() -> serde_json::Value {

@@ -142,20 +142,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8], content_type: &str) -> Fetched {
-        Fetched {
-            source: "test".into(),
-            url: url::Url::parse("https://news.example.org/feeds/main.xml").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some(content_type.into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://news.example.org/feeds/main.xml",
+            content_type,
+            body,
+        )
     }
 
     #[test]

@@ -150,20 +150,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8]) -> Fetched {
-        Fetched {
-            source: "gdelt".into(),
-            url: Url::parse("https://api.gdeltproject.org/api/v2/doc/doc?query=%22international%20criminal%20court%22").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("application/json".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://api.gdeltproject.org/api/v2/doc/doc?query=%22international%20criminal%20court%22",
+            "application/json",
+            body,
+        )
     }
 
     #[test]

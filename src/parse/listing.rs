@@ -136,20 +136,11 @@ mod tests {
 </main><script>var x = "<article class='release'><h2><a href='/fake'>x</a></h2></article>";</script></body></html>"#;
 
     fn fetched(body: &str) -> Fetched {
-        Fetched {
-            source: "press".into(),
-            url: url::Url::parse("https://court.example.org/press/").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("text/html; charset=utf-8".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body.as_bytes()),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://court.example.org/press/",
+            "text/html; charset=utf-8",
+            body.as_bytes(),
+        )
     }
 
     fn selectors(date: &str) -> ListingSelectors {
@@ -201,7 +192,7 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(
-            error.contains("no item matched the selectors") && error.contains("press"),
+            error.contains("no item matched the selectors") && error.contains("\"test\""),
             "{error}"
         );
     }

@@ -211,20 +211,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8]) -> Fetched {
-        Fetched {
-            source: "masto".into(),
-            url: Url::parse("https://social.example/api/v1/timelines/tag/hoot").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("application/json".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://social.example/api/v1/timelines/tag/hoot",
+            "application/json",
+            body,
+        )
     }
 
     #[test]
@@ -298,7 +289,7 @@ mod tests {
         for (body, expected) in cases {
             let error = parse_statuses(&fetched(body)).err().unwrap().to_string();
             assert!(
-                error.contains(expected) && error.contains("masto"),
+                error.contains(expected) && error.contains("\"test\""),
                 "{error}"
             );
         }

@@ -65,3 +65,27 @@ pub fn parse(
         },
     }
 }
+
+/// What parser tests share: a `Fetched` around a fixture body.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::model::Fetched;
+
+    /// A 200 response from `url` with the given content type and body.
+    pub fn fetched(url: &str, content_type: &str, body: &[u8]) -> Fetched {
+        Fetched {
+            source: "test".into(),
+            url: url::Url::parse(url).expect("a test URL"),
+            status: 200,
+            not_modified: false,
+            content_type: Some(content_type.into()),
+            etag: None,
+            last_modified: None,
+            cache_control: None,
+            expires: None,
+            body: bytes::Bytes::copy_from_slice(body),
+            fetched_at: chrono::Utc::now(),
+            elapsed: std::time::Duration::ZERO,
+        }
+    }
+}

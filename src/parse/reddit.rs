@@ -187,20 +187,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8]) -> Fetched {
-        Fetched {
-            source: "reddit".into(),
-            url: Url::parse("https://www.reddit.com/r/worldnews/new.json").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("application/json".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://www.reddit.com/r/worldnews/new.json",
+            "application/json",
+            body,
+        )
     }
 
     #[test]

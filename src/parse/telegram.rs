@@ -174,20 +174,11 @@ mod tests {
     use super::*;
 
     fn fetched(body: &[u8]) -> Fetched {
-        Fetched {
-            source: "tg".into(),
-            url: Url::parse("https://t.me/s/haguewatch").unwrap(),
-            status: 200,
-            not_modified: false,
-            content_type: Some("text/html; charset=utf-8".into()),
-            etag: None,
-            last_modified: None,
-            cache_control: None,
-            expires: None,
-            body: bytes::Bytes::copy_from_slice(body),
-            fetched_at: chrono::Utc::now(),
-            elapsed: std::time::Duration::ZERO,
-        }
+        crate::parse::test_support::fetched(
+            "https://t.me/s/haguewatch",
+            "text/html; charset=utf-8",
+            body,
+        )
     }
 
     #[test]

@@ -249,7 +249,7 @@ fn telegram_page(ids: std::ops::RangeInclusive<u64>) -> String {
     let mut page = String::from("<html><body><section class=\"tgme_channel_history\">");
     for id in ids {
         page.push_str(&format!(
-            "<div class=\"tgme_widget_message\" data-post=\"haguewatch/{id}\"><div class=\"tgme_widget_message_text\">Channel message number {id} about the tribunal</div><a class=\"tgme_widget_message_date\" href=\"https://t.me/haguewatch/{id}\"><time datetime=\"2026-01-05T10:{:02}:00+00:00\"></time></a></div>",
+            "<div class=\"tgme_widget_message\" data-post=\"haguewatch/{id}\"><div class=\"tgme_widget_message_text\">Channel message number {id} about the tribunal</div><a class=\"tgme_widget_message_date\" href=\"/haguewatch/{id}\"><time datetime=\"2026-01-05T10:{:02}:00+00:00\"></time></a></div>",
             id % 60
         ));
     }
