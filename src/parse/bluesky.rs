@@ -354,19 +354,18 @@ mod tests {
         )
     }
 
-    fn real_post() -> serde_json::Value {
+    fn real_post() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/data/feeds/bluesky/bsky_thread_view_post_with_embed_media.json"
-        ))
-        .unwrap();
-        serde_json::from_str::<serde_json::Value>(&text).unwrap()["thread"]["post"].clone()
+        ))?;
+        Ok(serde_json::from_str::<serde_json::Value>(&text)?["thread"]["post"].clone())
     }
 
     #[test]
-    fn reads_a_real_post_view_in_a_search_response() {
-        let body = serde_json::json!({ "posts": [real_post()], "cursor": "1" }).to_string();
-        let parsed = parse_posts(&fetched(body.as_bytes())).unwrap();
+    fn reads_a_real_post_view_in_a_search_response() -> Result<(), Box<dyn std::error::Error>> {
+        let body = serde_json::json!({ "posts": [real_post()?], "cursor": "1" }).to_string();
+        let parsed = parse_posts(&fetched(body.as_bytes()))?;
         let item = &parsed.items[0];
         assert_eq!(
             item.url.as_deref(),
@@ -380,16 +379,18 @@ mod tests {
         assert!(
             item.summary
                 .as_deref()
-                .unwrap()
+                .ok_or("missing value")?
                 .starts_with("Shares https://bsky.app/")
         );
         assert_eq!(item.language.as_deref(), Some("en"));
         assert_eq!(parsed.cursor.as_deref(), Some("2023-09-28T12:49:36.735Z"));
+        Ok(())
     }
 
     #[test]
-    fn author_feeds_record_reposts_and_errors_are_named() {
-        let mut post = real_post();
+    fn author_feeds_record_reposts_and_errors_are_named() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let mut post = real_post()?;
         post["record"]["text"] = serde_json::json!(
             "The court is a #puppet says @someone.bsky.social https://news.example/x"
         );
@@ -398,7 +399,7 @@ mod tests {
             { "post": post.clone() },
             { "post": post, "reason": { "$type": "app.bsky.feed.defs#reasonRepost", "by": { "did": "did:plc:amp", "handle": "amp.bsky.social" }, "indexedAt": "2023-09-29T00:00:00Z" } }
         ]}).to_string();
-        let items = parse_posts(&fetched(body.as_bytes())).unwrap().items;
+        let items = parse_posts(&fetched(body.as_bytes()))?.items;
         assert_eq!(items[0].social.hashtags, vec!["puppet"]);
         assert_eq!(items[0].social.links, vec!["https://news.example/x"]);
         assert_eq!(items[0].social.mentions, vec!["someone.bsky.social"]);
@@ -406,7 +407,7 @@ mod tests {
             items[1]
                 .author
                 .as_deref()
-                .unwrap()
+                .ok_or("missing value")?
                 .contains("@amp.bsky.social")
         );
         assert_eq!(
@@ -420,15 +421,19 @@ mod tests {
             (b"[]", "unexpected JSON"),
         ];
         for (body, expected) in cases {
-            let error = parse_posts(&fetched(body)).err().unwrap().to_string();
+            let error = parse_posts(&fetched(body))
+                .err()
+                .ok_or("expected an error")?
+                .to_string();
             assert!(error.contains(expected), "{error}");
         }
-        let base =
-            Url::parse("https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc&cursor=5")
-                .unwrap();
+        let base = Url::parse(
+            "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc&cursor=5",
+        )?;
         assert_eq!(
             page_url(&base, Some("2026-01-05T10:00:00Z")).as_str(),
             "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts?q=icc&limit=100&sort=latest&since=2026-01-05T10%3A00%3A00Z"
         );
+        Ok(())
     }
 }

@@ -158,13 +158,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_article_lists_and_pages() {
+    fn reads_article_lists_and_pages() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/gdelt_artlist.json"
-        ))
-        .unwrap();
-        let parsed = parse_articles(&fetched(&body)).unwrap();
+        ))?;
+        let parsed = parse_articles(&fetched(&body))?;
         assert_eq!(parsed.items.len(), 3);
         assert_eq!(parsed.cursor.as_deref(), Some("20260105T113000Z"));
         assert_eq!(parsed.items[1].language.as_deref(), Some("fr"));
@@ -173,25 +172,25 @@ mod tests {
             Some("2026-01-05T11:30:00+00:00".to_string())
         );
         assert!(
-            parse_articles(&fetched(b"{}")).unwrap().items.is_empty(),
+            parse_articles(&fetched(b"{}"))?.items.is_empty(),
             "nothing matched is not an error"
         );
         let error = parse_articles(&fetched(
             b"Your search contained a keyword that was too short.",
         ))
         .err()
-        .unwrap()
+        .ok_or("missing value")?
         .to_string();
         assert!(
             error.contains("the GDELT API answered: Your search contained"),
             "{error}"
         );
         let base =
-            Url::parse("https://api.gdeltproject.org/api/v2/doc/doc?query=icc&mode=TimelineVol")
-                .unwrap();
+            Url::parse("https://api.gdeltproject.org/api/v2/doc/doc?query=icc&mode=TimelineVol")?;
         assert_eq!(
             page_url(&base, Some("20260105T113000Z")).as_str(),
             "https://api.gdeltproject.org/api/v2/doc/doc?query=icc&mode=ArtList&format=json&maxrecords=250&sort=DateDesc&startdatetime=20260105113000"
         );
+        Ok(())
     }
 }

@@ -219,13 +219,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_the_real_public_timeline() {
+    fn reads_the_real_public_timeline() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/data/feeds/mastodon/mastodon_timeline_public.json"
-        ))
-        .unwrap();
-        let parsed = parse_statuses(&fetched(&body)).unwrap();
+        ))?;
+        let parsed = parse_statuses(&fetched(&body))?;
         assert_eq!(parsed.items.len(), 8);
         assert_eq!(parsed.cursor.as_deref(), Some("117020593378945190"));
         assert!(
@@ -245,20 +244,20 @@ mod tests {
                 .iter()
                 .any(|i| i.language.as_deref() == Some("ja"))
         );
+        Ok(())
     }
 
     #[test]
-    fn reads_tags_boosts_and_links() {
+    fn reads_tags_boosts_and_links() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/data/feeds/mastodon/mastodon_timeline_tag_hoot.json"
-        ))
-        .unwrap();
-        let parsed = parse_statuses(&fetched(&body)).unwrap();
+        ))?;
+        let parsed = parse_statuses(&fetched(&body))?;
         assert_eq!(parsed.items[0].social.hashtags, vec!["hoot".to_string()]);
         let boost = br#"[{"id":"20","created_at":"2026-01-05T10:00:00.000Z","uri":"https://b.example/users/amp/statuses/20/activity","url":null,"content":"","account":{"acct":"amp@b.example","display_name":"Amplifier"},
             "reblog":{"id":"10","created_at":"2026-01-05T09:00:00.000Z","uri":"https://a.example/users/orig/statuses/10","url":"https://a.example/@orig/10","content":"<p>Read <a href=\"https://news.example/story?utm_source=x\">this</a> <a href=\"https://a.example/tags/icc\" class=\"mention hashtag\">#<span>icc</span></a></p>","account":{"acct":"orig","display_name":""},"reblog":null,"tags":[{"name":"ICC"}],"mentions":[],"reblogs_count":7,"favourites_count":3,"replies_count":1}}]"#;
-        let item = &parse_statuses(&fetched(boost)).unwrap().items[0];
+        let item = &parse_statuses(&fetched(boost))?.items[0];
         assert_eq!(
             item.url.as_deref(),
             Some("https://b.example/users/amp/statuses/20/activity")
@@ -272,11 +271,17 @@ mod tests {
             vec!["https://news.example/story?utm_source=x".to_string()]
         );
         assert_eq!(item.social.engagement.reposts, Some(7));
-        assert!(item.author.as_deref().unwrap().contains("@amp@b.example"));
+        assert!(
+            item.author
+                .as_deref()
+                .ok_or("missing value")?
+                .contains("@amp@b.example")
+        );
+        Ok(())
     }
 
     #[test]
-    fn explains_errors_and_pages() {
+    fn explains_errors_and_pages() -> Result<(), Box<dyn std::error::Error>> {
         let cases: &[(&[u8], &str)] = &[
             (b"", "empty response body"),
             (
@@ -287,18 +292,20 @@ mod tests {
             (b"[{\"id\":1}]", "unexpected JSON"),
         ];
         for (body, expected) in cases {
-            let error = parse_statuses(&fetched(body)).err().unwrap().to_string();
+            let error = parse_statuses(&fetched(body))
+                .err()
+                .ok_or("expected an error")?
+                .to_string();
             assert!(
                 error.contains(expected) && error.contains("\"test\""),
                 "{error}"
             );
         }
         assert!(
-            parse_statuses(&fetched(b"[]")).unwrap().items.is_empty(),
+            parse_statuses(&fetched(b"[]"))?.items.is_empty(),
             "an empty timeline is not an error"
         );
-        let base =
-            Url::parse("https://social.example/api/v1/timelines/tag/icc?limit=5&min_id=1").unwrap();
+        let base = Url::parse("https://social.example/api/v1/timelines/tag/icc?limit=5&min_id=1")?;
         assert_eq!(
             page_url(&base, None).as_str(),
             "https://social.example/api/v1/timelines/tag/icc?limit=40"
@@ -311,6 +318,7 @@ mod tests {
             page_url(&base, Some("1;drop")).as_str(),
             "https://social.example/api/v1/timelines/tag/icc?limit=40"
         );
+        Ok(())
     }
 }
 
@@ -361,32 +369,35 @@ mod lookup_tests {
     use super::*;
 
     #[test]
-    fn profile_urls_become_statuses_endpoints() {
-        let profile = Url::parse("https://social.example.org/@IntlCrimCourt").unwrap();
+    fn profile_urls_become_statuses_endpoints() -> Result<(), Box<dyn std::error::Error>> {
+        let profile = Url::parse("https://social.example.org/@IntlCrimCourt")?;
         assert_eq!(
-            lookup_url(&profile).unwrap().as_str(),
+            lookup_url(&profile).ok_or("missing value")?.as_str(),
             "https://social.example.org/api/v1/accounts/lookup?acct=IntlCrimCourt"
         );
         assert_eq!(
-            lookup_url(&Url::parse("https://social.example.org/api/v1/timelines/tag/icc").unwrap()),
+            lookup_url(&Url::parse(
+                "https://social.example.org/api/v1/timelines/tag/icc"
+            )?),
             None,
             "not a profile"
         );
         assert_eq!(
-            statuses_url(&profile, br#"{"id":"109876","username":"IntlCrimCourt"}"#)
-                .unwrap()
-                .as_str(),
+            statuses_url(&profile, br#"{"id":"109876","username":"IntlCrimCourt"}"#)?.as_str(),
             "https://social.example.org/api/v1/accounts/109876/statuses"
         );
         assert!(
             statuses_url(&profile, br#"{"error":"Record not found"}"#)
-                .unwrap_err()
+                .err()
+                .ok_or("expected an error")?
                 .contains("Record not found")
         );
         assert!(
             statuses_url(&profile, br#"{"id":"../../admin"}"#)
-                .unwrap_err()
+                .err()
+                .ok_or("expected an error")?
                 .contains("unexpected Mastodon account id")
         );
+        Ok(())
     }
 }

@@ -195,13 +195,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_real_listings() {
+    fn reads_real_listings() -> Result<(), Box<dyn std::error::Error>> {
         let new = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/data/feeds/reddit/reddit_listing_subreddit_new.json"
-        ))
-        .unwrap();
-        let parsed = parse_listing(&fetched(&new)).unwrap();
+        ))?;
+        let parsed = parse_listing(&fetched(&new))?;
         assert_eq!(parsed.items.len(), 100);
         assert_eq!(parsed.cursor.as_deref(), Some("t3_48fbm9"));
         let first = &parsed.items[0];
@@ -216,15 +215,15 @@ mod tests {
         let search = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../shared/data/feeds/reddit/reddit_listing_subreddit_search.json"
-        ))
-        .unwrap();
-        assert_eq!(parse_listing(&fetched(&search)).unwrap().items.len(), 6);
+        ))?;
+        assert_eq!(parse_listing(&fetched(&search))?.items.len(), 6);
+        Ok(())
     }
 
     #[test]
-    fn link_posts_share_links_and_errors_are_named() {
+    fn link_posts_share_links_and_errors_are_named() -> Result<(), Box<dyn std::error::Error>> {
         let body = br#"{"kind":"Listing","data":{"children":[{"kind":"t3","data":{"name":"t3_abc","title":"ICC warrant","selftext":"","author":"someone","created_utc":1767600000.0,"permalink":"/r/worldnews/comments/abc/icc_warrant/","url":"https://news.example/icc?utm_source=reddit","is_self":false,"score":42,"num_comments":7,"crosspost_parent":"t3_xyz"}}]}}"#;
-        let item = &parse_listing(&fetched(body)).unwrap().items[0];
+        let item = &parse_listing(&fetched(body))?.items[0];
         assert_eq!(
             item.social.links,
             vec!["https://news.example/icc?utm_source=reddit".to_string()]
@@ -243,7 +242,10 @@ mod tests {
             (b"{\"kind\": \"Listing\"}", "unexpected JSON"),
         ];
         for (body, expected) in cases {
-            let error = parse_listing(&fetched(body)).err().unwrap().to_string();
+            let error = parse_listing(&fetched(body))
+                .err()
+                .ok_or("expected an error")?
+                .to_string();
             assert!(error.contains(expected), "{error}");
         }
         assert_eq!(
@@ -252,11 +254,11 @@ mod tests {
         );
         let base = Url::parse(
             "https://www.reddit.com/r/worldnews/search.json?q=icc&sort=new&after=t3_old",
-        )
-        .unwrap();
+        )?;
         assert_eq!(
             page_url(&base, Some("t3_abc")).as_str(),
             "https://www.reddit.com/r/worldnews/search.json?q=icc&sort=new&limit=100&raw_json=1&before=t3_abc"
         );
+        Ok(())
     }
 }

@@ -182,13 +182,12 @@ mod tests {
     }
 
     #[test]
-    fn reads_a_channel_page() {
+    fn reads_a_channel_page() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/fixtures/telegram_channel_page.html"
-        ))
-        .unwrap();
-        let parsed = parse_channel(&fetched(&body)).unwrap();
+        ))?;
+        let parsed = parse_channel(&fetched(&body))?;
         assert_eq!(parsed.items.len(), 3);
         assert_eq!(parsed.cursor.as_deref(), Some("103"));
         let first = &parsed.items[0];
@@ -211,11 +210,11 @@ mod tests {
             forwarded
                 .summary
                 .as_deref()
-                .unwrap()
+                .ok_or("missing value")?
                 .contains("&lt;from abroad&gt;"),
             "text stays escaped HTML"
         );
-        let base = Url::parse("https://t.me/s/haguewatch").unwrap();
+        let base = Url::parse("https://t.me/s/haguewatch")?;
         assert_eq!(
             older_page(&base, &parsed, Some("90")).map(|u| u.to_string()),
             Some("https://t.me/s/haguewatch?before=101".into())
@@ -230,10 +229,11 @@ mod tests {
             None,
             "the first poll reads one page"
         );
+        Ok(())
     }
 
     #[test]
-    fn counts_and_bad_pages() {
+    fn counts_and_bad_pages() -> Result<(), Box<dyn std::error::Error>> {
         let cases = [
             ("980", Some(980)),
             ("12.3K", Some(12_300)),
@@ -249,13 +249,14 @@ mod tests {
             b"<html><body><p>Sorry, this channel is private.</p></body></html>",
         ))
         .err()
-        .unwrap()
+        .ok_or("missing value")?
         .to_string();
         assert!(error.contains("not a Telegram channel preview"), "{error}");
         let empty = b"<html><body><section class=\"tgme_channel_history\"></section></body></html>";
         assert!(
-            parse_channel(&fetched(empty)).unwrap().items.is_empty(),
+            parse_channel(&fetched(empty))?.items.is_empty(),
             "a channel with no messages is not an error"
         );
+        Ok(())
     }
 }
