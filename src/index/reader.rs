@@ -221,9 +221,24 @@ impl Reader {
             let snippet = if body_snippet.fragment().is_empty() {
                 Highlighted::plain(crate::text::truncate_chars(&stored.body, SNIPPET_CHARS))
             } else {
+                let fragment = body_snippet.fragment();
+                // Mark a cut: an ellipsis where the fragment stops short of the body's ends.
+                let (lead, tail) = (
+                    !stored.body.starts_with(fragment),
+                    !stored.body.ends_with(fragment),
+                );
+                let shift = if lead { "…".len() } else { 0 };
                 Highlighted {
-                    text: body_snippet.fragment().to_string(),
-                    highlights: body_snippet.highlighted().to_vec(),
+                    text: format!(
+                        "{}{fragment}{}",
+                        if lead { "…" } else { "" },
+                        if tail { "…" } else { "" }
+                    ),
+                    highlights: body_snippet
+                        .highlighted()
+                        .iter()
+                        .map(|r| r.start + shift..r.end + shift)
+                        .collect(),
                 }
             };
             hits.push(Hit {

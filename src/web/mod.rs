@@ -153,7 +153,7 @@ fn render_page(read: &ReadSide, params: &SearchParams) -> String {
          <title>Vigil search</title><link rel=stylesheet href=\"/style.css\"></head><body>\
          <header><h1>Vigil</h1><span class=meta>{} documents indexed</span></header>\
          <form method=get action=\"/\" role=search><input type=search name=q value=\"{q}\" placeholder=\"court AND (void OR illegal)\" aria-label=\"query\" autofocus>\
-         <input name=since value=\"{since}\" placeholder=\"since, e.g. 7d\" size=8 aria-label=\"since\">\
+         <input name=since value=\"{since}\" placeholder=\"since, e.g. 7d\" size=14 aria-label=\"since\">\
          <select name=sort aria-label=\"sort\"><option value=newest>newest</option><option value=relevance{}>relevance</option></select>\
          <button type=submit>Search</button></form>",
         read.reader.num_docs(),
@@ -226,10 +226,17 @@ fn render_flags(read: &ReadSide, out: &mut String) {
         }
         out.push_str("<ul>");
         for s in &a.samples {
+            let title = match linkable(&s.url) {
+                Some(url) => format!(
+                    "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
+                    escape_html(url),
+                    escape_html(&s.title)
+                ),
+                None => escape_html(&s.title),
+            };
             let _ = write!(
                 out,
-                "<li>{} <span class=meta>{}</span></li>",
-                escape_html(&s.title),
+                "<li>{title} <span class=meta>{}</span></li>",
                 escape_html(&s.source)
             );
         }
