@@ -105,6 +105,58 @@ mod tests {
     }
 
     #[test]
+    fn cut_snippets_are_marked_and_keep_their_highlights() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let index = crate::index::in_memory();
+        let mut writer = crate::index::writer::Writer::open(&index)?;
+        let filler = "the chamber heard witnesses about the events in the region ".repeat(12);
+        let body = format!("{filler}then the judges issued a Warrant for the minister {filler}");
+        let document = crate::model::Document {
+            id: "long".into(),
+            url: String::new(),
+            source: "s".into(),
+            kind: "news".into(),
+            title: "t".into(),
+            body,
+            author: String::new(),
+            lang: "und".into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 0,
+            simhash: 0,
+            dup_group: "long".into(),
+            social: Default::default(),
+        };
+        writer.upsert(&[document])?;
+        writer.commit()?;
+        let reader = crate::index::reader::Reader::open(&index)?;
+        reader.reload()?;
+        let query = compile(&index, "warrant")?;
+        let filter = crate::index::reader::SearchFilter {
+            limit: 1,
+            ..Default::default()
+        };
+        let hit = reader
+            .search(&*query, &filter)?
+            .hits
+            .pop()
+            .ok_or("no hit")?;
+        let snippet = &hit.snippet;
+        assert!(
+            snippet.text.starts_with('…') && snippet.text.ends_with('…'),
+            "{}",
+            snippet.text
+        );
+        let marked: Vec<&str> = snippet
+            .highlights
+            .iter()
+            .map(|r| &snippet.text[r.clone()])
+            .collect();
+        assert_eq!(marked, vec!["Warrant"]);
+        Ok(())
+    }
+
+    #[test]
     fn rejects_empty_and_broken_queries() {
         let index = crate::index::in_memory();
         assert!(compile(&index, "  ").is_err());
