@@ -157,6 +157,56 @@ async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json
             .contains("Marcus Aurelius")
     );
     assert!(!hit["title"]["highlights"].as_array().unwrap().is_empty());
+
+    // Filters: by source, and by age (the BBC item is from 2019).
+    let cases: &[(&[&str], u64)] = &[
+        (&["search", "aurelius", "--json", "--source", "bbc"], 1),
+        (&["search", "aurelius", "--json", "--source", "broken"], 0),
+        (&["search", "aurelius", "--json", "--since", "7d"], 0),
+        (
+            &[
+                "search", "aurelius", "--json", "--since", "20000d", "--limit", "1",
+            ],
+            1,
+        ),
+    ];
+    for (args, total) in cases {
+        let dir = deployment.dir.path().to_path_buf();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let out = tokio::task::spawn_blocking(move || {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            vigil(&args, &dir)
+        })
+        .await
+        .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(json["total"], *total, "{}", text(&out.stderr));
+    }
+    // A bad option value is one line naming it.
+    let dir = deployment.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        vigil(&["search", "aurelius", "--since", "soon"], &dir)
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with("error: --since: \"soon\" is not a duration"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Plain-text output shows title, source, time, URL and snippet.
+    let dir = deployment.dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || vigil(&["search", "aurelius"], &dir))
+        .await
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("1 documents match")
+            && stdout.contains("bbc · ")
+            && stdout.contains("http"),
+        "{stdout}"
+    );
 }
 
 #[test]
