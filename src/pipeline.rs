@@ -312,13 +312,15 @@ impl Pipeline {
     }
 
     /// Crawls until `shutdown` resolves, each source at its own interval (with backoff after
-    /// failures). Returns after the pass in progress, if any, has finished.
+    /// failures). A failed pass is logged and retried after a pause; only reading the crawl
+    /// state fails the loop. Returns after the pass in progress, if any, has finished.
     pub async fn run(
         &self,
         shutdown: impl std::future::Future<Output = ()>,
         observer: Option<Observer>,
     ) -> Result<(), PipelineError> {
         tokio::pin!(shutdown);
+        let mut pass_failures: u32 = 0;
         loop {
             let now = Utc::now();
             let states: HashMap<String, Option<DateTime<Utc>>> = {
@@ -339,7 +341,23 @@ impl Pipeline {
                 .cloned()
                 .collect();
             if !due.is_empty() {
-                self.crawl(&due, observer.clone()).await?;
+                match self.crawl(&due, observer.clone()).await {
+                    Ok(_) => pass_failures = 0,
+                    Err(error) => {
+                        // A pass-level failure (a full disk, a locked state database): nothing
+                        // committed is lost, and the pass is repeated after a pause that grows
+                        // from one minute to fifteen, rather than the daemon stopping.
+                        pass_failures = pass_failures.saturating_add(1);
+                        let pause =
+                            Duration::from_secs(60 << pass_failures.min(4).saturating_sub(1))
+                                .min(Duration::from_secs(15 * 60));
+                        tracing::error!(error = %error, pause_s = pause.as_secs(), "crawl pass failed; retrying after a pause");
+                        tokio::select! {
+                            _ = &mut shutdown => return Ok(()),
+                            _ = tokio::time::sleep(pause) => {}
+                        }
+                    }
+                }
                 continue;
             }
             let next = self
