@@ -80,15 +80,9 @@ struct ApiError {
 
 /// Parses a searchPosts or getAuthorFeed response.
 pub fn parse_posts(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
+    super::require_body(fetched)?;
     let body = &fetched.body[..];
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(fail("empty response body".into()));
-    }
     if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
         let detail = api
             .message
@@ -269,44 +263,29 @@ pub fn older_page(page_url: &Url, parsed: &Parsed) -> Option<Url> {
         .page_cursor
         .as_deref()
         .filter(|_| full && searching)?;
-    let mut url = page_url.clone();
-    let kept: Vec<(String, String)> = page_url
-        .query_pairs()
-        .filter(|(k, _)| k != "cursor")
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    url.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .append_pair("cursor", cursor);
-    Some(url)
+    Some(super::rebuild_query(
+        page_url,
+        |k| k == "cursor",
+        &[("cursor", cursor)],
+    ))
 }
 
 /// The URL of the next poll: `limit` set, and for a search `sort=latest` and, once something
 /// was seen, `since` the newest post's time.
 pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
-    let search = base.path().ends_with("searchPosts");
-    let mut url = base.clone();
-    let kept: Vec<(String, String)> = base
-        .query_pairs()
-        .filter(|(k, _)| !matches!(k.as_ref(), "limit" | "cursor" | "since" | "sort"))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("limit", &PAGE_SIZE.to_string());
-        if search {
-            query.append_pair("sort", "latest");
-            if let Some(since) = cursor.filter(|c| chrono::DateTime::parse_from_rfc3339(c).is_ok())
-            {
-                query.append_pair("since", since);
-            }
+    let limit = PAGE_SIZE.to_string();
+    let mut append = vec![("limit", limit.as_str())];
+    if base.path().ends_with("searchPosts") {
+        append.push(("sort", "latest"));
+        if let Some(since) = cursor.filter(|c| chrono::DateTime::parse_from_rfc3339(c).is_ok()) {
+            append.push(("since", since));
         }
     }
-    url
+    super::rebuild_query(
+        base,
+        |k| matches!(k, "limit" | "cursor" | "since" | "sort"),
+        &append,
+    )
 }
 
 /// The `com.atproto.server.createSession` call that opens a session with an app password.

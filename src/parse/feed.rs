@@ -13,14 +13,8 @@ pub const MAX_ITEMS_PER_FEED: usize = 10_000;
 
 /// Parses a feed body into raw items and hints.
 pub fn parse_feed(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
-    if fetched.body.iter().all(u8::is_ascii_whitespace) {
-        return Err(fail("empty response body".into()));
-    }
+    let fail = |message: String| ParseError::of(fetched, message);
+    super::require_body(fetched)?;
     // An empty string means "no id": document ids are then derived from the link or the title
     // (feed-rs would otherwise invent a random UUID, which changes on every crawl).
     let parser = feed_rs::parser::Builder::new()

@@ -32,11 +32,7 @@ struct Article {
 /// Parses an ArtList response. GDELT answers `{}` when nothing matched, and plain text when it
 /// refuses a query.
 pub fn parse_articles(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
     let body = &fetched.body[..];
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     match first {
@@ -118,31 +114,26 @@ fn language_code(name: &str) -> Option<&'static str> {
 /// The URL of the next poll: the configured query as an article list, newest first, and once
 /// something was seen, from the newest seen date on.
 pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
-    let mut url = base.clone();
-    let kept: Vec<(String, String)> = base
-        .query_pairs()
-        .filter(|(k, _)| {
-            !matches!(
-                k.to_ascii_lowercase().as_str(),
-                "mode" | "format" | "maxrecords" | "sort" | "startdatetime" | "timespan"
-            )
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("mode", "ArtList")
-            .append_pair("format", "json")
-            .append_pair("maxrecords", &PAGE_SIZE.to_string())
-            .append_pair("sort", "DateDesc");
-        if let Some(since) = cursor.and_then(parse_seendate) {
-            query.append_pair("startdatetime", &since.format("%Y%m%d%H%M%S").to_string());
-        }
+    let records = PAGE_SIZE.to_string();
+    let since = cursor
+        .and_then(parse_seendate)
+        .map(|d| d.format("%Y%m%d%H%M%S").to_string());
+    let mut append = vec![
+        ("mode", "ArtList"),
+        ("format", "json"),
+        ("maxrecords", records.as_str()),
+        ("sort", "DateDesc"),
+    ];
+    if let Some(since) = since.as_deref() {
+        append.push(("startdatetime", since));
     }
-    url
+    let replaced = |k: &str| {
+        matches!(
+            k.to_ascii_lowercase().as_str(),
+            "mode" | "format" | "maxrecords" | "sort" | "startdatetime" | "timespan"
+        )
+    };
+    super::rebuild_query(base, replaced, &append)
 }
 
 #[cfg(test)]

@@ -16,11 +16,7 @@ pub fn parse_listing_page(
     fetched: &Fetched,
     selectors: &ListingSelectors,
 ) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
     let compile =
         |css: &str| Selector::parse(css).map_err(|e| fail(format!("selector {css:?}: {e}")));
     let item = compile(&selectors.item)?;

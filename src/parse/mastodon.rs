@@ -64,15 +64,9 @@ struct ApiError {
 
 /// Parses an array of Status entities.
 pub fn parse_statuses(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
+    super::require_body(fetched)?;
     let body = &fetched.body[..];
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(fail("empty response body".into()));
-    }
     if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
         return Err(fail(format!(
             "the Mastodon API answered an error: {}",
@@ -185,25 +179,18 @@ fn compare_ids(a: &str, b: &str) -> std::cmp::Ordering {
 /// The URL of the next poll: the configured timeline with `limit` and, once something was seen,
 /// `min_id` set to the newest status seen (the API then returns only newer ones).
 pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
-    let mut url = base.clone();
-    let kept: Vec<(String, String)> = base
-        .query_pairs()
-        .filter(|(k, _)| !matches!(k.as_ref(), "limit" | "min_id" | "since_id" | "max_id"))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let limit = PAGE_SIZE.to_string();
+    let mut append = vec![("limit", limit.as_str())];
+    if let Some(cursor) =
+        cursor.filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()))
     {
-        let mut query = url.query_pairs_mut();
-        query
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("limit", &PAGE_SIZE.to_string());
-        if let Some(cursor) =
-            cursor.filter(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_digit()))
-        {
-            query.append_pair("min_id", cursor);
-        }
+        append.push(("min_id", cursor));
     }
-    url
+    super::rebuild_query(
+        base,
+        |k| matches!(k, "limit" | "min_id" | "since_id" | "max_id"),
+        &append,
+    )
 }
 
 #[cfg(test)]

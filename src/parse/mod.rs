@@ -43,6 +43,45 @@ pub struct ParseError {
     pub message: String,
 }
 
+impl ParseError {
+    /// An error about a fetched response, naming its source and URL.
+    pub fn of(fetched: &Fetched, message: impl Into<String>) -> ParseError {
+        ParseError {
+            source_name: fetched.source.clone(),
+            url: fetched.url.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Refuses a response whose body holds nothing but white space.
+pub fn require_body(fetched: &Fetched) -> Result<(), ParseError> {
+    if fetched.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ParseError::of(fetched, "empty response body"));
+    }
+    Ok(())
+}
+
+/// `base` with the query keys `drop` rejects removed and `append` added after the rest: how
+/// every paged API builds its next request from the configured URL.
+pub fn rebuild_query(
+    base: &url::Url,
+    drop: impl Fn(&str) -> bool,
+    append: &[(&str, &str)],
+) -> url::Url {
+    let kept: Vec<(String, String)> = base
+        .query_pairs()
+        .filter(|(k, _)| !drop(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let mut url = base.clone();
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .extend_pairs(append.iter().copied());
+    url
+}
+
 /// Parses a fetched body according to the source's kind.
 pub fn parse(
     source: &crate::config::SourceConfig,

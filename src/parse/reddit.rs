@@ -58,15 +58,9 @@ struct ApiError {
 
 /// Parses a Listing of posts.
 pub fn parse_listing(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
+    super::require_body(fetched)?;
     let body = &fetched.body[..];
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(fail("empty response body".into()));
-    }
     if let Ok(api) = serde_json::from_slice::<ApiError>(body) {
         let code = api.error.map(|c| format!(" {c}")).unwrap_or_default();
         return Err(fail(format!(
@@ -157,29 +151,16 @@ fn is_fullname(name: &str) -> bool {
 /// The URL of the next poll: the configured listing with `limit` and `raw_json=1` and, once
 /// something was seen, `before` set to the newest post seen.
 pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
-    let mut url = base.clone();
-    let kept: Vec<(String, String)> = base
-        .query_pairs()
-        .filter(|(k, _)| {
-            !matches!(
-                k.as_ref(),
-                "limit" | "before" | "after" | "raw_json" | "count"
-            )
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    {
-        let mut query = url.query_pairs_mut();
-        query
-            .clear()
-            .extend_pairs(kept)
-            .append_pair("limit", &PAGE_SIZE.to_string())
-            .append_pair("raw_json", "1");
-        if let Some(cursor) = cursor.filter(|c| is_fullname(c)) {
-            query.append_pair("before", cursor);
-        }
+    let limit = PAGE_SIZE.to_string();
+    let mut append = vec![("limit", limit.as_str()), ("raw_json", "1")];
+    if let Some(cursor) = cursor.filter(|c| is_fullname(c)) {
+        append.push(("before", cursor));
     }
-    url
+    super::rebuild_query(
+        base,
+        |k| matches!(k, "limit" | "before" | "after" | "raw_json" | "count"),
+        &append,
+    )
 }
 
 #[cfg(test)]

@@ -19,11 +19,7 @@ fn selector(text: &str) -> Selector {
 
 /// Parses a channel preview page.
 pub fn parse_channel(fetched: &Fetched) -> Result<Parsed, ParseError> {
-    let fail = |message: String| ParseError {
-        source_name: fetched.source.clone(),
-        url: fetched.url.to_string(),
-        message,
-    };
+    let fail = |message: String| ParseError::of(fetched, message);
     let (html, _, _) = super::charset::decode(
         &fetched.body,
         fetched.content_type.as_deref(),
@@ -162,11 +158,11 @@ pub fn older_page(base: &Url, parsed: &Parsed, cursor: Option<&str>) -> Option<U
     if oldest <= seen + 1 {
         return None;
     }
-    let mut url = base.clone();
-    url.query_pairs_mut()
-        .clear()
-        .append_pair("before", &oldest.to_string());
-    Some(url)
+    Some(super::rebuild_query(
+        base,
+        |_| true,
+        &[("before", &oldest.to_string())],
+    ))
 }
 
 #[cfg(test)]
