@@ -430,15 +430,8 @@ async fn crawl_source(
         {
             Some(known) => mastodon_base = known,
             None => {
-                let request = FetchRequest {
-                    source: source.name.clone(),
-                    url: lookup,
-                    allow_private: source.allow_private,
-                    respect_robots: false,
-                    etag: None,
-                    last_modified: None,
-                    bearer: None,
-                };
+                let request =
+                    FetchRequest::plain(&source.name, lookup, source.allow_private, false);
                 let resolved = match fetcher.fetch(&request).await {
                     Ok(answer) => crate::parse::mastodon::statuses_url(&source.url, &answer.body)
                         .map_err(|message| {
@@ -629,15 +622,7 @@ async fn open_session(
     let (url, body) =
         crate::parse::bluesky::session_request(&auth.service, &auth.identifier, &password)
             .map_err(named)?;
-    let request = FetchRequest {
-        source: source.name.clone(),
-        url,
-        allow_private: source.allow_private,
-        respect_robots: false,
-        etag: None,
-        last_modified: None,
-        bearer: None,
-    };
+    let request = FetchRequest::plain(&source.name, url, source.allow_private, false);
     let answer = match fetcher.post_json(&request, &body).await {
         Ok(answer) => answer,
         Err(FetchError {
@@ -715,15 +700,7 @@ async fn read_older_pages(
             break;
         }
         pages += 1;
-        let request = FetchRequest {
-            source: source.name.clone(),
-            url,
-            allow_private: source.allow_private,
-            respect_robots: !source.api,
-            etag: None,
-            last_modified: None,
-            bearer: None,
-        };
+        let request = FetchRequest::plain(&source.name, url, source.allow_private, !source.api);
         let page = match fetcher.fetch(&request).await {
             Ok(page) => page,
             Err(error) => {
@@ -814,15 +791,8 @@ async fn complete_with_articles(
                 continue;
             };
             let same_host = url.host_str().map(str::to_ascii_lowercase) == source_host;
-            let request = FetchRequest {
-                source: source.name.clone(),
-                url,
-                allow_private: source.allow_private && same_host,
-                respect_robots: true,
-                etag: None,
-                last_modified: None,
-                bearer: None,
-            };
+            let request =
+                FetchRequest::plain(&source.name, url, source.allow_private && same_host, true);
             let page = match fetcher.fetch(&request).await {
                 Ok(page) => page,
                 Err(error) => {

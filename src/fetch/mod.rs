@@ -44,6 +44,26 @@ pub struct FetchRequest {
     pub bearer: Option<Secret>,
 }
 
+impl FetchRequest {
+    /// A plain GET: no validators, no token.
+    pub fn plain(
+        source: &str,
+        url: Url,
+        allow_private: bool,
+        respect_robots: bool,
+    ) -> FetchRequest {
+        FetchRequest {
+            source: source.to_string(),
+            url,
+            allow_private,
+            respect_robots,
+            etag: None,
+            last_modified: None,
+            bearer: None,
+        }
+    }
+}
+
 /// A credential: usable, but never shown by `Debug` or `Display`, so no log line or error can
 /// carry it.
 #[derive(Clone, PartialEq, Eq)]

@@ -24,18 +24,7 @@ pub fn parse_listing_page(
     let link = selectors.link.as_deref().map(compile).transpose()?;
     let date = selectors.date.as_deref().map(compile).transpose()?;
     let summary = selectors.summary.as_deref().map(compile).transpose()?;
-    let (html, _, _) = super::charset::decode(
-        &fetched.body,
-        fetched.content_type.as_deref(),
-        super::charset::DocumentKind::Html,
-    );
-    if html.trim().is_empty() {
-        return Err(fail("empty response body".into()));
-    }
-    let html = crate::text::strip_inert_elements(&html);
-    if crate::text::html_nesting_estimate(&html) > super::article::MAX_DEPTH {
-        return Err(fail("page nests elements too deeply to read".into()));
-    }
+    let html = super::html_page(fetched)?;
     let document = Html::parse_document(&html);
     let text = |element: ElementRef| {
         element

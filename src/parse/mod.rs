@@ -62,6 +62,32 @@ pub fn require_body(fetched: &Fetched) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// The HTML of a page, ready for a parser: decoded (HTTP charset, BOM, meta tag or a guess),
+/// not empty, without inert elements (scripts, styles), and not nested so deeply that parsing
+/// it would stall (see `text::html_nesting_estimate`).
+pub fn html_page(fetched: &Fetched) -> Result<String, ParseError> {
+    let (html, _, _) = charset::decode(
+        &fetched.body,
+        fetched.content_type.as_deref(),
+        charset::DocumentKind::Html,
+    );
+    if html.trim().is_empty() {
+        return Err(ParseError::of(fetched, "empty response body"));
+    }
+    let html = crate::text::strip_inert_elements(&html).into_owned();
+    let depth = crate::text::html_nesting_estimate(&html);
+    if depth > article::MAX_DEPTH {
+        return Err(ParseError::of(
+            fetched,
+            format!(
+                "page nests elements {depth} deep (the limit is {})",
+                article::MAX_DEPTH
+            ),
+        ));
+    }
+    Ok(html)
+}
+
 /// `base` with the query keys `drop` rejects removed and `append` added after the rest: how
 /// every paged API builds its next request from the configured URL.
 pub fn rebuild_query(

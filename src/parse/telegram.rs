@@ -20,19 +20,7 @@ fn selector(text: &str) -> Selector {
 /// Parses a channel preview page.
 pub fn parse_channel(fetched: &Fetched) -> Result<Parsed, ParseError> {
     let fail = |message: String| ParseError::of(fetched, message);
-    let (html, _, _) = super::charset::decode(
-        &fetched.body,
-        fetched.content_type.as_deref(),
-        super::charset::DocumentKind::Html,
-    );
-    if html.trim().is_empty() {
-        return Err(fail("empty response body".into()));
-    }
-    if crate::text::html_nesting_estimate(&html) > super::article::MAX_DEPTH {
-        return Err(fail(
-            "page nests elements too deeply to be a channel preview".into(),
-        ));
-    }
+    let html = super::html_page(fetched)?;
     let document = Html::parse_document(&html);
     let messages: Vec<ElementRef> = document
         .select(&selector("div.tgme_widget_message[data-post]"))
