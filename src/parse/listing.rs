@@ -26,14 +26,7 @@ pub fn parse_listing_page(
     let summary = selectors.summary.as_deref().map(compile).transpose()?;
     let html = super::html_page(fetched)?;
     let document = Html::parse_document(&html);
-    let text = |element: ElementRef| {
-        element
-            .text()
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let text = |element: ElementRef| super::element_text(&element);
     let items: Vec<RawItem> = document
         .select(&item)
         .take(MAX_ITEMS)

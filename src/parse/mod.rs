@@ -88,6 +88,16 @@ pub fn html_page(fetched: &Fetched) -> Result<String, ParseError> {
     Ok(html)
 }
 
+/// The text of an HTML element, its white space folded to single spaces.
+pub fn element_text(element: &scraper::ElementRef) -> String {
+    element
+        .text()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `base` with the query keys `drop` rejects removed and `append` added after the rest: how
 /// every paged API builds its next request from the configured URL.
 pub fn rebuild_query(

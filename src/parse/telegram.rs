@@ -52,15 +52,6 @@ pub fn parse_channel(fetched: &Fetched) -> Result<Parsed, ParseError> {
     })
 }
 
-fn text_of(element: &ElementRef) -> String {
-    element
-        .text()
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn to_item(message: &ElementRef, base: &Url) -> Option<RawItem> {
     let post = message.value().attr("data-post")?.to_string();
     let first = |css: &str| message.select(&selector(css)).next();
@@ -68,7 +59,7 @@ fn to_item(message: &ElementRef, base: &Url) -> Option<RawItem> {
     let (mut hashtags, mut mentions, mut links) = (Vec::new(), Vec::new(), Vec::new());
     if let Some(text) = &text {
         for anchor in text.select(&selector("a[href]")) {
-            let label = text_of(&anchor);
+            let label = super::element_text(&anchor);
             let href = anchor.value().attr("href").unwrap_or_default();
             if let Some(tag) = label.strip_prefix('#') {
                 hashtags.push(tag.to_string());
@@ -92,7 +83,7 @@ fn to_item(message: &ElementRef, base: &Url) -> Option<RawItem> {
         summary: text.map(|t| t.inner_html()),
         content: None,
         author: first(".tgme_widget_message_owner_name")
-            .map(|a| text_of(&a))
+            .map(|a| super::element_text(&a))
             .filter(|a| !a.is_empty()),
         published: first("time[datetime]")
             .and_then(|t| t.value().attr("datetime"))
@@ -107,7 +98,8 @@ fn to_item(message: &ElementRef, base: &Url) -> Option<RawItem> {
                 .and_then(|a| a.value().attr("href"))
                 .map(str::to_string),
             engagement: Engagement {
-                views: first(".tgme_widget_message_views").and_then(|v| parse_count(&text_of(&v))),
+                views: first(".tgme_widget_message_views")
+                    .and_then(|v| parse_count(&super::element_text(&v))),
                 ..Engagement::default()
             },
         },
