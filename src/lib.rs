@@ -9,6 +9,7 @@ pub mod config;
 pub mod dedup;
 pub mod demo;
 pub mod detect;
+pub mod disarm;
 pub mod fetch;
 pub mod health;
 pub mod index;

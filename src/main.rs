@@ -329,7 +329,10 @@ fn search(
         }
         None => None,
     };
-    let query = vigil::query::compile(read.reader.index(), text)?;
+    let query = read
+        .compile(text)
+        .map_err(|e| anyhow::anyhow!("{}", e.render(text)))?
+        .query;
     let filter = SearchFilter {
         since,
         sources,

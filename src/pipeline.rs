@@ -53,6 +53,8 @@ pub struct ReadSide {
     pub reader: Reader,
     pub store: Arc<Store>,
     pub queries: Arc<Vec<StoredQuery>>,
+    /// The name lists (`$officials`) searches may use.
+    pub lists: Arc<crate::query::lists::Lists>,
 }
 
 impl ReadSide {
@@ -62,11 +64,18 @@ impl ReadSide {
         let reader = Reader::open(&index)?;
         let store = Arc::new(Store::open(&config.state_path())?);
         let queries = Arc::new(crate::query::stored::load_dir(&config.queries_dir, &index)?);
+        let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
         Ok(ReadSide {
             reader,
             store,
             queries,
+            lists,
         })
+    }
+
+    /// Compiles an ad-hoc search in the analysts' language, with the stored queries' lists.
+    pub fn compile(&self, text: &str) -> Result<crate::query::Compiled, crate::query::QueryError> {
+        crate::query::compile_with(self.reader.index(), text, &self.lists, &[])
     }
 
     /// Assesses every stored query now.

@@ -94,6 +94,28 @@ pub fn link_domain(url: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A domain and each parent with at least two labels: `a.b.example.org` → itself,
+/// `b.example.org`, `example.org`. (A public-suffix parent such as `co.uk` is kept too: harmless
+/// for matching, since nobody asks for `site:co.uk` expecting one outlet.)
+pub fn domain_and_parents(domain: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    if domain.is_empty() || domain.parse::<std::net::IpAddr>().is_ok() {
+        if !domain.is_empty() {
+            out.push(domain);
+        }
+        return out;
+    }
+    let mut rest = domain;
+    loop {
+        out.push(rest);
+        match rest.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => rest = parent,
+            _ => break,
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,8 +7,8 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenStream, SimpleTokenizer,
+    Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
 pub const ID: &str = "id";
@@ -29,6 +29,7 @@ pub const HASHTAG: &str = "hashtag";
 pub const MENTION: &str = "mention";
 pub const LINK: &str = "link";
 pub const LINK_DOMAIN: &str = "link_domain";
+pub const SITE: &str = "site";
 pub const SHARED_OF: &str = "shared_of";
 pub const REPOSTS: &str = "reposts";
 pub const LIKES: &str = "likes";
@@ -89,6 +90,7 @@ pub struct Fields {
     pub mention: Field,
     pub link: Field,
     pub link_domain: Field,
+    pub site: Field,
     pub shared_of: Field,
     pub reposts: Field,
     pub likes: Field,
@@ -136,6 +138,8 @@ pub fn schema() -> Schema {
     builder.add_text_field(MENTION, STRING | STORED | FAST);
     builder.add_text_field(LINK, STRING | STORED);
     builder.add_text_field(LINK_DOMAIN, STRING | FAST);
+    // The document's host and each parent domain, so `site:example.org` covers subdomains.
+    builder.add_text_field(SITE, STRING | FAST);
     builder.add_text_field(SHARED_OF, STRING | STORED);
     for counter in [REPOSTS, LIKES, REPLIES, VIEWS] {
         builder.add_u64_field(counter, NumericOptions::default().set_stored().set_fast());
@@ -180,8 +184,7 @@ impl Fields {
         doc.add_text(self.title, title);
         doc.add_text(self.body, body);
         if let Some(stemmed) = self.stemmed_for(lang) {
-            doc.add_text(stemmed, title);
-            doc.add_text(stemmed, body);
+            doc.add_text(stemmed, format!("{title}{TITLE_BODY_SEPARATOR}{body}"));
         }
     }
 
@@ -211,6 +214,7 @@ impl Fields {
             mention: field(MENTION),
             link: field(LINK),
             link_domain: field(LINK_DOMAIN),
+            site: field(SITE),
             shared_of: field(SHARED_OF),
             reposts: field(REPOSTS),
             likes: field(LIKES),
@@ -224,6 +228,57 @@ impl Fields {
     }
 }
 
+/// Separates title from body in a stemmed field's single value; the body's words are numbered
+/// from `TITLE_BODY_GAP` on, so no phrase or NEAR (at most `syntax::MAX_DISTANCE` words) spans
+/// both.
+pub const TITLE_BODY_SEPARATOR: char = '\u{1F}';
+const TITLE_BODY_GAP: usize = 1_000;
+
+/// `SimpleTokenizer`, with the title/body gap.
+#[derive(Clone, Default)]
+struct SeparatedTokenizer(SimpleTokenizer);
+
+struct SeparatedStream<'a> {
+    inner: SimpleTokenStream<'a>,
+    split: Option<usize>,
+}
+
+impl Tokenizer for SeparatedTokenizer {
+    type TokenStream<'a> = SeparatedStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> SeparatedStream<'a> {
+        SeparatedStream {
+            split: text.find(TITLE_BODY_SEPARATOR),
+            inner: self.0.token_stream(text),
+        }
+    }
+}
+
+impl TokenStream for SeparatedStream<'_> {
+    fn advance(&mut self) -> bool {
+        // The inner stream numbers each token from the previous one's position: undo the gap
+        // before it counts on, then apply it again.
+        let split = self.split.unwrap_or(usize::MAX);
+        let shifted = self.inner.token().offset_from > split;
+        if shifted {
+            self.inner.token_mut().position -= TITLE_BODY_GAP;
+        }
+        if !self.inner.advance() {
+            return false;
+        }
+        let token = self.inner.token_mut();
+        if token.offset_from > split {
+            token.position += TITLE_BODY_GAP;
+        }
+        true
+    }
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
+}
+
 /// Registers Vigil's analyzers on an index (they are not persisted by tantivy).
 pub fn register_analyzers(index: &Index) {
     let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
@@ -233,7 +288,7 @@ pub fn register_analyzers(index: &Index) {
         .build();
     index.tokenizers().register(TEXT_ANALYZER, analyzer);
     for (code, language) in STEMMED_LANGUAGES {
-        let stemming = TextAnalyzer::builder(SimpleTokenizer::default())
+        let stemming = TextAnalyzer::builder(SeparatedTokenizer::default())
             .filter(RemoveLongFilter::limit(48))
             .filter(LowerCaser)
             .filter(Stemmer::new(*language))

@@ -91,6 +91,9 @@ fn to_tantivy(fields: &Fields, document: &Document, seq: u64) -> TantivyDocument
     doc.add_text(fields.url, &document.url);
     doc.add_text(fields.source, &document.source);
     doc.add_text(fields.kind, &document.kind);
+    for domain in crate::text::domain_and_parents(&crate::text::link_domain(&document.url)) {
+        doc.add_text(fields.site, domain);
+    }
     fields.add_text(&mut doc, &document.title, &document.body, &document.lang);
     doc.add_text(fields.author, &document.author);
     doc.add_text(fields.lang, &document.lang);
@@ -117,9 +120,8 @@ fn to_tantivy(fields: &Fields, document: &Document, seq: u64) -> TantivyDocument
         .for_each(|handle| doc.add_text(fields.mention, handle));
     for link in &social.links {
         doc.add_text(fields.link, link);
-        let domain = crate::text::link_domain(link);
-        if !domain.is_empty() {
-            doc.add_text(fields.link_domain, &domain);
+        for domain in crate::text::domain_and_parents(&crate::text::link_domain(link)) {
+            doc.add_text(fields.link_domain, domain);
         }
     }
     if let Some(original) = &social.shared_of {

@@ -1,48 +1,302 @@
-//! Query text → tantivy `Query`. For now the syntax is tantivy's own query parser over title,
-//! body and the language-stemmed fields, with AND between bare terms (what analysts expect from Boolean monitoring tools); the
-//! analysts' language replaces `compile` later without touching its callers. `stored` holds the
-//! query files analysts own.
+//! The analysts' query language: one language for search (CLI, web, API) and stored queries.
+//! `syntax` parses text into a tree (with `$lists` from `lists` expanded), `compile` turns the
+//! tree into a tantivy query (with `spans` for NEAR and raw: forms tantivy lacks), `stored`
+//! loads the query files analysts own, and `tune` holds the analysts' tools (backtest, diff,
+//! explain, suggest). In: query text; out: a `Compiled` query or a `QueryError` with a caret.
 
+pub mod compile;
+pub mod lists;
+pub mod spans;
 pub mod stored;
+pub mod syntax;
 
-use crate::index::schema::Fields;
+use lists::Lists;
+use syntax::Node;
 use tantivy::Index;
-use tantivy::query::{Query, QueryParser};
+use tantivy::query::Query;
 
 /// Longest query text accepted, in characters.
-pub const MAX_QUERY_CHARS: usize = 10_000;
+pub const MAX_QUERY_CHARS: usize = 20_000;
 
-/// A query that could not be compiled, with the reason.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("invalid query: {message}")]
+/// A query that could not be compiled: the reason, where (byte range in the text) and a hint.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid query{}: {message}{}", at_column(*.at), hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
 pub struct QueryError {
     pub message: String,
+    pub at: Option<(usize, usize)>,
+    pub hint: Option<String>,
 }
 
-/// Compiles query text against the index's schema and analyzers.
-pub fn compile(index: &Index, text: &str) -> Result<Box<dyn Query>, QueryError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(QueryError {
-            message: "the query is empty".into(),
-        });
+fn at_column(at: Option<(usize, usize)>) -> String {
+    at.map(|(start, _)| format!(" at byte {start}"))
+        .unwrap_or_default()
+}
+
+impl QueryError {
+    /// The error with the query's line and a caret under the problem, for terminals and forms:
+    /// ```text
+    /// column 6: NEAR needs a distance, e.g. NEAR/5
+    ///   khan NEAR corrupt
+    ///        ^^^^
+    /// hint: NEAR/5 means within 5 words, in either order
+    /// ```
+    pub fn render(&self, text: &str) -> String {
+        let mut out = String::new();
+        match self.at {
+            Some((start, end)) if start <= text.len() => {
+                // The line holding the error, and the caret's column within it, in characters.
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+                let line = &text[line_start..line_end];
+                let line_no = text[..start].matches('\n').count() + 1;
+                let column = text[line_start..start].chars().count();
+                let width = text[start..end.clamp(start, line_end)]
+                    .chars()
+                    .count()
+                    .max(1);
+                let place = if line_no > 1 {
+                    format!("line {line_no}, column {}", column + 1)
+                } else {
+                    format!("column {}", column + 1)
+                };
+                let shown = crate::text::for_terminal(line);
+                out.push_str(&format!(
+                    "{place}: {}\n  {shown}\n  {}{}",
+                    self.message,
+                    " ".repeat(column),
+                    "^".repeat(width)
+                ));
+            }
+            _ => out.push_str(&self.message),
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("\nhint: {hint}"));
+        }
+        out
     }
+}
+
+/// A compiled query with the tree it came from.
+pub struct Compiled {
+    pub text: String,
+    pub tree: Node,
+    pub query: Box<dyn Query>,
+}
+
+/// Parses and compiles `text` against `index`, expanding `lists`, stemming for `languages`
+/// (every stemmed language when empty).
+pub fn compile_with(
+    index: &Index,
+    text: &str,
+    lists: &Lists,
+    languages: &[String],
+) -> Result<Compiled, QueryError> {
     if text.chars().count() > MAX_QUERY_CHARS {
         return Err(QueryError {
-            message: format!("longer than {MAX_QUERY_CHARS} characters"),
+            message: format!("the query is longer than {MAX_QUERY_CHARS} characters"),
+            at: None,
+            hint: None,
         });
     }
-    let fields = Fields::new(&index.schema());
-    let mut parser = QueryParser::for_index(index, fields.default_search_fields());
-    parser.set_conjunction_by_default();
-    parser.parse_query(text).map_err(|e| QueryError {
-        message: e.to_string().to_lowercase(),
+    let tree = syntax::parse(text, lists)?;
+    let query = compile::Compiler::new(index, languages).compile(&tree)?;
+    Ok(Compiled {
+        text: text.to_string(),
+        tree,
+        query,
     })
+}
+
+/// Compiles `text` with no lists and every language: for tests and list-free callers.
+pub fn compile(index: &Index, text: &str) -> Result<Box<dyn Query>, QueryError> {
+    compile_with(index, text, &Lists::default(), &[]).map(|c| c.query)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small index of documents built to tell each operator's meaning apart.
+    fn corpus() -> Result<(Index, crate::index::reader::Reader), Box<dyn std::error::Error>> {
+        let index = crate::index::in_memory();
+        let mut writer = crate::index::writer::Writer::open(&index)?;
+        let doc = |id: &str, title: &str, body: &str, lang: &str| crate::model::Document {
+            id: id.into(),
+            url: format!("https://news.example.org/{id}"),
+            source: if id.starts_with('m') {
+                "masto-icc"
+            } else {
+                "wire"
+            }
+            .into(),
+            kind: if id.starts_with('m') {
+                "mastodon"
+            } else {
+                "news"
+            }
+            .into(),
+            title: title.into(),
+            body: body.into(),
+            author: "Ana Reporter".into(),
+            lang: lang.into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 0,
+            simhash: 0,
+            dup_group: id.into(),
+            social: Default::default(),
+        };
+        let mut social = doc(
+            "m1",
+            "",
+            "Prosecutor Khan is corrupt, share this #ICC @watcher",
+            "en",
+        );
+        social.social.hashtags = vec!["icc".into()];
+        social.social.mentions = vec!["watcher@social.example".into()];
+        social.social.links = vec!["https://leaks.example.net/files/1".into()];
+        social.url = "https://social.example/@a/1".into();
+        writer.upsert(&[
+            doc(
+                "near",
+                "Court news",
+                "Khan was called corrupt by the minister",
+                "en",
+            ),
+            doc(
+                "far",
+                "Court news",
+                "Khan spoke at length about many things before the minister said the word corrupt",
+                "en",
+            ),
+            doc("rev", "Court news", "corrupt officials, said Khan", "en"),
+            doc(
+                "split",
+                "Prosecutor Khan",
+                "Corrupt deals were denied",
+                "en",
+            ),
+            doc(
+                "phrase",
+                "Hacked files",
+                "The hacked files prove nothing, experts say",
+                "en",
+            ),
+            doc("slop", "", "hacked court files appeared online", "en"),
+            doc(
+                "fr",
+                "Mandat",
+                "Le mandat d'arrêt est nul, selon le ministre",
+                "fr",
+            ),
+            doc("case", "", "The ICC and the icc cricket council", "en"),
+            doc("lower", "", "the icc cricket council met", "en"),
+            doc("woman", "", "A woman judge and women lawyers", "en"),
+            doc("typo", "", "The prosecuter said", "en"),
+            doc("cyr", "", "Карим Хан выдал ордер", "ru"),
+            doc(
+                "basket",
+                "",
+                "The court was full for the basketball final",
+                "en",
+            ),
+            social,
+        ])?;
+        writer.commit()?;
+        let reader = crate::index::reader::Reader::open(&index)?;
+        reader.reload()?;
+        Ok((index, reader))
+    }
+
+    #[test]
+    fn each_operator_means_what_the_grammar_says() -> Result<(), Box<dyn std::error::Error>> {
+        let (index, reader) = corpus()?;
+        let lists = Lists::from_toml(
+            "officials",
+            "[[entry]]\nname = \"Karim Khan\"\ncyrillic = [\"Карим Хан\"]\n",
+        )?;
+        let cases: &[(&str, &[&str])] = &[
+            // Boolean operators and the default AND.
+            ("khan corrupt", &["far", "m1", "near", "rev", "split"]),
+            ("khan AND corrupt", &["far", "m1", "near", "rev", "split"]),
+            ("hacked OR mandat", &["fr", "phrase", "slop"]),
+            ("court NOT basketball", &["far", "near", "rev", "slop"]),
+            ("court -basketball", &["far", "near", "rev", "slop"]),
+            (
+                "court AND NOT (basketball OR hacked)",
+                &["far", "near", "rev"],
+            ),
+            // Phrases: exact order, then slop.
+            ("\"hacked files\"", &["phrase"]),
+            ("\"hacked files\"~1", &["phrase", "slop"]),
+            // NEAR: either order, within n words, never across title and body.
+            ("khan NEAR/3 corrupt", &["m1", "near", "rev"]),
+            ("khan ONEAR/3 corrupt", &["m1", "near"]),
+            ("corrupt ONEAR/3 khan", &["rev"]),
+            ("khan NEAR/20 corrupt", &["far", "m1", "near", "rev"]),
+            (
+                "(khan OR prosecutor) NEAR/2 (corrupt* OR bribe*)",
+                &["m1", "near", "rev"],
+            ),
+            ("title:(prosecutor NEAR/1 khan)", &["split"]),
+            // Wildcards and fuzzy words.
+            ("wom?n", &["woman"]),
+            ("wom*", &["woman"]),
+            ("prosecutor~1", &["m1", "split", "typo"]),
+            // Stemming and folding.
+            ("mandats", &["fr"]),
+            ("arret", &["fr"]),
+            // Fields.
+            ("title:khan", &["split"]),
+            ("body:hacked", &["phrase", "slop"]),
+            (
+                "author:reporter",
+                &[
+                    "basket", "case", "cyr", "far", "fr", "lower", "m1", "near", "phrase", "rev",
+                    "slop", "split", "typo", "woman",
+                ],
+            ),
+            ("site:example.org khan", &["far", "near", "rev", "split"]),
+            ("site:news.example.org basketball", &["basket"]),
+            ("url:https://news.example.org/fr", &["fr"]),
+            ("url:https://news.example.org/ph*", &["phrase"]),
+            ("source:masto-icc", &["m1"]),
+            ("kind:mastodon", &["m1"]),
+            ("lang:fr", &["fr"]),
+            ("lang:ru", &["cyr"]),
+            ("#icc", &["m1"]),
+            ("hashtag:ICC", &["m1"]),
+            ("@watcher@social.example", &["m1"]),
+            ("links:example.net", &["m1"]),
+            ("links:leaks.example.net/files/1", &["m1"]),
+            // Lists, comments and surface forms.
+            ("$officials", &["cyr"]),
+            (
+                "khan <<<the prosecutor>>> corrupt NEAR/0 officials",
+                &["rev"],
+            ),
+            ("raw:\"ICC\"", &["case", "m1"]),
+            ("icc", &["case", "lower", "m1"]),
+            ("NOT lang:en", &["cyr", "fr"]),
+        ];
+        for (text, expected) in cases {
+            let compiled = compile_with(&index, text, &lists, &[])
+                .map_err(|e| format!("{text}: {}", e.render(text)))?;
+            let filter = crate::index::reader::SearchFilter {
+                limit: 100,
+                ..Default::default()
+            };
+            let mut ids: Vec<String> = reader
+                .search(&*compiled.query, &filter)?
+                .hits
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            ids.sort();
+            assert_eq!(ids, *expected, "{text}");
+        }
+        Ok(())
+    }
 
     #[test]
     fn words_match_their_inflections_in_the_documents_language()

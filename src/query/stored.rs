@@ -6,8 +6,11 @@
 
 use crate::detect::emergence::EmergenceSettings;
 use crate::index::schema::Fields;
+use crate::query::QueryError;
+use crate::query::lists::Lists;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tantivy::IndexWriter;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::Query;
@@ -58,6 +61,8 @@ struct QueryFile {
     #[serde(default)]
     languages: Vec<String>,
     #[serde(default)]
+    disarm: Vec<String>,
+    #[serde(default)]
     emergence: RawEmergence,
     #[serde(default)]
     examples: Vec<Example>,
@@ -80,12 +85,51 @@ pub struct StoredQuery {
     pub query_text: String,
     pub severity: Severity,
     pub owner: Option<String>,
+    /// Matches are limited to documents in these languages (and those whose language is
+    /// unknown); empty means every language.
     pub languages: Vec<String>,
+    /// DISARM technique ids the analyst associates with the narrative.
+    pub disarm: Vec<String>,
     pub emergence: EmergenceSettings,
     pub examples: Vec<Example>,
     pub path: PathBuf,
-    /// Compiled against the index schema and analyzers.
+    /// The name lists the query was compiled with.
+    pub lists: Arc<Lists>,
+    /// Compiled against the index schema and analyzers, language filter included.
     pub query: Box<dyn Query>,
+}
+
+impl StoredQuery {
+    /// Compiles this query's text against another index (same schema), with the same lists
+    /// and language limits: what examples, backtests and tuning tools run.
+    pub fn compile_for(&self, index: &tantivy::Index) -> Result<Box<dyn Query>, QueryError> {
+        compile_stored(index, &self.query_text, &self.lists, &self.languages).map(|c| c.query)
+    }
+}
+
+/// Compiles a stored query's text: the language's query, limited to `languages` (plus
+/// documents of unknown language) when any are given.
+pub fn compile_stored(
+    index: &tantivy::Index,
+    text: &str,
+    lists: &Lists,
+    languages: &[String],
+) -> Result<crate::query::Compiled, QueryError> {
+    let mut compiled = crate::query::compile_with(index, text, lists, languages)?;
+    if !languages.is_empty() {
+        let field = Fields::new(&index.schema()).lang;
+        let terms = languages
+            .iter()
+            .map(String::as_str)
+            .chain(["und"])
+            .map(|l| tantivy::Term::from_field_text(field, l));
+        let filter = tantivy::query::TermSetQuery::new(terms);
+        compiled.query = Box::new(tantivy::query::BooleanQuery::new(vec![
+            (tantivy::query::Occur::Must, compiled.query),
+            (tantivy::query::Occur::Must, Box::new(filter)),
+        ]));
+    }
+    Ok(compiled)
 }
 
 /// A stored query file that cannot be used.
@@ -125,9 +169,18 @@ impl std::fmt::Display for ExampleFailure {
     }
 }
 
+/// Loads the name lists of a stored-query folder (`dir/lists/*.toml`).
+pub fn load_lists(dir: &Path) -> Result<Lists, StoredQueryError> {
+    Lists::load_dir(&dir.join("lists")).map_err(|e| StoredQueryError {
+        path: PathBuf::from(e.path),
+        message: e.message,
+    })
+}
+
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
-/// sorted by id.
+/// sorted by id, with the lists of `dir/lists/`.
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
+    let lists = Arc::new(load_lists(dir)?);
     let entries = std::fs::read_dir(dir).map_err(|e| StoredQueryError {
         path: dir.to_path_buf(),
         message: format!("cannot read the stored-query folder: {e}"),
@@ -140,7 +193,7 @@ pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, 
     paths.sort();
     let mut queries = Vec::with_capacity(paths.len());
     for path in paths {
-        let query = load_file(&path, index)?;
+        let query = load_file(&path, index, &lists)?;
         if let Some(other) = queries.iter().find(|q: &&StoredQuery| q.id == query.id) {
             return Err(StoredQueryError {
                 path,
@@ -158,7 +211,11 @@ pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, 
 }
 
 /// Loads and validates one stored query file.
-pub fn load_file(path: &Path, index: &tantivy::Index) -> Result<StoredQuery, StoredQueryError> {
+pub fn load_file(
+    path: &Path,
+    index: &tantivy::Index,
+    lists: &Arc<Lists>,
+) -> Result<StoredQuery, StoredQueryError> {
     let fail = |message: String| StoredQueryError {
         path: path.to_path_buf(),
         message,
@@ -209,8 +266,18 @@ pub fn load_file(path: &Path, index: &tantivy::Index) -> Result<StoredQuery, Sto
     emergence
         .validate()
         .map_err(|m| fail(format!("emergence: {m}")))?;
-    let query = crate::query::compile(index, &file.query)
-        .map_err(|e| fail(format!("query: {}", e.message)))?;
+    for lang in &file.languages {
+        let valid = (2..=3).contains(&lang.len()) && lang.chars().all(|c| c.is_ascii_lowercase());
+        if !valid {
+            return Err(fail(format!(
+                "languages: {lang:?} is not a language code such as \"en\" or \"fr\""
+            )));
+        }
+    }
+    crate::disarm::check_ids(&file.disarm).map_err(|m| fail(format!("disarm: {m}")))?;
+    let query = compile_stored(index, &file.query, lists, &file.languages)
+        .map_err(|e| fail(format!("query: {}", e.render(&file.query))))?
+        .query;
     Ok(StoredQuery {
         id: file.id,
         title: file.title,
@@ -219,9 +286,11 @@ pub fn load_file(path: &Path, index: &tantivy::Index) -> Result<StoredQuery, Sto
         severity: file.severity,
         owner: file.owner,
         languages: file.languages,
+        disarm: file.disarm,
         emergence,
         examples: file.examples,
         path: path.to_path_buf(),
+        lists: Arc::clone(lists),
         query,
     })
 }
@@ -258,7 +327,7 @@ pub fn run_examples(
         let searcher = index.reader()?.searcher();
         // The stored query was compiled against another index; recompile against this one so
         // term lookups use its analyzers.
-        let compiled = crate::query::compile(&index, &query.query_text).map_err(|e| {
+        let compiled = query.compile_for(&index).map_err(|e| {
             crate::index::IndexError::Tantivy(tantivy::TantivyError::InvalidArgument(e.message))
         })?;
         let mut matched = std::collections::HashSet::new();

@@ -80,7 +80,10 @@ impl IntoResponse for BadRequest {
 }
 
 fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, String> {
-    let query = crate::query::compile(read.reader.index(), &params.q).map_err(|e| e.to_string())?;
+    let query = read
+        .compile(&params.q)
+        .map_err(|e| e.render(&params.q))?
+        .query;
     let since = match params.since.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(text) => {
             let span = crate::config::parse_duration(text).map_err(|e| format!("since: {e}"))?;

@@ -1,0 +1,682 @@
+//! Syntax tree → tantivy query. In: a `Node` from `syntax`, the index (its schema and
+//! analyzers) and the languages to stem for; out: a `Box<dyn Query>`.
+//!
+//! Free text searches the title and body (lowercased, accents folded) and each language's
+//! stemmed field, every word analysed by that field's own analyzer, so `warrants` finds
+//! `warrant` in English documents and `mandats` finds `mandat` in French ones. Wildcards and
+//! fuzzy words match word forms as written (folded), not stems. Field values (`site:`,
+//! `lang:`, `#tag` …) are matched exactly after the same normalisation the indexer applies.
+
+use super::QueryError;
+use super::spans::{Leaf, SpanNode, SpanQuery, SurfaceQuery};
+use super::syntax::{Keyword, Node, Pattern, Scope, Span};
+use crate::index::schema::{Fields, TEXT_ANALYZER};
+use tantivy::Index;
+use tantivy::Term;
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RegexQuery,
+    TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+
+/// The kinds documents can have, for `kind:`.
+pub const KINDS: &[&str] = &[
+    "news", "mastodon", "bluesky", "reddit", "telegram", "youtube",
+];
+
+/// Compiles trees against one index.
+pub struct Compiler {
+    fields: Fields,
+    /// Title, body and author share `TEXT_ANALYZER`.
+    folded: TextAnalyzer,
+    /// The stemmed fields searched, with their analyzers.
+    stemmed: Vec<(Field, TextAnalyzer)>,
+}
+
+fn fail(span: Span, message: impl Into<String>, hint: Option<&str>) -> QueryError {
+    QueryError {
+        message: message.into(),
+        at: Some((span.start, span.end)),
+        hint: hint.map(str::to_string),
+    }
+}
+
+fn analyze(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
+/// Escapes regular-expression syntax.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~\"<>@".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A wildcard pattern as a regex, each literal run passed through `fold`.
+fn wildcard_regex(
+    pattern: &str,
+    mut fold: impl FnMut(&str) -> Result<String, ()>,
+) -> Result<String, ()> {
+    let mut regex = String::new();
+    let mut run = String::new();
+    for c in pattern.chars().chain(std::iter::once('\0')) {
+        if matches!(c, '*' | '?' | '\0') {
+            if !run.is_empty() {
+                regex.push_str(&regex_escape(&fold(&run)?));
+                run.clear();
+            }
+            match c {
+                '*' => regex.push_str(".*"),
+                '?' => regex.push('.'),
+                _ => {}
+            }
+        } else {
+            run.push(c);
+        }
+    }
+    Ok(regex)
+}
+
+fn boolean(clauses: Vec<(Occur, Box<dyn Query>)>) -> Box<dyn Query> {
+    let mut clauses = clauses;
+    if clauses.len() == 1 && clauses[0].0 != Occur::MustNot {
+        return clauses.remove(0).1;
+    }
+    if clauses.is_empty() {
+        return Box::new(EmptyQuery);
+    }
+    Box::new(BooleanQuery::new(clauses))
+}
+
+fn any_of(queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    boolean(queries.into_iter().map(|q| (Occur::Should, q)).collect())
+}
+
+impl Compiler {
+    /// A compiler stemming for `languages` (ISO codes), or for every language when empty.
+    pub fn new(index: &Index, languages: &[String]) -> Compiler {
+        let fields = Fields::new(&index.schema());
+        let tokenizers = index.tokenizers();
+        let analyzer = |name: &str| tokenizers.get(name).unwrap_or_default();
+        let stemmed = fields
+            .stemmed
+            .iter()
+            .filter(|(code, _)| languages.is_empty() || languages.iter().any(|l| l == code))
+            .map(|(code, field)| {
+                (
+                    *field,
+                    analyzer(&crate::index::schema::stem_field_name(code)),
+                )
+            })
+            .collect();
+        Compiler {
+            fields,
+            folded: analyzer(TEXT_ANALYZER),
+            stemmed,
+        }
+    }
+
+    /// The tree as a tantivy query.
+    pub fn compile(&mut self, node: &Node) -> Result<Box<dyn Query>, QueryError> {
+        match node {
+            Node::And(items, _) => {
+                let mut clauses = Vec::new();
+                for item in items {
+                    match item {
+                        Node::Not(inner, _) => clauses.push((Occur::MustNot, self.compile(inner)?)),
+                        _ => clauses.push((Occur::Must, self.compile(item)?)),
+                    }
+                }
+                if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    clauses.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Ok(boolean(clauses))
+            }
+            Node::Or(items, _) => {
+                let mut clauses = Vec::new();
+                for item in items {
+                    clauses.push(self.compile(item)?);
+                }
+                Ok(any_of(clauses))
+            }
+            Node::Not(inner, _) => Ok(boolean(vec![
+                (Occur::Must, Box::new(AllQuery)),
+                (Occur::MustNot, self.compile(inner)?),
+            ])),
+            Node::Word(scope, pattern, span) => self.word(*scope, pattern, *span),
+            Node::Phrase {
+                scope,
+                words,
+                slop,
+                span,
+            } => self.phrase(*scope, words, *slop, *span),
+            Node::List {
+                scope,
+                spellings,
+                span,
+                ..
+            } => {
+                let mut clauses = Vec::new();
+                for spelling in spellings {
+                    let words: Vec<Pattern> = spelling
+                        .split_whitespace()
+                        .map(|w| Pattern::Exact(w.to_string()))
+                        .collect();
+                    if let Ok(query) = self.phrase(*scope, &words, 0, *span) {
+                        clauses.push(query);
+                    }
+                }
+                Ok(any_of(clauses))
+            }
+            Node::Raw(text, span) => {
+                let words: Vec<Pattern> = text
+                    .split_whitespace()
+                    .map(|w| Pattern::Exact(w.to_string()))
+                    .collect();
+                let fields = vec![self.fields.title, self.fields.body];
+                let mut folded = Vec::new();
+                for field in &fields {
+                    if let Some(q) = self.exact(*field, &words, 0, None)? {
+                        folded.push(q);
+                    }
+                }
+                if folded.is_empty() {
+                    return Err(fail(
+                        *span,
+                        "raw: needs letters or digits to look for",
+                        None,
+                    ));
+                }
+                Ok(Box::new(SurfaceQuery::new(any_of(folded), text, fields)))
+            }
+            Node::Value(keyword, pattern, span) => self.value(*keyword, pattern, *span),
+            Node::Near { span, .. } => {
+                let scope = near_scope(node).ok_or_else(|| {
+                    fail(
+                        *span,
+                        "both sides of NEAR must look in the same field",
+                        Some("e.g. title:(khan NEAR/3 corrupt*)"),
+                    )
+                })?;
+                let mut clauses = Vec::new();
+                for (field, stemmed) in self.text_fields(scope) {
+                    if let Some(tree) = self.span_tree(field, stemmed, node, *span)? {
+                        clauses.push((field, tree));
+                    }
+                }
+                if clauses.is_empty() {
+                    return Ok(Box::new(EmptyQuery));
+                }
+                Ok(Box::new(SpanQuery::new(clauses)))
+            }
+        }
+    }
+
+    /// The text fields a scope covers, each flagged when it is a stemmed field.
+    fn text_fields(&self, scope: Scope) -> Vec<(Field, bool)> {
+        match scope {
+            Scope::Text => {
+                let mut out = vec![(self.fields.title, false), (self.fields.body, false)];
+                out.extend(self.stemmed.iter().map(|(f, _)| (*f, true)));
+                out
+            }
+            Scope::Title => vec![(self.fields.title, false)],
+            Scope::Body => vec![(self.fields.body, false)],
+            Scope::Author => vec![(self.fields.author, false)],
+        }
+    }
+
+    fn analyzer(&mut self, field: Field) -> &mut TextAnalyzer {
+        match self.stemmed.iter().position(|(f, _)| *f == field) {
+            Some(i) => &mut self.stemmed[i].1,
+            None => &mut self.folded,
+        }
+    }
+
+    /// One word folded like the index folds it; errors when it is not one word.
+    fn fold_one(&mut self, text: &str, span: Span) -> Result<String, QueryError> {
+        let tokens = analyze(&mut self.folded, text);
+        match tokens.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(fail(span, "nothing searchable here", None)),
+            _ => Err(fail(
+                span,
+                "a wildcard or fuzzy word must be a single word",
+                Some("e.g. corrupt* or prosecuter~1"),
+            )),
+        }
+    }
+
+    fn word(
+        &mut self,
+        scope: Scope,
+        pattern: &Pattern,
+        span: Span,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        match pattern {
+            Pattern::Exact(word) => {
+                let query = self.phrase(scope, &[pattern.clone()], 0, span);
+                query.map_err(|_| {
+                    fail(
+                        span,
+                        format!("{word:?} has no letters or digits to search for"),
+                        Some("quote punctuation you mean literally, or remove it"),
+                    )
+                })
+            }
+            Pattern::Wildcard(text) => {
+                let regex = self.wildcard(text, span)?;
+                let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+                for (field, stemmed) in self.text_fields(scope) {
+                    if !stemmed {
+                        let query = RegexQuery::from_pattern(&regex, field)
+                            .map_err(|e| fail(span, e.to_string(), None))?;
+                        clauses.push(Box::new(query));
+                    }
+                }
+                Ok(any_of(clauses))
+            }
+            Pattern::Fuzzy(text, distance) => {
+                let folded = self.fold_one(text, span)?;
+                let clauses = self
+                    .text_fields(scope)
+                    .into_iter()
+                    .filter(|(_, stemmed)| !stemmed)
+                    .map(|(field, _)| {
+                        Box::new(FuzzyTermQuery::new(
+                            Term::from_field_text(field, &folded),
+                            *distance,
+                            true,
+                        )) as Box<dyn Query>
+                    })
+                    .collect();
+                Ok(any_of(clauses))
+            }
+        }
+    }
+
+    fn wildcard(&mut self, text: &str, span: Span) -> Result<String, QueryError> {
+        let mut error = None;
+        let regex = wildcard_regex(text, |run| {
+            self.fold_one(run, span).map_err(|e| {
+                error = Some(e);
+            })
+        });
+        match (regex, error) {
+            (Ok(regex), _) => Ok(regex),
+            (Err(()), Some(e)) => Err(e),
+            (Err(()), None) => Err(fail(span, "invalid wildcard", None)),
+        }
+    }
+
+    /// A phrase (or single word) in every field of the scope. Words with wildcards make it a
+    /// span query; otherwise tantivy's phrase query (in order, `slop` extra words in total).
+    fn phrase(
+        &mut self,
+        scope: Scope,
+        words: &[Pattern],
+        slop: u32,
+        span: Span,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+        if words.iter().any(|w| !matches!(w, Pattern::Exact(_))) {
+            let node = Node::Phrase {
+                scope,
+                words: words.to_vec(),
+                slop,
+                span,
+            };
+            let mut span_clauses = Vec::new();
+            for (field, stemmed) in self.text_fields(scope) {
+                if let Some(tree) = self.span_tree(field, stemmed, &node, span)? {
+                    span_clauses.push((field, tree));
+                }
+            }
+            if span_clauses.is_empty() {
+                return Err(fail(span, "nothing searchable in this phrase", None));
+            }
+            return Ok(Box::new(SpanQuery::new(span_clauses)));
+        }
+        let mut seen: Vec<(Field, Vec<String>)> = Vec::new();
+        for (field, _) in self.text_fields(scope) {
+            let text = words
+                .iter()
+                .map(Pattern::text)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let tokens = analyze(self.analyzer(field), &text);
+            if tokens.is_empty() || seen.iter().any(|(f, t)| *f == field && *t == tokens) {
+                continue;
+            }
+            if let Some(query) = self.exact(field, words, slop, Some(tokens.clone()))? {
+                clauses.push(query);
+            }
+            seen.push((field, tokens));
+        }
+        if clauses.is_empty() {
+            return Err(fail(span, "nothing searchable here", None));
+        }
+        Ok(any_of(clauses))
+    }
+
+    /// A term or phrase query for plain words in one field.
+    fn exact(
+        &mut self,
+        field: Field,
+        words: &[Pattern],
+        slop: u32,
+        tokens: Option<Vec<String>>,
+    ) -> Result<Option<Box<dyn Query>>, QueryError> {
+        let tokens = match tokens {
+            Some(t) => t,
+            None => {
+                let text = words
+                    .iter()
+                    .map(Pattern::text)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                analyze(self.analyzer(field), &text)
+            }
+        };
+        Ok(match tokens.len() {
+            0 => None,
+            1 => Some(Box::new(TermQuery::new(
+                Term::from_field_text(field, &tokens[0]),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => {
+                let terms = tokens
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect();
+                let mut query = PhraseQuery::new(terms);
+                query.set_slop(slop);
+                Some(Box::new(query))
+            }
+        })
+    }
+
+    /// The span tree of a NEAR operand in one field; `None` when it cannot match there.
+    fn span_tree(
+        &mut self,
+        field: Field,
+        stemmed: bool,
+        node: &Node,
+        span: Span,
+    ) -> Result<Option<SpanNode>, QueryError> {
+        Ok(match node {
+            Node::Word(_, pattern, span) => self.span_word(field, stemmed, pattern, *span)?,
+            Node::Phrase {
+                words, slop, span, ..
+            } => {
+                let mut parts = Vec::new();
+                for word in words {
+                    match self.span_word(field, stemmed, word, *span)? {
+                        Some(SpanNode::Phrase { parts: inner, .. }) => parts.extend(inner),
+                        Some(part) => parts.push(part),
+                        None => return Ok(None),
+                    }
+                }
+                Some(phrase_node(parts, *slop))
+            }
+            Node::List { spellings, .. } => {
+                let mut parts = Vec::new();
+                for spelling in spellings {
+                    let tokens = analyze(self.analyzer(field), spelling);
+                    if !tokens.is_empty() {
+                        let leaves = tokens
+                            .into_iter()
+                            .map(|t| SpanNode::Leaf(Leaf::Term(t)))
+                            .collect();
+                        parts.push(phrase_node(leaves, 0));
+                    }
+                }
+                (!parts.is_empty()).then_some(SpanNode::Or(parts))
+            }
+            Node::Or(items, _) => {
+                let mut parts = Vec::new();
+                for item in items {
+                    if let Some(part) = self.span_tree(field, stemmed, item, span)? {
+                        parts.push(part);
+                    }
+                }
+                match parts.len() {
+                    0 => None,
+                    1 => parts.pop(),
+                    _ => Some(SpanNode::Or(parts)),
+                }
+            }
+            Node::Near {
+                left,
+                right,
+                distance,
+                ordered,
+                ..
+            } => {
+                let (Some(l), Some(r)) = (
+                    self.span_tree(field, stemmed, left, span)?,
+                    self.span_tree(field, stemmed, right, span)?,
+                ) else {
+                    return Ok(None);
+                };
+                Some(SpanNode::Near {
+                    left: Box::new(l),
+                    right: Box::new(r),
+                    distance: *distance,
+                    ordered: *ordered,
+                })
+            }
+            other => {
+                return Err(fail(
+                    other.span(),
+                    "NEAR joins words, phrases and OR groups",
+                    None,
+                ));
+            }
+        })
+    }
+
+    fn span_word(
+        &mut self,
+        field: Field,
+        stemmed: bool,
+        pattern: &Pattern,
+        span: Span,
+    ) -> Result<Option<SpanNode>, QueryError> {
+        Ok(match pattern {
+            Pattern::Exact(word) => {
+                let tokens = analyze(self.analyzer(field), word);
+                match tokens.len() {
+                    0 => None,
+                    1 => Some(SpanNode::Leaf(Leaf::Term(tokens[0].clone()))),
+                    _ => Some(phrase_node(
+                        tokens
+                            .into_iter()
+                            .map(|t| SpanNode::Leaf(Leaf::Term(t)))
+                            .collect(),
+                        0,
+                    )),
+                }
+            }
+            Pattern::Wildcard(text) => {
+                let regex = self.wildcard(text, span)?;
+                (!stemmed).then_some(SpanNode::Leaf(Leaf::Regex(regex)))
+            }
+            Pattern::Fuzzy(text, distance) => {
+                let folded = self.fold_one(text, span)?;
+                (!stemmed).then_some(SpanNode::Leaf(Leaf::Fuzzy(folded, *distance)))
+            }
+        })
+    }
+
+    fn value(
+        &mut self,
+        keyword: Keyword,
+        pattern: &Pattern,
+        span: Span,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        let f = self.fields;
+        let raw = pattern.text().trim();
+        let wildcard = matches!(pattern, Pattern::Wildcard(_));
+        let (field, values): (Field, Vec<String>) = match keyword {
+            Keyword::Source => (f.source, vec![raw.to_string()]),
+            Keyword::Site => (f.site, vec![domain_of(raw)]),
+            Keyword::Lang => {
+                let lower = raw.to_lowercase();
+                let code = if wildcard {
+                    lower
+                } else {
+                    crate::normalise::language_from_tag(&lower).unwrap_or(lower)
+                };
+                (f.lang, vec![code])
+            }
+            Keyword::Hashtag => (f.hashtag, vec![raw.trim_start_matches('#').to_lowercase()]),
+            Keyword::Mention => (f.mention, vec![raw.trim_start_matches('@').to_lowercase()]),
+            Keyword::Kind => {
+                let lower = raw.to_lowercase();
+                let kind = match lower.as_str() {
+                    "feed" | "rss" | "atom" | "article" | "web" | "html" | "gdelt" => "news".into(),
+                    _ => lower,
+                };
+                if !wildcard && !KINDS.contains(&kind.as_str()) {
+                    return Err(fail(
+                        span,
+                        format!("unknown kind {raw:?}"),
+                        Some(&format!("kinds are {}", KINDS.join(", "))),
+                    ));
+                }
+                (f.kind, vec![kind])
+            }
+            Keyword::Url => {
+                let mut values = vec![raw.to_string()];
+                if !wildcard
+                    && let Some(canonical) = crate::normalise::canonical_url(raw)
+                    && canonical != raw
+                {
+                    values.push(canonical);
+                }
+                (f.url, values)
+            }
+            Keyword::Links => {
+                if raw.contains('/') {
+                    let mut values = vec![raw.to_string()];
+                    let with_scheme = if raw.contains("://") {
+                        raw.to_string()
+                    } else {
+                        format!("https://{raw}")
+                    };
+                    if !wildcard
+                        && let Some(canonical) = crate::normalise::canonical_url(&with_scheme)
+                        && !values.contains(&canonical)
+                    {
+                        values.push(canonical);
+                    }
+                    (f.link, values)
+                } else {
+                    (f.link_domain, vec![domain_of(raw)])
+                }
+            }
+        };
+        if values.iter().all(|v| v.is_empty()) {
+            return Err(fail(span, "this field value is empty", None));
+        }
+        let clauses = values
+            .into_iter()
+            .map(|value| -> Result<Box<dyn Query>, QueryError> {
+                if wildcard {
+                    let regex = wildcard_regex(&value, |run| Ok(run.to_string()))
+                        .map_err(|()| fail(span, "invalid wildcard", None))?;
+                    Ok(Box::new(
+                        RegexQuery::from_pattern(&regex, field)
+                            .map_err(|e| fail(span, e.to_string(), None))?,
+                    ))
+                } else {
+                    Ok(Box::new(TermQuery::new(
+                        Term::from_field_text(field, &value),
+                        IndexRecordOption::Basic,
+                    )))
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(any_of(clauses))
+    }
+}
+
+fn phrase_node(mut parts: Vec<SpanNode>, slop: u32) -> SpanNode {
+    if parts.len() == 1 {
+        return parts.remove(0);
+    }
+    SpanNode::Phrase { parts, slop }
+}
+
+/// The single text scope of a NEAR's operands, if they agree.
+fn near_scope(node: &Node) -> Option<Scope> {
+    let mut scopes = Vec::new();
+    fn walk(node: &Node, out: &mut Vec<Scope>) {
+        match node {
+            Node::Word(s, ..) => out.push(*s),
+            Node::Phrase { scope, .. } | Node::List { scope, .. } => out.push(*scope),
+            _ => node.children().into_iter().for_each(|c| walk(c, out)),
+        }
+    }
+    walk(node, &mut scopes);
+    let first = *scopes.first()?;
+    scopes.iter().all(|s| *s == first).then_some(first)
+}
+
+/// A domain as the indexer stores it: host only, lowercase, without `www.`.
+fn domain_of(value: &str) -> String {
+    let value = value.trim().to_lowercase();
+    let value = value
+        .split_once("://")
+        .map_or(value.as_str(), |(_, rest)| rest);
+    let host = value.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or_default();
+    host.trim_start_matches("www.")
+        .trim_end_matches('.')
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_become_anchored_regexes() {
+        let fold = |run: &str| Ok(run.to_lowercase());
+        assert_eq!(
+            wildcard_regex("Corrupt*", fold),
+            Ok("corrupt.*".to_string())
+        );
+        assert_eq!(wildcard_regex("wom?n", fold), Ok("wom.n".to_string()));
+        assert_eq!(
+            wildcard_regex("a.b+c*", fold),
+            Ok("a\\.b\\+c.*".to_string())
+        );
+    }
+
+    #[test]
+    fn domains_are_normalised_like_the_indexer() {
+        let cases = [
+            ("example.org", "example.org"),
+            ("WWW.Example.org", "example.org"),
+            ("https://news.example.org/a/b?c", "news.example.org"),
+            ("user@example.org:8080", "example.org"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(domain_of(input), expected, "{input}");
+        }
+    }
+}

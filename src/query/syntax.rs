@@ -1,0 +1,1088 @@
+//! The analysts' query language as text → syntax tree. In: the query text and the name lists
+//! (`$officials`); out: a `Node` tree whose every clause keeps the span of text it came from
+//! (for `explain` and for error carets), or a `QueryError` that points at the offending position
+//! with a hint. No index is needed here: `compile` turns the tree into tantivy queries.
+//!
+//! Grammar, loosest binding first:
+//! ```text
+//! query   := or
+//! or      := and ("OR" and)*
+//! and     := unary (["AND"] unary)*          bare juxtaposition means AND
+//! unary   := ("NOT" | "-") unary | near
+//! near    := primary (("NEAR/n" | "ONEAR/n") primary)*
+//! primary := "(" or ")" | FIELD ":" primary | "phrase"[~n] | word | word* | wo?d | word~n
+//!          | #tag | @handle | $list | raw:"exact Surface"
+//! ```
+//! Operators are case-insensitive; `<<<comments>>>` are blanked before lexing.
+
+use super::QueryError;
+use super::lists::Lists;
+
+/// Longest NEAR distance or phrase slop, in words. Title and body are kept further apart than
+/// this in the stemmed fields, so no proximity match crosses from one to the other.
+pub const MAX_DISTANCE: u32 = 100;
+/// Deepest nesting of parentheses and operators accepted.
+const MAX_DEPTH: usize = 64;
+/// Most leaf clauses in one query once lists are expanded.
+pub const MAX_CLAUSES: usize = 4_096;
+/// Letters a wildcard needs before it.
+pub const MIN_WILDCARD_PREFIX: usize = 3;
+
+/// Byte range of a clause in the query text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Where a text clause looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Title and body, with each language's stemming.
+    Text,
+    Title,
+    Body,
+    Author,
+}
+
+/// A field holding exact values (not analysed text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Site,
+    Url,
+    Source,
+    Kind,
+    Lang,
+    Hashtag,
+    Mention,
+    Links,
+}
+
+/// A word as written: plain, with wildcards (`*`, `?`) or fuzzy (`~1`, `~2`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    Exact(String),
+    Wildcard(String),
+    Fuzzy(String, u8),
+}
+
+impl Pattern {
+    pub fn text(&self) -> &str {
+        match self {
+            Pattern::Exact(t) | Pattern::Wildcard(t) | Pattern::Fuzzy(t, _) => t,
+        }
+    }
+}
+
+/// A clause of the tree.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    And(Vec<Node>, Span),
+    Or(Vec<Node>, Span),
+    Not(Box<Node>, Span),
+    Word(Scope, Pattern, Span),
+    /// Words in order; `slop` extra words allowed in total. Words may carry wildcards.
+    Phrase {
+        scope: Scope,
+        words: Vec<Pattern>,
+        slop: u32,
+        span: Span,
+    },
+    /// The exact surface form (case and accents as written), in title or body.
+    Raw(String, Span),
+    Value(Keyword, Pattern, Span),
+    Near {
+        left: Box<Node>,
+        right: Box<Node>,
+        distance: u32,
+        ordered: bool,
+        span: Span,
+    },
+    /// A name list, expanded to its spellings (each a phrase).
+    List {
+        name: String,
+        scope: Scope,
+        spellings: Vec<String>,
+        span: Span,
+    },
+}
+
+impl Node {
+    pub fn span(&self) -> Span {
+        match self {
+            Node::And(_, s)
+            | Node::Or(_, s)
+            | Node::Not(_, s)
+            | Node::Word(_, _, s)
+            | Node::Raw(_, s)
+            | Node::Value(_, _, s) => *s,
+            Node::Phrase { span, .. } | Node::Near { span, .. } | Node::List { span, .. } => *span,
+        }
+    }
+
+    /// Direct sub-clauses.
+    pub fn children(&self) -> Vec<&Node> {
+        match self {
+            Node::And(c, _) | Node::Or(c, _) => c.iter().collect(),
+            Node::Not(c, _) => vec![c],
+            Node::Near { left, right, .. } => vec![left, right],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Fields analysts may name, with what they mean.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("title", "words in the title"),
+    ("body", "words in the body"),
+    ("author", "words in the author's name"),
+    ("site", "the document's domain and its subdomains"),
+    ("url", "the document's address (wildcards allowed)"),
+    ("source", "the configured source name"),
+    ("kind", "news, mastodon, bluesky, reddit, telegram, youtube"),
+    ("lang", "language code, e.g. fr"),
+    ("hashtag", "a hashtag, also written #tag"),
+    ("mention", "a mentioned account, also written @handle"),
+    ("links", "a shared URL or domain"),
+    ("raw", "the exact surface form, case and accents as written"),
+];
+
+enum FieldTarget {
+    Scope(Scope),
+    Keyword(Keyword),
+    Raw,
+}
+
+fn field_named(name: &str) -> Option<FieldTarget> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "title" => FieldTarget::Scope(Scope::Title),
+        "body" | "text" => FieldTarget::Scope(Scope::Body),
+        "author" => FieldTarget::Scope(Scope::Author),
+        "site" | "domain" => FieldTarget::Keyword(Keyword::Site),
+        "url" => FieldTarget::Keyword(Keyword::Url),
+        "source" => FieldTarget::Keyword(Keyword::Source),
+        "kind" => FieldTarget::Keyword(Keyword::Kind),
+        "lang" | "language" => FieldTarget::Keyword(Keyword::Lang),
+        "hashtag" | "tag" => FieldTarget::Keyword(Keyword::Hashtag),
+        "mention" => FieldTarget::Keyword(Keyword::Mention),
+        "links" | "link" => FieldTarget::Keyword(Keyword::Links),
+        "raw" => FieldTarget::Raw,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Open,
+    Close,
+    And,
+    Or,
+    Not,
+    Minus,
+    Near {
+        distance: u32,
+        ordered: bool,
+    },
+    /// `name:` directly followed by a value.
+    Field(String),
+    Phrase {
+        text: String,
+        slop: Option<u32>,
+    },
+    Word(String),
+}
+
+#[derive(Debug, Clone)]
+struct Lexed {
+    tok: Tok,
+    span: Span,
+}
+
+fn error(at: Span, message: impl Into<String>, hint: Option<&str>) -> QueryError {
+    QueryError {
+        message: message.into(),
+        at: Some((at.start, at.end)),
+        hint: hint.map(str::to_string),
+    }
+}
+
+/// Replaces `<<<comments>>>` with spaces, keeping every byte offset.
+fn blank_comments(text: &str) -> Result<String, QueryError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(open) = rest.find("<<<") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 3..];
+        let Some(close) = after.find(">>>") else {
+            let at = offset + open;
+            return Err(error(
+                Span {
+                    start: at,
+                    end: at + 3,
+                },
+                "this comment is never closed",
+                Some("close comments with >>>, e.g. <<<my note>>>"),
+            ));
+        };
+        let blanked = 3 + close + 3;
+        out.extend(std::iter::repeat_n(' ', blanked));
+        offset += open + blanked;
+        rest = &rest[open + blanked..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn is_word_char(c: char) -> bool {
+    !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
+}
+
+fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
+    let mut out = Vec::new();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i..].chars().next().unwrap_or(' ');
+        let start = i;
+        if c.is_whitespace() {
+            i += c.len_utf8();
+            continue;
+        }
+        match c {
+            '(' | ')' => {
+                i += 1;
+                out.push(Lexed {
+                    tok: if c == '(' { Tok::Open } else { Tok::Close },
+                    span: Span { start, end: i },
+                });
+            }
+            '"' => {
+                let Some(close) = text[i + 1..].find('"') else {
+                    return Err(error(
+                        Span {
+                            start,
+                            end: start + 1,
+                        },
+                        "this quote is never closed",
+                        Some("phrases are written between two double quotes: \"hacked files\""),
+                    ));
+                };
+                let inner = text[i + 1..i + 1 + close].to_string();
+                i += close + 2;
+                let mut slop = None;
+                if bytes.get(i) == Some(&b'~') {
+                    let digits: String = text[i + 1..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect();
+                    let span = Span {
+                        start: i,
+                        end: i + 1 + digits.len(),
+                    };
+                    let n = digits.parse::<u32>().map_err(|_| {
+                        error(
+                            span,
+                            "a phrase's ~ needs a number of words",
+                            Some("\"hacked files\"~2 allows two extra words between them"),
+                        )
+                    })?;
+                    if n > MAX_DISTANCE {
+                        return Err(error(
+                            span,
+                            format!("a phrase allows at most {MAX_DISTANCE} extra words"),
+                            None,
+                        ));
+                    }
+                    slop = Some(n);
+                    i = span.end;
+                }
+                out.push(Lexed {
+                    tok: Tok::Phrase { text: inner, slop },
+                    span: Span { start, end: i },
+                });
+            }
+            '-' if text[i + 1..].starts_with(|c: char| is_word_char(c) || c == '(' || c == '"') => {
+                i += 1;
+                out.push(Lexed {
+                    tok: Tok::Minus,
+                    span: Span { start, end: i },
+                });
+            }
+            _ => {
+                let len: usize = text[i..]
+                    .chars()
+                    .take_while(|&c| is_word_char(c))
+                    .map(char::len_utf8)
+                    .sum();
+                let word = &text[i..i + len];
+                let span = Span {
+                    start,
+                    end: i + len,
+                };
+                // `name:value`, `name:(…)`, `name:"…"`.
+                if let Some(colon) = word.find(':') {
+                    let name = &word[..colon];
+                    let known = field_named(name).is_some();
+                    let looks_like_field =
+                        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic());
+                    let followed =
+                        colon + 1 < word.len() || text[i + len..].starts_with(['(', '"']);
+                    if known && followed {
+                        out.push(Lexed {
+                            tok: Tok::Field(name.to_ascii_lowercase()),
+                            span: Span {
+                                start,
+                                end: i + colon + 1,
+                            },
+                        });
+                        // A bare value is taken whole (`url:https://…` holds colons).
+                        if colon + 1 < word.len() {
+                            out.push(Lexed {
+                                tok: Tok::Word(word[colon + 1..].to_string()),
+                                span: Span {
+                                    start: i + colon + 1,
+                                    end: i + len,
+                                },
+                            });
+                            i += len;
+                        } else {
+                            i += colon + 1;
+                        }
+                        continue;
+                    }
+                    if known {
+                        return Err(error(
+                            span,
+                            format!("{name}: needs a value"),
+                            Some("write the value right after the colon, e.g. lang:fr"),
+                        ));
+                    }
+                    if looks_like_field && followed {
+                        let names: Vec<&str> = FIELDS.iter().map(|(n, _)| *n).collect();
+                        return Err(error(
+                            Span {
+                                start,
+                                end: i + colon + 1,
+                            },
+                            format!("unknown field {name}:"),
+                            Some(&format!(
+                                "fields are {}; to search the text itself, quote it",
+                                names.join(", ")
+                            )),
+                        ));
+                    }
+                }
+                i += len;
+                let upper = word.to_ascii_uppercase();
+                let tok = match upper.as_str() {
+                    "AND" | "&&" => Tok::And,
+                    "OR" | "||" => Tok::Or,
+                    "NOT" => Tok::Not,
+                    _ if upper == "NEAR" || upper == "ONEAR" => {
+                        return Err(error(
+                            span,
+                            format!("{upper} needs a distance, e.g. {upper}/5"),
+                            Some(if upper == "NEAR" {
+                                "NEAR/5 means within 5 words, in either order"
+                            } else {
+                                "ONEAR/5 means the left side first, then the right within 5 words"
+                            }),
+                        ));
+                    }
+                    _ if upper.starts_with("NEAR/") || upper.starts_with("ONEAR/") => {
+                        let ordered = upper.starts_with('O');
+                        let digits = &word[word.find('/').unwrap_or(0) + 1..];
+                        let distance = digits.parse::<u32>().map_err(|_| {
+                            error(
+                                span,
+                                "NEAR/ needs a whole number of words",
+                                Some("e.g. NEAR/5 means within 5 words"),
+                            )
+                        })?;
+                        if distance > MAX_DISTANCE {
+                            return Err(error(
+                                span,
+                                format!("NEAR distance is at most {MAX_DISTANCE} words"),
+                                None,
+                            ));
+                        }
+                        Tok::Near { distance, ordered }
+                    }
+                    _ => Tok::Word(word.to_string()),
+                };
+                out.push(Lexed { tok, span });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Parses query text into a tree, expanding `$lists`.
+pub fn parse(text: &str, lists: &Lists) -> Result<Node, QueryError> {
+    let blanked = blank_comments(text)?;
+    let tokens = lex(&blanked)?;
+    if tokens.is_empty() {
+        return Err(QueryError {
+            message: "the query is empty".into(),
+            at: None,
+            hint: Some("type words, e.g. court AND (hacked OR leaked)".into()),
+        });
+    }
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        lists,
+        depth: 0,
+        clauses: 0,
+        end: text.len(),
+    };
+    let node = parser.or(Scope::Text, None)?;
+    if let Some(extra) = parser.peek() {
+        let span = extra.span;
+        return Err(match extra.tok {
+            Tok::Close => error(
+                span,
+                "nothing opened this parenthesis",
+                Some("remove it or add the matching ("),
+            ),
+            _ => error(span, "unexpected text here", None),
+        });
+    }
+    Ok(node)
+}
+
+struct Parser<'a> {
+    tokens: Vec<Lexed>,
+    pos: usize,
+    lists: &'a Lists,
+    depth: usize,
+    clauses: usize,
+    end: usize,
+}
+
+/// The field context a clause is parsed in.
+#[derive(Clone, Copy)]
+enum Context {
+    Scope(Scope),
+    Keyword(Keyword),
+    Raw,
+}
+
+impl<'a> Parser<'a> {
+    fn peek(&self) -> Option<&Lexed> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Lexed> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn end_span(&self) -> Span {
+        Span {
+            start: self.end,
+            end: self.end,
+        }
+    }
+
+    fn enter(&mut self, span: Span) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(error(
+                span,
+                format!("the query nests deeper than {MAX_DEPTH} levels"),
+                None,
+            ));
+        }
+        Ok(())
+    }
+
+    fn leaf(&mut self, span: Span, count: usize) -> Result<(), QueryError> {
+        self.clauses += count;
+        if self.clauses > MAX_CLAUSES {
+            return Err(error(
+                span,
+                format!("the query has more than {MAX_CLAUSES} terms"),
+                Some("split it into several stored queries"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn ctx_scope(ctx: Option<Context>, default: Scope) -> Context {
+        ctx.unwrap_or(Context::Scope(default))
+    }
+
+    fn or(&mut self, scope: Scope, ctx: Option<Context>) -> Result<Node, QueryError> {
+        let first = self.and(scope, ctx)?;
+        let mut items = vec![first];
+        while let Some(Lexed { tok: Tok::Or, span }) = self.peek().cloned() {
+            self.pos += 1;
+            if matches!(
+                self.peek().map(|t| &t.tok),
+                None | Some(Tok::Close | Tok::Or)
+            ) {
+                return Err(error(
+                    span,
+                    "OR needs something on its right",
+                    Some("e.g. khan OR prosecutor"),
+                ));
+            }
+            items.push(self.and(scope, ctx)?);
+        }
+        Ok(join(items, Node::Or))
+    }
+
+    fn and(&mut self, scope: Scope, ctx: Option<Context>) -> Result<Node, QueryError> {
+        let mut items = Vec::new();
+        loop {
+            match self.peek().map(|t| t.tok.clone()) {
+                None | Some(Tok::Close) | Some(Tok::Or) => break,
+                Some(Tok::And) => {
+                    let span = self.tokens[self.pos].span;
+                    self.pos += 1;
+                    if items.is_empty()
+                        || matches!(
+                            self.peek().map(|t| &t.tok),
+                            None | Some(Tok::Close | Tok::Or | Tok::And)
+                        )
+                    {
+                        return Err(error(
+                            span,
+                            "AND needs something on both sides",
+                            Some("e.g. court AND hacked"),
+                        ));
+                    }
+                }
+                Some(_) => items.push(self.unary(scope, ctx)?),
+            }
+        }
+        if items.is_empty() {
+            let span = self.peek().map_or(self.end_span(), |t| t.span);
+            let what = match self.peek().map(|t| &t.tok) {
+                Some(Tok::Or) => "OR needs something on its left",
+                Some(Tok::Close) => "empty parentheses",
+                _ => "something is missing here",
+            };
+            return Err(error(span, what, None));
+        }
+        Ok(join(items, Node::And))
+    }
+
+    fn unary(&mut self, scope: Scope, ctx: Option<Context>) -> Result<Node, QueryError> {
+        let Some(head) = self.peek().cloned() else {
+            return Err(error(self.end_span(), "something is missing here", None));
+        };
+        if matches!(head.tok, Tok::Not | Tok::Minus) {
+            self.pos += 1;
+            self.enter(head.span)?;
+            if matches!(
+                self.peek().map(|t| &t.tok),
+                None | Some(Tok::Close | Tok::Or | Tok::And)
+            ) {
+                return Err(error(
+                    head.span,
+                    "NOT needs something to exclude",
+                    Some("e.g. court NOT basketball, or court -basketball"),
+                ));
+            }
+            let inner = self.unary(scope, ctx)?;
+            self.depth -= 1;
+            let span = Span {
+                start: head.span.start,
+                end: inner.span().end,
+            };
+            return Ok(Node::Not(Box::new(inner), span));
+        }
+        self.near(scope, ctx)
+    }
+
+    fn near(&mut self, scope: Scope, ctx: Option<Context>) -> Result<Node, QueryError> {
+        let mut left = self.primary(scope, ctx)?;
+        while let Some(Lexed {
+            tok: Tok::Near { distance, ordered },
+            span,
+        }) = self.peek().cloned()
+        {
+            self.pos += 1;
+            if matches!(ctx, Some(Context::Keyword(_))) {
+                return Err(error(span, "NEAR works on text, not on field values", None));
+            }
+            if matches!(
+                self.peek().map(|t| &t.tok),
+                None | Some(Tok::Close | Tok::Or | Tok::And)
+            ) {
+                return Err(error(
+                    span,
+                    "NEAR needs something on its right",
+                    Some("e.g. khan NEAR/5 corrupt*"),
+                ));
+            }
+            let right = self.primary(scope, ctx)?;
+            check_near_operand(&left)?;
+            check_near_operand(&right)?;
+            let whole = Span {
+                start: left.span().start,
+                end: right.span().end,
+            };
+            left = Node::Near {
+                left: Box::new(left),
+                right: Box::new(right),
+                distance,
+                ordered,
+                span: whole,
+            };
+        }
+        Ok(left)
+    }
+
+    fn primary(&mut self, scope: Scope, ctx: Option<Context>) -> Result<Node, QueryError> {
+        let Some(Lexed { tok, span }) = self.next() else {
+            return Err(error(self.end_span(), "something is missing here", None));
+        };
+        match tok {
+            Tok::Open => {
+                self.enter(span)?;
+                if matches!(self.peek().map(|t| &t.tok), Some(Tok::Close)) {
+                    return Err(error(span, "empty parentheses", None));
+                }
+                let inner = self.or(scope, ctx)?;
+                self.depth -= 1;
+                match self.next() {
+                    Some(Lexed {
+                        tok: Tok::Close, ..
+                    }) => Ok(inner),
+                    _ => Err(error(
+                        span,
+                        "this parenthesis is never closed",
+                        Some("add the matching )"),
+                    )),
+                }
+            }
+            Tok::Close => Err(error(span, "nothing opened this parenthesis", None)),
+            Tok::And | Tok::Or | Tok::Not | Tok::Minus => Err(error(
+                span,
+                "an operator cannot start a clause here",
+                Some("put words between operators, e.g. court AND hacked"),
+            )),
+            Tok::Near { .. } => Err(error(
+                span,
+                "NEAR needs something on its left",
+                Some("e.g. khan NEAR/5 corrupt*"),
+            )),
+            Tok::Field(name) => {
+                if ctx.is_some() {
+                    return Err(error(
+                        span,
+                        "a field cannot be used inside another field",
+                        None,
+                    ));
+                }
+                let Some(target) = field_named(&name) else {
+                    return Err(error(span, format!("unknown field {name}:"), None));
+                };
+                let (inner_scope, inner_ctx) = match target {
+                    FieldTarget::Scope(s) => (s, Context::Scope(s)),
+                    FieldTarget::Keyword(k) => (scope, Context::Keyword(k)),
+                    FieldTarget::Raw => (scope, Context::Raw),
+                };
+                self.enter(span)?;
+                let node = self.primary(inner_scope, Some(inner_ctx))?;
+                self.depth -= 1;
+                Ok(widen(node, span.start))
+            }
+            Tok::Phrase { text, slop } => {
+                self.leaf(span, 1)?;
+                self.phrase(text, slop, span, Self::ctx_scope(ctx, scope))
+            }
+            Tok::Word(word) => {
+                self.leaf(span, 1)?;
+                self.word(word, span, Self::ctx_scope(ctx, scope))
+            }
+        }
+    }
+
+    fn phrase(
+        &mut self,
+        text: String,
+        slop: Option<u32>,
+        span: Span,
+        ctx: Context,
+    ) -> Result<Node, QueryError> {
+        if text.trim().is_empty() {
+            return Err(error(span, "empty phrase", None));
+        }
+        match ctx {
+            Context::Raw => {
+                if slop.is_some() {
+                    return Err(error(span, "raw: matches exactly; it takes no ~", None));
+                }
+                Ok(Node::Raw(text, span))
+            }
+            Context::Keyword(keyword) => {
+                if slop.is_some() {
+                    return Err(error(span, "a field value takes no ~", None));
+                }
+                Ok(Node::Value(keyword, Pattern::Exact(text), span))
+            }
+            Context::Scope(scope) => {
+                let mut words = Vec::new();
+                for word in text.split_whitespace() {
+                    words.push(pattern(word, span)?);
+                }
+                if words.iter().any(|w| matches!(w, Pattern::Fuzzy(..))) {
+                    return Err(error(
+                        span,
+                        "fuzzy words (~) cannot be inside a phrase",
+                        None,
+                    ));
+                }
+                Ok(Node::Phrase {
+                    scope,
+                    words,
+                    slop: slop.unwrap_or(0),
+                    span,
+                })
+            }
+        }
+    }
+
+    fn word(&mut self, word: String, span: Span, ctx: Context) -> Result<Node, QueryError> {
+        match ctx {
+            Context::Raw => Ok(Node::Raw(word, span)),
+            Context::Keyword(keyword) => {
+                let value = pattern(&word, span)?;
+                if matches!(value, Pattern::Fuzzy(..)) {
+                    return Err(error(span, "field values cannot be fuzzy", None));
+                }
+                Ok(Node::Value(keyword, value, span))
+            }
+            Context::Scope(scope) => {
+                if let Some(tag) = word.strip_prefix('#').filter(|t| !t.is_empty()) {
+                    return Ok(Node::Value(Keyword::Hashtag, pattern(tag, span)?, span));
+                }
+                if let Some(handle) = word.strip_prefix('@').filter(|t| !t.is_empty()) {
+                    return Ok(Node::Value(Keyword::Mention, pattern(handle, span)?, span));
+                }
+                if let Some(name) = word.strip_prefix('$') {
+                    let Some(list) = self.lists.get(name) else {
+                        let known = self.lists.names().join(", ");
+                        return Err(error(
+                            span,
+                            format!("unknown list ${name}"),
+                            Some(&if known.is_empty() {
+                                "no lists are loaded; lists live in queries/lists/<name>.toml"
+                                    .to_string()
+                            } else {
+                                format!("lists: {known} (files in queries/lists/)")
+                            }),
+                        ));
+                    };
+                    let spellings = list.spellings();
+                    self.leaf(span, spellings.len())?;
+                    return Ok(Node::List {
+                        name: name.to_string(),
+                        scope,
+                        spellings,
+                        span,
+                    });
+                }
+                Ok(Node::Word(scope, pattern(&word, span)?, span))
+            }
+        }
+    }
+}
+
+/// A word → plain, wildcard or fuzzy, checking the wildcard prefix and fuzzy distance.
+fn pattern(word: &str, span: Span) -> Result<Pattern, QueryError> {
+    if let Some((stem, distance)) = word.rsplit_once('~') {
+        if stem.is_empty() {
+            return Ok(Pattern::Exact(word.to_string()));
+        }
+        let distance = if distance.is_empty() {
+            1
+        } else {
+            match distance.parse::<u8>() {
+                Ok(d @ 1..=2) => d,
+                _ => {
+                    return Err(error(
+                        span,
+                        "a fuzzy word allows 1 or 2 edits",
+                        Some("e.g. prosecuter~1"),
+                    ));
+                }
+            }
+        };
+        if stem.contains(['*', '?']) {
+            return Err(error(
+                span,
+                "a word cannot be both fuzzy and a wildcard",
+                None,
+            ));
+        }
+        return Ok(Pattern::Fuzzy(stem.to_string(), distance));
+    }
+    if let Some(first) = word.find(['*', '?']) {
+        let letters = word[..first].chars().count();
+        if letters < MIN_WILDCARD_PREFIX {
+            return Err(error(
+                span,
+                format!("a wildcard needs at least {MIN_WILDCARD_PREFIX} letters before it"),
+                Some("e.g. corrupt* or wom?n; a short prefix would match too many words"),
+            ));
+        }
+        return Ok(Pattern::Wildcard(word.to_string()));
+    }
+    Ok(Pattern::Exact(word.to_string()))
+}
+
+fn check_near_operand(node: &Node) -> Result<(), QueryError> {
+    match node {
+        Node::Word(..) | Node::Phrase { .. } | Node::List { .. } => Ok(()),
+        Node::Near { .. } => Ok(()),
+        Node::Or(items, _) => items.iter().try_for_each(check_near_operand),
+        Node::And(_, span) | Node::Not(_, span) => Err(error(
+            *span,
+            "NEAR joins words, phrases and OR groups",
+            Some("move AND and NOT outside the NEAR"),
+        )),
+        Node::Raw(_, span) | Node::Value(_, _, span) => Err(error(
+            *span,
+            "NEAR joins words, phrases and OR groups, not field values",
+            None,
+        )),
+    }
+}
+
+/// Stretches a clause's span to start at its field prefix.
+fn widen(node: Node, start: usize) -> Node {
+    let set = |s: Span| Span { start, end: s.end };
+    match node {
+        Node::And(c, s) => Node::And(c, set(s)),
+        Node::Or(c, s) => Node::Or(c, set(s)),
+        Node::Not(c, s) => Node::Not(c, set(s)),
+        Node::Word(a, b, s) => Node::Word(a, b, set(s)),
+        Node::Raw(a, s) => Node::Raw(a, set(s)),
+        Node::Value(a, b, s) => Node::Value(a, b, set(s)),
+        Node::Phrase {
+            scope,
+            words,
+            slop,
+            span,
+        } => Node::Phrase {
+            scope,
+            words,
+            slop,
+            span: set(span),
+        },
+        Node::Near {
+            left,
+            right,
+            distance,
+            ordered,
+            span,
+        } => Node::Near {
+            left,
+            right,
+            distance,
+            ordered,
+            span: set(span),
+        },
+        Node::List {
+            name,
+            scope,
+            spellings,
+            span,
+        } => Node::List {
+            name,
+            scope,
+            spellings,
+            span: set(span),
+        },
+    }
+}
+
+fn join(mut items: Vec<Node>, make: fn(Vec<Node>, Span) -> Node) -> Node {
+    if items.len() == 1 {
+        return items.remove(0);
+    }
+    let span = Span {
+        start: items.first().map_or(0, |n| n.span().start),
+        end: items.last().map_or(0, |n| n.span().end),
+    };
+    make(items, span)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lists() -> Lists {
+        Lists::from_toml(
+            "officials",
+            r#"
+[[entry]]
+name = "Karim Khan"
+role = "Prosecutor"
+latin = ["Karim Khan", "Karim A. A. Khan"]
+cyrillic = ["Карим Хан"]
+"#,
+        )
+        .unwrap_or_default()
+    }
+
+    /// A compact rendering of the tree, to compare in tables.
+    fn show(node: &Node) -> String {
+        let words = |ws: &[Pattern]| {
+            ws.iter()
+                .map(|w| w.text().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match node {
+            Node::And(c, _) => {
+                format!("(and {})", c.iter().map(show).collect::<Vec<_>>().join(" "))
+            }
+            Node::Or(c, _) => format!("(or {})", c.iter().map(show).collect::<Vec<_>>().join(" ")),
+            Node::Not(c, _) => format!("(not {})", show(c)),
+            Node::Word(scope, p, _) => match (scope, p) {
+                (Scope::Text, Pattern::Exact(w)) => w.clone(),
+                (s, Pattern::Exact(w)) => format!("{s:?}:{w}").to_lowercase(),
+                (s, Pattern::Wildcard(w)) => format!("{s:?}:wild:{w}").to_lowercase(),
+                (s, Pattern::Fuzzy(w, d)) => format!("{s:?}:fuzzy{d}:{w}").to_lowercase(),
+            },
+            Node::Phrase {
+                scope,
+                words: ws,
+                slop,
+                ..
+            } => format!("{scope:?}\"{}\"~{slop}", words(ws)).to_lowercase(),
+            Node::Raw(t, _) => format!("raw\"{t}\""),
+            Node::Value(k, p, _) => format!("{k:?}={}", p.text()).to_lowercase(),
+            Node::Near {
+                left,
+                right,
+                distance,
+                ordered,
+                ..
+            } => format!(
+                "({}near{distance} {} {})",
+                if *ordered { "o" } else { "" },
+                show(left),
+                show(right)
+            ),
+            Node::List {
+                name, spellings, ..
+            } => format!("${name}[{}]", spellings.len()),
+        }
+    }
+
+    #[test]
+    fn parses_each_operator() {
+        let cases = [
+            ("court hacked", "(and court hacked)"),
+            ("court AND hacked", "(and court hacked)"),
+            ("court and hacked", "(and court hacked)"),
+            ("khan OR prosecutor", "(or khan prosecutor)"),
+            ("a OR b c", "(or a (and b c))"),
+            ("(a OR b) c", "(and (or a b) c)"),
+            ("court NOT basketball", "(and court (not basketball))"),
+            ("court -basketball", "(and court (not basketball))"),
+            ("pro-Russian", "pro-Russian"),
+            ("\"hacked files\"", "text\"hacked files\"~0"),
+            ("\"hacked files\"~3", "text\"hacked files\"~3"),
+            ("khan NEAR/5 corrupt*", "(near5 khan text:wild:corrupt*)"),
+            ("khan onear/2 bribe", "(onear2 khan bribe)"),
+            (
+                "(khan OR prosecutor) NEAR/5 (corrupt* OR bribe*)",
+                "(near5 (or khan prosecutor) (or text:wild:corrupt* text:wild:bribe*))",
+            ),
+            ("wom?n", "text:wild:wom?n"),
+            ("prosecuter~1", "text:fuzzy1:prosecuter"),
+            ("prosecuter~", "text:fuzzy1:prosecuter"),
+            ("title:warrant", "title:warrant"),
+            (
+                "title:(warrant OR mandat)",
+                "(or title:warrant title:mandat)",
+            ),
+            ("title:\"arrest warrant\"", "title\"arrest warrant\"~0"),
+            ("site:example.org", "site=example.org"),
+            ("lang:(fr OR ru)", "(or lang=fr lang=ru)"),
+            ("#ICC @khan", "(and hashtag=icc mention=khan)"),
+            (
+                "hashtag:icc mention:court",
+                "(and hashtag=icc mention=court)",
+            ),
+            ("links:example.org/a", "links=example.org/a"),
+            (
+                "source:gdelt-icc kind:mastodon",
+                "(and source=gdelt-icc kind=mastodon)",
+            ),
+            ("url:https://example.org/*", "url=https://example.org/*"),
+            ("raw:\"ICC\"", "raw\"ICC\""),
+            ("$officials", "$officials[3]"),
+            ("court <<<the organ>>> hacked", "(and court hacked)"),
+            ("NOT lang:en", "(not lang=en)"),
+        ];
+        for (query, expected) in cases {
+            match parse(query, &lists()) {
+                Ok(node) => assert_eq!(show(&node), expected, "{query}"),
+                Err(e) => panic!("{query}: {}", e.render(query)),
+            }
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_problem_with_a_hint() {
+        let cases = [
+            ("khan NEAR corrupt", 5, "NEAR needs a distance, e.g. NEAR/5"),
+            ("court AND (hacked", 10, "never closed"),
+            ("court)", 5, "nothing opened"),
+            ("\"hacked files", 0, "quote is never closed"),
+            ("co* court", 0, "at least 3 letters"),
+            ("court OR", 6, "OR needs something"),
+            ("AND court", 0, "AND needs something"),
+            ("colour:red", 0, "unknown field colour:"),
+            ("$ministers", 0, "unknown list $ministers"),
+            ("(a AND b) NEAR/3 c", 1, "NEAR joins words"),
+            ("khan NEAR/500 x", 5, "at most 100"),
+            ("court <<<unfinished", 6, "comment is never closed"),
+            ("word~7", 0, "1 or 2 edits"),
+            ("lang:", 0, "needs a value"),
+            ("", 0, "empty"),
+        ];
+        for (query, column, message) in cases {
+            let Err(e) = parse(query, &lists()) else {
+                panic!("{query} parsed")
+            };
+            let rendered = e.render(query);
+            assert!(rendered.contains(message), "{query}: {rendered}");
+            if let Some((start, _)) = e.at {
+                assert_eq!(start, column, "{query}: {rendered}");
+            }
+        }
+        let e = parse("khan NEAR corrupt", &lists()).err();
+        let rendered = e.map(|e| e.render("khan NEAR corrupt")).unwrap_or_default();
+        assert!(
+            rendered.contains("  khan NEAR corrupt\n       ^^^^"),
+            "{rendered}"
+        );
+    }
+
+    #[test]
+    fn hostile_queries_are_bounded() {
+        let deep = format!("{}a{}", "(".repeat(500), ")".repeat(500));
+        assert!(parse(&deep, &lists()).is_err());
+        let nots = format!("{}a", "NOT ".repeat(500));
+        assert!(parse(&nots, &lists()).is_err());
+        let wide = vec!["w"; MAX_CLAUSES + 1].join(" OR ");
+        assert!(parse(&wide, &lists()).is_err());
+        for odd in [
+            "\u{0}", "((((", "))))", "\"\"", "-", "~", "*", "a:b:c", "NEAR/", ":::",
+        ] {
+            let _ = parse(odd, &lists());
+        }
+    }
+}
