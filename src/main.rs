@@ -14,6 +14,9 @@ use vigil::index::reader::{SearchFilter, Sort};
 use vigil::pipeline::{CrawlEvent, CrawlReport, Observer, Pipeline, ReadSide};
 use vigil::text::for_terminal;
 
+#[path = "cli/tune.rs"]
+mod tune;
+
 #[derive(Parser)]
 #[command(
     name = "vigil",
@@ -109,6 +112,45 @@ enum QueriesAction {
     List,
     /// Run every stored query's examples; fails naming the ones that did not behave.
     Test,
+    /// Run a query over a past period: matches per day, top sources and languages, samples.
+    /// QUERY is a stored query's file or id, or query text.
+    Backtest {
+        query: String,
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// Also draw the matches per day as an SVG chart into this file.
+        #[arg(long)]
+        chart: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What an edit changes: documents gained and lost between OLD and NEW.
+    Diff {
+        old: String,
+        new: String,
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The parsed query, with how many documents each clause matches on its own.
+    Explain {
+        query: String,
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Terms and phrases over-represented in a query's matches: candidates to add or exclude.
+    Suggest {
+        query: String,
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -189,12 +231,44 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             search(&read, &query, since, source, limit, &sort, json)
         }
         Command::Queries { action, dir } => {
-            let dir = match dir {
-                Some(dir) => dir,
-                None if cli.config.exists() => Config::load(&cli.config)?.queries_dir,
-                None => PathBuf::from("queries"),
-            };
-            queries(action, &dir)
+            if matches!(action, QueriesAction::List | QueriesAction::Test) {
+                let dir = match dir {
+                    Some(dir) => dir,
+                    None if cli.config.exists() => Config::load(&cli.config)?.queries_dir,
+                    None => PathBuf::from("queries"),
+                };
+                return queries(action, &dir);
+            }
+            let mut config = Config::load(&cli.config)?;
+            if let Some(dir) = dir {
+                config.queries_dir = dir;
+            }
+            let read = ReadSide::open(&config)?;
+            match action {
+                QueriesAction::Backtest {
+                    query,
+                    since,
+                    chart,
+                    json,
+                } => tune::backtest(&read, &query, &since, chart.as_deref(), json)?,
+                QueriesAction::Diff {
+                    old,
+                    new,
+                    since,
+                    json,
+                } => tune::diff(&read, &old, &new, &since, json)?,
+                QueriesAction::Explain { query, since, json } => {
+                    tune::explain(&read, &query, &since, json)?
+                }
+                QueriesAction::Suggest {
+                    query,
+                    since,
+                    limit,
+                    json,
+                } => tune::suggest(&read, &query, &since, limit, json)?,
+                QueriesAction::List | QueriesAction::Test => {}
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Digest { since, format } => {
             let config = Config::load(&cli.config)?;
@@ -495,6 +569,7 @@ fn queries(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        _ => bail!("this queries command needs the index: run it with a configuration"),
     }
 }
 

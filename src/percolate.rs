@@ -1,6 +1,7 @@
 //! Batch percolation: after each index commit, every stored query runs over just the committed
-//! batch (a filter on the ingest sequence range plus the query) and its matches are recorded
-//! together with the percolation mark. In: a `Committed` range; out: `Match`es.
+//! batch: only the segments the commit made are visited (a bitmap of the batch's documents in
+//! each), so the cost follows the batch size, not the index size. Matches are recorded together
+//! with the percolation mark. In: a `Committed` range; out: `Match`es.
 
 use crate::index::IndexError;
 use crate::index::reader::Reader;
@@ -16,15 +17,11 @@ pub fn match_batch(
     batch: &Committed,
 ) -> Result<Vec<Match>, IndexError> {
     let searcher = reader.searcher();
+    let segments = reader.batch_segments(&searcher, batch.first_seq, batch.last_seq)?;
     let mut docs = HashMap::new();
     let mut matches = Vec::new();
     for query in queries {
-        for address in reader.matching_in_seq_range(
-            &searcher,
-            &*query.query,
-            batch.first_seq,
-            batch.last_seq,
-        )? {
+        for address in reader.matching_in_batch(&searcher, &segments, &*query.query)? {
             let doc = match docs.get(&address) {
                 Some(doc) => doc,
                 None => docs

@@ -8,10 +8,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
 use std::ops::{Bound, Range};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, Term};
+
+/// A segment holding part of a committed batch, with the batch's documents in it.
+pub struct BatchSegment {
+    pub ord: u32,
+    pub in_range: tantivy::BitSet,
+}
 
 /// Longest snippet, in characters.
 const SNIPPET_CHARS: usize = 240;
@@ -257,8 +263,60 @@ impl Reader {
         Ok(SearchResults { total, hits })
     }
 
-    /// Documents matching `query` among the ingest sequence range (inclusive): the heart of
-    /// percolation. Returns addresses; read them with `doc_at`.
+    /// The segments holding documents of an ingest sequence range: what a commit just made.
+    /// Percolation runs only over these, so its cost follows the batch, not the index.
+    pub fn batch_segments(
+        &self,
+        searcher: &Searcher,
+        first: u64,
+        last: u64,
+    ) -> Result<Vec<BatchSegment>, IndexError> {
+        let mut out = Vec::new();
+        for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+            let seq = segment.fast_fields().u64(super::schema::SEQ)?;
+            if seq.num_docs() == 0 || seq.max_value() < first || seq.min_value() > last {
+                continue;
+            }
+            // Documents of the range, alive: a bitmap the per-query callbacks test.
+            let mut in_range = tantivy::BitSet::with_max_value(segment.max_doc());
+            let whole = seq.min_value() >= first && seq.max_value() <= last;
+            for doc in segment.doc_ids_alive() {
+                if whole || seq.first(doc).is_some_and(|s| (first..=last).contains(&s)) {
+                    in_range.insert(doc);
+                }
+            }
+            out.push(BatchSegment {
+                ord: ord as u32,
+                in_range,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Documents matching `query` among the batch segments. Returns sorted addresses.
+    pub fn matching_in_batch(
+        &self,
+        searcher: &Searcher,
+        segments: &[BatchSegment],
+        query: &dyn Query,
+    ) -> Result<Vec<DocAddress>, IndexError> {
+        let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        let mut addresses = Vec::new();
+        for batch in segments {
+            let segment = searcher.segment_reader(batch.ord);
+            weight.for_each_no_score(segment, &mut |docs| {
+                for &doc in docs {
+                    if batch.in_range.contains(doc) {
+                        addresses.push(DocAddress::new(batch.ord, doc));
+                    }
+                }
+            })?;
+        }
+        addresses.sort();
+        Ok(addresses)
+    }
+
+    /// Documents matching `query` among the ingest sequence range (inclusive).
     pub fn matching_in_seq_range(
         &self,
         searcher: &Searcher,
@@ -266,20 +324,8 @@ impl Reader {
         first: u64,
         last: u64,
     ) -> Result<Vec<DocAddress>, IndexError> {
-        let range = RangeQuery::new(
-            Bound::Included(Term::from_field_u64(self.fields.seq, first)),
-            Bound::Included(Term::from_field_u64(self.fields.seq, last)),
-        );
-        let both = BooleanQuery::new(vec![
-            (Occur::Must, query.box_clone()),
-            (Occur::Must, Box::new(range)),
-        ]);
-        let mut addresses: Vec<DocAddress> = searcher
-            .search(&both, &tantivy::collector::DocSetCollector)?
-            .into_iter()
-            .collect();
-        addresses.sort();
-        Ok(addresses)
+        let segments = self.batch_segments(searcher, first, last)?;
+        self.matching_in_batch(searcher, &segments, query)
     }
 
     /// Reads a stored document at an address.

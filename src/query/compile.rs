@@ -130,6 +130,7 @@ impl Compiler {
     /// The tree as a tantivy query.
     pub fn compile(&mut self, node: &Node) -> Result<Box<dyn Query>, QueryError> {
         match node {
+            Node::All(_) => Ok(Box::new(AllQuery)),
             Node::And(items, _) => {
                 let mut clauses = Vec::new();
                 for item in items {
@@ -167,15 +168,22 @@ impl Compiler {
                 span,
                 ..
             } => {
+                // Names match as written (folded), in the scope's unstemmed fields: stemming
+                // a name only adds noise, and lists carry inflected spellings where needed.
                 let mut clauses = Vec::new();
-                for spelling in spellings {
-                    let words: Vec<Pattern> = spelling
-                        .split_whitespace()
-                        .map(|w| Pattern::Exact(w.to_string()))
-                        .collect();
-                    if let Ok(query) = self.phrase(*scope, &words, 0, *span) {
-                        clauses.push(query);
+                for (field, stemmed) in self.text_fields(*scope) {
+                    if stemmed {
+                        continue;
                     }
+                    for spelling in spellings {
+                        let words = [Pattern::Exact(spelling.clone())];
+                        if let Some(query) = self.exact(field, &words, 0, None)? {
+                            clauses.push(query);
+                        }
+                    }
+                }
+                if clauses.is_empty() {
+                    return Err(fail(*span, "this list has nothing searchable", None));
                 }
                 Ok(any_of(clauses))
             }
@@ -430,6 +438,7 @@ impl Compiler {
                 }
                 Some(phrase_node(parts, *slop))
             }
+            Node::List { .. } if stemmed => None,
             Node::List { spellings, .. } => {
                 let mut parts = Vec::new();
                 for spelling in spellings {
@@ -509,13 +518,15 @@ impl Compiler {
                     )),
                 }
             }
+            Pattern::Wildcard(_) | Pattern::Fuzzy(..) if stemmed => None,
             Pattern::Wildcard(text) => {
                 let regex = self.wildcard(text, span)?;
-                (!stemmed).then_some(SpanNode::Leaf(Leaf::Regex(regex)))
+                let leaf = Leaf::regex(&regex).map_err(|e| fail(span, e, None))?;
+                Some(SpanNode::Leaf(leaf))
             }
             Pattern::Fuzzy(text, distance) => {
                 let folded = self.fold_one(text, span)?;
-                (!stemmed).then_some(SpanNode::Leaf(Leaf::Fuzzy(folded, *distance)))
+                Some(SpanNode::Leaf(Leaf::fuzzy(&folded, *distance)))
             }
         })
     }

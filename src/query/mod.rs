@@ -9,6 +9,7 @@ pub mod lists;
 pub mod spans;
 pub mod stored;
 pub mod syntax;
+pub mod tune;
 
 use lists::Lists;
 use syntax::Node;

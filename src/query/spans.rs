@@ -9,7 +9,7 @@
 //! segment. Work per segment is bounded: wildcard and fuzzy leaves expand to at most
 //! `MAX_EXPANSIONS` terms, and at most `MAX_SPANS` positions per side are compared per document.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use tantivy::postings::TermInfo;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
@@ -24,18 +24,42 @@ pub const MAX_EXPANSIONS: usize = 1_000;
 const MAX_SPANS: usize = 2_000;
 
 /// A word position source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub enum Leaf {
     /// An analysed term.
     Term(String),
-    /// A regular expression over the field's terms (from a wildcard).
-    Regex(String),
-    /// Terms within an edit distance.
-    Fuzzy(String, u8),
+    /// A regular expression over the field's terms (from a wildcard), compiled once.
+    Regex(Arc<tantivy_fst::Regex>),
+    /// Terms within an edit distance of a word, as a compiled automaton.
+    Fuzzy(Arc<levenshtein_automata::DFA>),
+}
+
+impl std::fmt::Debug for Leaf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Leaf::Term(t) => write!(f, "Term({t:?})"),
+            Leaf::Regex(r) => write!(f, "Regex({r:?})"),
+            Leaf::Fuzzy(_) => write!(f, "Fuzzy"),
+        }
+    }
+}
+
+impl Leaf {
+    /// A wildcard leaf from its regular expression.
+    pub fn regex(pattern: &str) -> Result<Leaf, String> {
+        tantivy_fst::Regex::new(pattern)
+            .map(|r| Leaf::Regex(Arc::new(r)))
+            .map_err(|e| e.to_string())
+    }
+
+    /// A fuzzy leaf: `word` within `distance` edits (transpositions count as one).
+    pub fn fuzzy(word: &str, distance: u8) -> Leaf {
+        Leaf::Fuzzy(Arc::new(levenshtein(distance).build_dfa(word)))
+    }
 }
 
 /// A tree of spans over one field.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum SpanNode {
     Leaf(Leaf),
     /// Parts in order, with at most `slop` extra words between them in total.
@@ -169,9 +193,9 @@ fn levenshtein(distance: u8) -> &'static levenshtein_automata::LevenshteinAutoma
 }
 
 /// A Levenshtein DFA as an fst automaton.
-struct Dfa(levenshtein_automata::DFA);
+struct Dfa<'a>(&'a levenshtein_automata::DFA);
 
-impl tantivy_fst::Automaton for Dfa {
+impl tantivy_fst::Automaton for Dfa<'_> {
     type State = u32;
     fn start(&self) -> u32 {
         self.0.initial_state()
@@ -194,23 +218,20 @@ impl tantivy_fst::Automaton for Dfa {
 pub fn expand(leaf: &Leaf, inverted: &InvertedIndexReader) -> tantivy::Result<Vec<TermInfo>> {
     let terms = inverted.terms();
     let mut infos = Vec::new();
-    let invalid = |e: String| tantivy::TantivyError::InvalidArgument(e);
     match leaf {
         Leaf::Term(text) => {
             if let Some(info) = terms.get(text.as_bytes())? {
                 infos.push(info);
             }
         }
-        Leaf::Regex(pattern) => {
-            let regex = tantivy_fst::Regex::new(pattern).map_err(|e| invalid(e.to_string()))?;
-            let mut stream = terms.search(regex).into_stream()?;
+        Leaf::Regex(regex) => {
+            let mut stream = terms.search(&**regex).into_stream()?;
             while stream.advance() && infos.len() < MAX_EXPANSIONS {
                 infos.push(stream.value().clone());
             }
         }
-        Leaf::Fuzzy(word, distance) => {
-            let dfa = Dfa(levenshtein(*distance).build_dfa(word));
-            let mut stream = terms.search(dfa).into_stream()?;
+        Leaf::Fuzzy(dfa) => {
+            let mut stream = terms.search(Dfa(dfa)).into_stream()?;
             while stream.advance() && infos.len() < MAX_EXPANSIONS {
                 infos.push(stream.value().clone());
             }

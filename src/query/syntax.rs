@@ -77,6 +77,8 @@ impl Pattern {
 /// A clause of the tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Node {
+    /// `*` alone: every document (to list by filters only, e.g. `* lang:fr`).
+    All(Span),
     And(Vec<Node>, Span),
     Or(Vec<Node>, Span),
     Not(Box<Node>, Span),
@@ -110,7 +112,8 @@ pub enum Node {
 impl Node {
     pub fn span(&self) -> Span {
         match self {
-            Node::And(_, s)
+            Node::All(s)
+            | Node::And(_, s)
             | Node::Or(_, s)
             | Node::Not(_, s)
             | Node::Word(_, _, s)
@@ -759,6 +762,7 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Node::Value(keyword, value, span))
             }
+            Context::Scope(Scope::Text) if word == "*" => Ok(Node::All(span)),
             Context::Scope(scope) => {
                 if let Some(tag) = word.strip_prefix('#').filter(|t| !t.is_empty()) {
                     return Ok(Node::Value(Keyword::Hashtag, pattern(tag, span)?, span));
@@ -843,7 +847,7 @@ fn check_near_operand(node: &Node) -> Result<(), QueryError> {
         Node::Word(..) | Node::Phrase { .. } | Node::List { .. } => Ok(()),
         Node::Near { .. } => Ok(()),
         Node::Or(items, _) => items.iter().try_for_each(check_near_operand),
-        Node::And(_, span) | Node::Not(_, span) => Err(error(
+        Node::All(span) | Node::And(_, span) | Node::Not(_, span) => Err(error(
             *span,
             "NEAR joins words, phrases and OR groups",
             Some("move AND and NOT outside the NEAR"),
@@ -860,6 +864,7 @@ fn check_near_operand(node: &Node) -> Result<(), QueryError> {
 fn widen(node: Node, start: usize) -> Node {
     let set = |s: Span| Span { start, end: s.end };
     match node {
+        Node::All(s) => Node::All(set(s)),
         Node::And(c, s) => Node::And(c, set(s)),
         Node::Or(c, s) => Node::Or(c, set(s)),
         Node::Not(c, s) => Node::Not(c, set(s)),
@@ -1025,6 +1030,7 @@ cyrillic = ["Карим Хан"]
             ("$officials", "$officials[3]"),
             ("court <<<the organ>>> hacked", "(and court hacked)"),
             ("NOT lang:en", "(not lang=en)"),
+            ("* lang:fr", "(and * lang=fr)"),
         ];
         for (query, expected) in cases {
             match parse(query, &lists()) {
