@@ -44,11 +44,44 @@ impl Rng {
 /// A vocabulary of pronounceable pseudo-words, most frequent first, after real topic words.
 fn vocabulary() -> Vec<String> {
     let topic = [
-        "court", "prosecutor", "judges", "warrant", "hearing", "chamber", "victims", "registry",
-        "states", "statute", "arrest", "minister", "president", "investigation", "evidence",
-        "witness", "appeal", "trial", "sanctions", "hacked", "files", "leaked", "corrupt",
-        "corruption", "bribe", "bribery", "political", "tool", "west", "void", "illegal",
-        "khan", "international", "criminal", "justice", "war", "crimes", "genocide",
+        "court",
+        "prosecutor",
+        "judges",
+        "warrant",
+        "hearing",
+        "chamber",
+        "victims",
+        "registry",
+        "states",
+        "statute",
+        "arrest",
+        "minister",
+        "president",
+        "investigation",
+        "evidence",
+        "witness",
+        "appeal",
+        "trial",
+        "sanctions",
+        "hacked",
+        "files",
+        "leaked",
+        "corrupt",
+        "corruption",
+        "bribe",
+        "bribery",
+        "political",
+        "tool",
+        "west",
+        "void",
+        "illegal",
+        "khan",
+        "international",
+        "criminal",
+        "justice",
+        "war",
+        "crimes",
+        "genocide",
     ];
     let syllables = [
         "ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "pa", "re", "to", "ni", "sa", "ma",
@@ -59,7 +92,9 @@ fn vocabulary() -> Vec<String> {
     let mut rng = Rng(0x5EED);
     while words.len() < 20_000 {
         let n = 2 + rng.below(3);
-        let word: String = (0..n).map(|_| syllables[rng.below(syllables.len())]).collect();
+        let word: String = (0..n)
+            .map(|_| syllables[rng.below(syllables.len())])
+            .collect();
         if seen.insert(word.clone()) {
             words.push(word);
         }
@@ -122,8 +157,10 @@ fn document(rng: &mut Rng, vocab: &[String], n: u64) -> Document {
 /// Stored queries of the shapes analysts write, each different.
 fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<StoredQuery> {
     let lists = Arc::new(
-        vigil::query::stored::load_lists(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("queries"))
-            .unwrap_or_else(|e| panic!("{e}")),
+        vigil::query::stored::load_lists(
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("queries"),
+        )
+        .unwrap_or_else(|e| panic!("{e}")),
     );
     let mut rng = Rng(0xC0FFEE);
     // Query words from the less common part of the vocabulary, so each query matches a small
@@ -131,7 +168,12 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
     let pick = |rng: &mut Rng| vocab[1_500 + rng.below(13_500)].clone();
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
-        let (a, b, c, d) = (pick(&mut rng), pick(&mut rng), pick(&mut rng), pick(&mut rng));
+        let (a, b, c, d) = (
+            pick(&mut rng),
+            pick(&mut rng),
+            pick(&mut rng),
+            pick(&mut rng),
+        );
         let prefix: String = c.chars().take(4).collect();
         let text = match i % 7 {
             0 => format!(
@@ -144,7 +186,10 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             5 => format!("$officials AND ({a} OR {b})"),
             _ => format!("(title:{a} OR {b}) AND lang:(en OR fr) AND -kind:reddit"),
         };
-        let compiled = compile_stored(index, &text, &lists, &[])
+        let langs: Vec<String> = std::env::var("VIGIL_BENCH_LANGS")
+            .map(|l| l.split(',').map(String::from).collect())
+            .unwrap_or_default();
+        let compiled = compile_stored(index, &text, &lists, &langs)
             .unwrap_or_else(|e| panic!("{text}: {}", e.render(&text)));
         out.push(StoredQuery {
             id: format!("q{i}"),
@@ -160,6 +205,7 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             path: PathBuf::new(),
             lists: Arc::clone(&lists),
             query: compiled.query,
+            anchors: compiled.anchors,
         });
     }
     out
@@ -187,7 +233,10 @@ fn open_or_build(size: usize, vocab: &[String]) -> (tantivy::Index, Writer, u64)
             writer.upsert(&chunk).unwrap_or_else(|e| panic!("{e}"));
             if n % 100_000 == 0 || n as usize >= size {
                 writer.commit().unwrap_or_else(|e| panic!("{e}"));
-                eprintln!("  built {n} documents ({:.0} s)", started.elapsed().as_secs_f64());
+                eprintln!(
+                    "  built {n} documents ({:.0} s)",
+                    started.elapsed().as_secs_f64()
+                );
             }
         }
     }
@@ -217,9 +266,13 @@ fn main() {
         sizes
     };
     let vocab = vocabulary();
-    println!("percolation: batches of {BATCH} new documents, median of {BATCHES_PER_POINT} batches");
-    println!("| index size | stored queries | ms per batch | documents/s | matches per batch |");
-    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "percolation: batches of {BATCH} new documents, median of {BATCHES_PER_POINT} batches"
+    );
+    println!(
+        "| index size | stored queries | ms per batch | documents/s | matches per batch | documents in the segments visited |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
     let mut last: Option<(tantivy::Index, Reader)> = None;
     for &size in &sizes {
         let (index, mut writer, mut next) = open_or_build(size, &vocab);
@@ -229,6 +282,7 @@ fn main() {
         for count in [100, 1_000, 10_000] {
             let mut times = Vec::new();
             let mut matched = 0;
+            let mut segment_docs = 0;
             for _ in 0..BATCHES_PER_POINT {
                 let batch: Vec<Document> = (0..BATCH)
                     .map(|i| document(&mut rng, &vocab, next + 1 + i as u64 + 10_000_000))
@@ -240,6 +294,14 @@ fn main() {
                     .unwrap_or_else(|e| panic!("{e}"))
                     .unwrap_or_else(|| panic!("empty commit"));
                 reader.reload().unwrap_or_else(|e| panic!("{e}"));
+                let searcher = reader.searcher();
+                let visited = reader
+                    .batch_segments(&searcher, committed.first_seq, committed.last_seq)
+                    .unwrap_or_else(|e| panic!("{e}"));
+                segment_docs += visited
+                    .iter()
+                    .map(|b| searcher.segment_reader(b.ord).max_doc() as usize)
+                    .sum::<usize>();
                 let started = Instant::now();
                 let matches = vigil::percolate::match_batch(&reader, &all[..count], &committed)
                     .unwrap_or_else(|e| panic!("{e}"));
@@ -249,10 +311,27 @@ fn main() {
             times.sort_by(f64::total_cmp);
             let median = percentile(&times, 0.5);
             println!(
-                "| {size} | {count} | {:.1} | {:.0} | {matched} |",
+                "| {size} | {count} | {:.1} | {:.0} | {matched} | {} |",
                 median * 1000.0,
-                BATCH as f64 / median
+                BATCH as f64 / median,
+                segment_docs / BATCHES_PER_POINT
             );
+        }
+        if std::env::var_os("VIGIL_BENCH_BY_SHAPE").is_some() {
+            // Diagnostic: microseconds per query of each shape over the last batch.
+            let searcher = reader.searcher();
+            let segments = reader
+                .batch_segments(&searcher, next - BATCH as u64 + 1, next)
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut per_shape = [0f64; 7];
+            for (i, q) in all[..7_000].iter().enumerate() {
+                let started = Instant::now();
+                let _ = reader.matching_in_batch(&searcher, &segments, &*q.query);
+                per_shape[i % 7] += started.elapsed().as_secs_f64();
+            }
+            for (shape, total) in per_shape.iter().enumerate() {
+                println!("shape {shape}: {:.0} µs per query", total / 1_000.0 * 1e6);
+            }
         }
         drop(writer);
         last = Some((index, reader));
@@ -268,11 +347,21 @@ fn main() {
         let name = NAMES[i % NAMES.len()];
         let extra = &vocab[40 + i * 7 % 2_000];
         let text = format!("(\"{name}\" OR $officials) AND (court OR {extra}) -cricket");
-        let compiled = vigil::query::compile_with(&index, &text, &lists, &[])
-            .unwrap_or_else(|e| panic!("{text}: {}", e.render(&text)));
+        let compiled = vigil::query::compile_with(
+            &index,
+            &text,
+            &lists,
+            &[],
+            vigil::query::Scoring::Relevance,
+        )
+        .unwrap_or_else(|e| panic!("{text}: {}", e.render(&text)));
         let filter = SearchFilter {
             limit: 20,
-            sort: if i % 2 == 0 { Sort::Newest } else { Sort::Relevance },
+            sort: if i % 2 == 0 {
+                Sort::Newest
+            } else {
+                Sort::Relevance
+            },
             since: Some(chrono::Utc::now() - chrono::Duration::days(7)),
             ..Default::default()
         };

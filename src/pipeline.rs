@@ -75,7 +75,13 @@ impl ReadSide {
 
     /// Compiles an ad-hoc search in the analysts' language, with the stored queries' lists.
     pub fn compile(&self, text: &str) -> Result<crate::query::Compiled, crate::query::QueryError> {
-        crate::query::compile_with(self.reader.index(), text, &self.lists, &[])
+        crate::query::compile_with(
+            self.reader.index(),
+            text,
+            &self.lists,
+            &[],
+            crate::query::Scoring::Relevance,
+        )
     }
 
     /// Assesses every stored query now.

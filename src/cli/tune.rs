@@ -64,10 +64,21 @@ fn print_hits(hits: &[Hit]) {
     }
 }
 
-pub fn backtest(read: &ReadSide, arg: &str, since_text: &str, chart: Option<&Path>, json: bool) -> Result<()> {
+pub fn backtest(
+    read: &ReadSide,
+    arg: &str,
+    since_text: &str,
+    chart: Option<&Path>,
+    json: bool,
+) -> Result<()> {
     let named = resolve(read, arg)?;
     let now = chrono::Utc::now();
-    let report = tune::backtest(&read.reader, &*named.compiled.query, since(since_text)?, now)?;
+    let report = tune::backtest(
+        &read.reader,
+        &*named.compiled.query,
+        since(since_text)?,
+        now,
+    )?;
     if let Some(path) = chart {
         let bars: Vec<(String, usize)> = report
             .per_day
@@ -154,7 +165,11 @@ pub fn explain(read: &ReadSide, arg: &str, since_text: &str, json: bool) -> Resu
     }
     println!("documents each clause matches on its own, last {since_text}:");
     for clause in &clauses {
-        let note = if clause.kind == "NOT" { " (excluded)" } else { "" };
+        let note = if clause.kind == "NOT" {
+            " (excluded)"
+        } else {
+            ""
+        };
         println!(
             "{:>9}  {}{:<10} {}{note}",
             clause.matches,
@@ -166,7 +181,13 @@ pub fn explain(read: &ReadSide, arg: &str, since_text: &str, json: bool) -> Resu
     Ok(())
 }
 
-pub fn suggest(read: &ReadSide, arg: &str, since_text: &str, limit: usize, json: bool) -> Result<()> {
+pub fn suggest(
+    read: &ReadSide,
+    arg: &str,
+    since_text: &str,
+    limit: usize,
+    json: bool,
+) -> Result<()> {
     let named = resolve(read, arg)?;
     let report = tune::suggest(
         &read.reader,

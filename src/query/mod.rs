@@ -5,6 +5,7 @@
 //! explain, suggest). In: query text; out: a `Compiled` query or a `QueryError` with a caret.
 
 pub mod compile;
+pub mod eval;
 pub mod lists;
 pub mod spans;
 pub mod stored;
@@ -82,6 +83,15 @@ pub struct Compiled {
     pub text: String,
     pub tree: Node,
     pub query: Box<dyn Query>,
+    /// Terms one of which every match holds (see `Compiler::anchors`), when known.
+    pub anchors: Option<compile::Anchors>,
+}
+
+/// Whether matches are ranked (searches sorted by relevance) or only found (stored queries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scoring {
+    Relevance,
+    Unscored,
 }
 
 /// Parses and compiles `text` against `index`, expanding `lists`, stemming for `languages`
@@ -91,6 +101,7 @@ pub fn compile_with(
     text: &str,
     lists: &Lists,
     languages: &[String],
+    scoring: Scoring,
 ) -> Result<Compiled, QueryError> {
     if text.chars().count() > MAX_QUERY_CHARS {
         return Err(QueryError {
@@ -100,17 +111,23 @@ pub fn compile_with(
         });
     }
     let tree = syntax::parse(text, lists)?;
-    let query = compile::Compiler::new(index, languages).compile(&tree)?;
+    let mut compiler = compile::Compiler::new(index, languages);
+    let query = match scoring {
+        Scoring::Relevance => compiler.compile(&tree)?,
+        Scoring::Unscored => compiler.compile_unscored(&tree)?,
+    };
+    let anchors = compiler.anchors(&tree);
     Ok(Compiled {
         text: text.to_string(),
         tree,
         query,
+        anchors,
     })
 }
 
 /// Compiles `text` with no lists and every language: for tests and list-free callers.
 pub fn compile(index: &Index, text: &str) -> Result<Box<dyn Query>, QueryError> {
-    compile_with(index, text, &Lists::default(), &[]).map(|c| c.query)
+    compile_with(index, text, &Lists::default(), &[], Scoring::Relevance).map(|c| c.query)
 }
 
 #[cfg(test)]
@@ -281,7 +298,9 @@ mod tests {
             ("NOT lang:en", &["cyr", "fr"]),
         ];
         for (text, expected) in cases {
-            let compiled = compile_with(&index, text, &lists, &[])
+            let compiled = compile_with(&index, text, &lists, &[], Scoring::Relevance)
+                .map_err(|e| format!("{text}: {}", e.render(text)))?;
+            let unscored = compile_with(&index, text, &lists, &[], Scoring::Unscored)
                 .map_err(|e| format!("{text}: {}", e.render(text)))?;
             let filter = crate::index::reader::SearchFilter {
                 limit: 100,
@@ -295,6 +314,41 @@ mod tests {
                 .collect();
             ids.sort();
             assert_eq!(ids, *expected, "{text}");
+            let mut unscored_ids: Vec<String> = reader
+                .search(&*unscored.query, &filter)?
+                .hits
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            unscored_ids.sort();
+            assert_eq!(unscored_ids, *expected, "{text} (unscored)");
+            // The percolator skips a query when none of its anchors is in the batch: every
+            // match must hold one of them.
+            if let Some(anchors) = &compiled.anchors {
+                let terms: Vec<Box<dyn Query>> = anchors
+                    .iter()
+                    .map(|(field, text)| {
+                        Box::new(tantivy::query::TermQuery::new(
+                            tantivy::Term::from_field_text(*field, text),
+                            tantivy::schema::IndexRecordOption::Basic,
+                        )) as Box<dyn Query>
+                    })
+                    .collect();
+                let any = tantivy::query::BooleanQuery::union(terms);
+                let mut anchored: Vec<String> = reader
+                    .search(&any, &filter)?
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect();
+                anchored.sort();
+                for id in &ids {
+                    assert!(
+                        anchored.contains(id),
+                        "{text}: {id} lacks every anchor {anchors:?}"
+                    );
+                }
+            }
         }
         Ok(())
     }

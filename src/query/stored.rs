@@ -97,6 +97,9 @@ pub struct StoredQuery {
     pub lists: Arc<Lists>,
     /// Compiled against the index schema and analyzers, language filter included.
     pub query: Box<dyn Query>,
+    /// Terms one of which every match holds: the percolator skips the query for a batch
+    /// holding none of them. `None` when unknown (the query always runs).
+    pub anchors: Option<crate::query::compile::Anchors>,
 }
 
 impl StoredQuery {
@@ -115,7 +118,13 @@ pub fn compile_stored(
     lists: &Lists,
     languages: &[String],
 ) -> Result<crate::query::Compiled, QueryError> {
-    let mut compiled = crate::query::compile_with(index, text, lists, languages)?;
+    let mut compiled = crate::query::compile_with(
+        index,
+        text,
+        lists,
+        languages,
+        crate::query::Scoring::Unscored,
+    )?;
     if !languages.is_empty() {
         let field = Fields::new(&index.schema()).lang;
         let terms = languages
@@ -275,9 +284,8 @@ pub fn load_file(
         }
     }
     crate::disarm::check_ids(&file.disarm).map_err(|m| fail(format!("disarm: {m}")))?;
-    let query = compile_stored(index, &file.query, lists, &file.languages)
-        .map_err(|e| fail(format!("query: {}", e.render(&file.query))))?
-        .query;
+    let compiled = compile_stored(index, &file.query, lists, &file.languages)
+        .map_err(|e| fail(format!("query: {}", e.render(&file.query))))?;
     Ok(StoredQuery {
         id: file.id,
         title: file.title,
@@ -291,7 +299,8 @@ pub fn load_file(
         examples: file.examples,
         path: path.to_path_buf(),
         lists: Arc::clone(lists),
-        query,
+        query: compiled.query,
+        anchors: compiled.anchors,
     })
 }
 
@@ -321,6 +330,7 @@ pub fn run_examples(
                 None => crate::normalise::detect_language(title, &example.text),
             };
             fields.add_text(&mut doc, title, &example.text, &lang);
+            doc.add_text(fields.lang, &lang);
             writer.add_document(doc)?;
         }
         writer.commit()?;

@@ -947,6 +947,7 @@ cyrillic = ["Карим Хан"]
                 .join(" ")
         };
         match node {
+            Node::All(_) => "*".to_string(),
             Node::And(c, _) => {
                 format!("(and {})", c.iter().map(show).collect::<Vec<_>>().join(" "))
             }

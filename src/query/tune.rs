@@ -365,7 +365,10 @@ fn query_words(node: &Node, out: &mut HashSet<String>) {
                 .flat_map(|s| s.split_whitespace())
                 .map(str::to_lowercase),
         ),
-        _ => node.children().into_iter().for_each(|c| query_words(c, out)),
+        _ => node
+            .children()
+            .into_iter()
+            .for_each(|c| query_words(c, out)),
     }
 }
 
@@ -379,11 +382,11 @@ pub fn suggest(
 ) -> Result<Suggestions, IndexError> {
     let searcher = reader.searcher();
     let fields: Fields = *reader.fields();
-    let top = tantivy::collector::TopDocs::with_limit(SUGGEST_FOREGROUND).order_by_fast_field::<
-        tantivy::DateTime,
-    >(
-        crate::index::schema::PUBLISHED, tantivy::Order::Desc
-    );
+    let top = tantivy::collector::TopDocs::with_limit(SUGGEST_FOREGROUND)
+        .order_by_fast_field::<tantivy::DateTime>(
+            crate::index::schema::PUBLISHED,
+            tantivy::Order::Desc,
+        );
     let addresses = searcher.search(&*since_filter(reader, query, since), &top)?;
     let mut analyzer = reader
         .index()
@@ -402,7 +405,8 @@ pub fn suggest(
                 let mut previous: Option<String> = None;
                 while stream.advance() {
                     let token = stream.token().text.clone();
-                    let useful = token.chars().count() > 2 && !token.chars().all(|c| c.is_numeric());
+                    let useful =
+                        token.chars().count() > 2 && !token.chars().all(|c| c.is_numeric());
                     if useful {
                         if let Some(prev) = previous.take() {
                             seen_bigrams.insert((prev, token.clone()));
@@ -440,7 +444,11 @@ pub fn suggest(
         });
     }
     scored_terms.retain(|s| s.score > 0.0);
-    scored_terms.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.text.cmp(&b.text)));
+    scored_terms.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.text.cmp(&b.text))
+    });
     scored_terms.truncate(limit);
     // Phrases: the most frequent bigrams only, as each background count is a phrase search.
     let mut frequent: Vec<((String, String), usize)> = bigrams
@@ -468,7 +476,11 @@ pub fn suggest(
         });
     }
     phrases.retain(|s| s.score > 0.0);
-    phrases.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.text.cmp(&b.text)));
+    phrases.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.text.cmp(&b.text))
+    });
     phrases.truncate(limit);
     Ok(Suggestions {
         read,

@@ -82,7 +82,7 @@ impl IntoResponse for BadRequest {
 fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, String> {
     let query = read
         .compile(&params.q)
-        .map_err(|e| e.render(&params.q))?
+        .map_err(|e| format!("invalid query: {}", e.render(&params.q)))?
         .query;
     let since = match params.since.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(text) => {
@@ -167,7 +167,7 @@ fn render_page(read: &ReadSide, params: &SearchParams) -> String {
     } else {
         match run_search(read, params) {
             Err(e) => {
-                let _ = write!(out, "<p class=error>{}</p>", escape_html(&e));
+                let _ = write!(out, "<pre class=error>{}</pre>", escape_html(&e));
             }
             Ok(results) => {
                 let _ = write!(out, "<p class=meta>{} results</p>", results.total);
