@@ -176,7 +176,7 @@ fn main() -> ExitCode {
         Err(error) => {
             let chain: Vec<String> = error
                 .chain()
-                .map(|e| for_terminal(&e.to_string()))
+                .map(|e| for_terminal_block(&e.to_string()))
                 .collect();
             eprintln!("error: {}", chain.join(": "));
             ExitCode::from(1)

@@ -456,9 +456,18 @@ pub fn suggest(
         .filter(|(_, n)| *n >= min_count)
         .collect();
     frequent.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    frequent.truncate(limit * 3);
+    frequent.truncate(limit * 5);
+    // A phrase starting or ending with a word found in a fifth of all documents ("the",
+    // "argue the") says nothing the other word does not.
+    let common = |word: &str| -> Result<bool, IndexError> {
+        let df = searcher.doc_freq(&Term::from_field_text(fields.body, word))?;
+        Ok(df as f64 > total as f64 * 0.2)
+    };
     let mut phrases = Vec::new();
     for ((first, second), fg) in frequent {
+        if common(&first)? || common(&second)? {
+            continue;
+        }
         let mut bg = 0;
         for field in [fields.body, fields.title] {
             let phrase = PhraseQuery::new(vec![

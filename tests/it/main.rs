@@ -9,4 +9,5 @@ mod fulltext;
 mod hostile;
 mod social;
 mod support;
+mod tune;
 mod web;
