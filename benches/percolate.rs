@@ -270,7 +270,7 @@ fn main() {
         "percolation: batches of {BATCH} new documents, median of {BATCHES_PER_POINT} batches"
     );
     println!(
-        "| index size | stored queries | ms per batch | documents/s | matches per batch | documents in the segments visited |"
+        "| documents in the index | stored queries | ms per batch | documents/s | matches per batch | documents in the segments visited |"
     );
     println!("|---:|---:|---:|---:|---:|---:|");
     let mut last: Option<(tantivy::Index, Reader)> = None;
@@ -311,7 +311,8 @@ fn main() {
             times.sort_by(f64::total_cmp);
             let median = percentile(&times, 0.5);
             println!(
-                "| {size} | {count} | {:.1} | {:.0} | {matched} | {} |",
+                "| {} | {count} | {:.1} | {:.0} | {matched} | {} |",
+                reader.num_docs(),
                 median * 1000.0,
                 BATCH as f64 / median,
                 segment_docs / BATCHES_PER_POINT

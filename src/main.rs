@@ -403,10 +403,10 @@ fn search(
         }
         None => None,
     };
-    let query = read
+    let compiled = read
         .compile(text)
-        .map_err(|e| anyhow::anyhow!("{}", e.render(text)))?
-        .query;
+        .map_err(|e| anyhow::anyhow!("{}", e.render(text)))?;
+    let highlight = compiled.highlight_query(&read.reader);
     let filter = SearchFilter {
         since,
         sources,
@@ -414,7 +414,9 @@ fn search(
         offset: 0,
         sort,
     };
-    let results = read.reader.search(&*query, &filter)?;
+    let results = read
+        .reader
+        .search_highlighting(&*compiled.query, &*highlight, &filter)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

@@ -73,12 +73,7 @@ pub fn backtest(
 ) -> Result<()> {
     let named = resolve(read, arg)?;
     let now = chrono::Utc::now();
-    let report = tune::backtest(
-        &read.reader,
-        &*named.compiled.query,
-        since(since_text)?,
-        now,
-    )?;
+    let report = tune::backtest(&read.reader, &named.compiled, since(since_text)?, now)?;
     if let Some(path) = chart {
         let bars: Vec<(String, usize)> = report
             .per_day
@@ -127,8 +122,8 @@ pub fn diff(read: &ReadSide, old: &str, new: &str, since_text: &str, json: bool)
     let (old, new) = (resolve(read, old)?, resolve(read, new)?);
     let report = tune::diff(
         &read.reader,
-        &*old.compiled.query,
-        &*new.compiled.query,
+        &old.compiled,
+        &new.compiled,
         since(since_text)?,
     )?;
     if json {

@@ -185,6 +185,17 @@ impl Reader {
         query: &dyn Query,
         filter: &SearchFilter,
     ) -> Result<SearchResults, IndexError> {
+        self.search_highlighting(query, query, filter)
+    }
+
+    /// `search`, with snippets marking the terms of `highlight` (a query's terms plus what
+    /// its wildcards expanded to: see `query::Compiled::highlight_query`).
+    pub fn search_highlighting(
+        &self,
+        query: &dyn Query,
+        highlight: &dyn Query,
+        filter: &SearchFilter,
+    ) -> Result<SearchResults, IndexError> {
         let searcher = self.searcher();
         let filtered = self.with_filters(query.box_clone(), filter);
         let limit = filter.limit.clamp(1, MAX_LIMIT);
@@ -206,9 +217,9 @@ impl Reader {
                 (total, top.into_iter().map(|(_, a)| (None, a)).collect())
             }
         };
-        let mut title_snippets = SnippetGenerator::create(&searcher, query, self.fields.title)?;
+        let mut title_snippets = SnippetGenerator::create(&searcher, highlight, self.fields.title)?;
         title_snippets.set_max_num_chars(2_000);
-        let mut body_snippets = SnippetGenerator::create(&searcher, query, self.fields.body)?;
+        let mut body_snippets = SnippetGenerator::create(&searcher, highlight, self.fields.body)?;
         body_snippets.set_max_num_chars(SNIPPET_CHARS);
         let mut hits = Vec::with_capacity(addresses.len());
         for (score, address) in addresses {

@@ -736,6 +736,20 @@ fn node_value(node: &Node) -> String {
     }
 }
 
+impl Compiler {
+    /// A wildcard or fuzzy word as a span leaf over the folded fields (for highlighting).
+    pub fn pattern_leaf(&mut self, pattern: &Pattern) -> Option<Leaf> {
+        let span = Span { start: 0, end: 0 };
+        match pattern {
+            Pattern::Exact(_) => None,
+            Pattern::Wildcard(text) => Leaf::regex(&self.wildcard(text, span).ok()?).ok(),
+            Pattern::Fuzzy(text, distance) => {
+                Some(Leaf::fuzzy(&self.fold_one(text, span).ok()?, *distance))
+            }
+        }
+    }
+}
+
 fn phrase_node(mut parts: Vec<SpanNode>, slop: u32) -> SpanNode {
     if parts.len() == 1 {
         return parts.remove(0);

@@ -87,6 +87,66 @@ pub struct Compiled {
     pub anchors: Option<compile::Anchors>,
 }
 
+/// Most expansions of one wildcard or fuzzy word that highlighting marks.
+const HIGHLIGHT_EXPANSIONS: usize = 64;
+
+impl Compiled {
+    /// The query for highlighting: its own terms, plus what its wildcards and fuzzy words
+    /// expand to in the searcher's title and body dictionaries (tantivy's snippets only know
+    /// literal terms, so `corrupt*` would otherwise mark nothing).
+    pub fn highlight_query(&self, reader: &crate::index::reader::Reader) -> Box<dyn Query> {
+        let fields = *reader.fields();
+        let mut leaves = Vec::new();
+        collect_patterns(&self.tree, &mut leaves);
+        if leaves.is_empty() {
+            return self.query.box_clone();
+        }
+        let mut compiler = compile::Compiler::new(reader.index(), &[]);
+        let mut clauses: Vec<Box<dyn Query>> = vec![self.query.box_clone()];
+        let searcher = reader.searcher();
+        for pattern in leaves {
+            let Some(leaf) = compiler.pattern_leaf(&pattern) else {
+                continue;
+            };
+            for segment in searcher.segment_readers() {
+                for field in [fields.title, fields.body] {
+                    let Ok(inverted) = segment.inverted_index(field) else {
+                        continue;
+                    };
+                    let texts = spans::expand_texts(&leaf, &inverted, HIGHLIGHT_EXPANSIONS)
+                        .unwrap_or_default();
+                    for text in texts {
+                        clauses.push(Box::new(tantivy::query::TermQuery::new(
+                            tantivy::Term::from_field_text(field, &text),
+                            tantivy::schema::IndexRecordOption::WithFreqs,
+                        )));
+                    }
+                }
+            }
+        }
+        Box::new(tantivy::query::BooleanQuery::union(clauses))
+    }
+}
+
+fn collect_patterns(node: &Node, out: &mut Vec<syntax::Pattern>) {
+    match node {
+        Node::Word(_, pattern, _) if !matches!(pattern, syntax::Pattern::Exact(_)) => {
+            out.push(pattern.clone())
+        }
+        Node::Phrase { words, .. } => out.extend(
+            words
+                .iter()
+                .filter(|w| !matches!(w, syntax::Pattern::Exact(_)))
+                .cloned(),
+        ),
+        Node::Not(..) => {}
+        _ => node
+            .children()
+            .into_iter()
+            .for_each(|c| collect_patterns(c, out)),
+    }
+}
+
 /// Whether matches are ranked (searches sorted by relevance) or only found (stored queries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scoring {
@@ -224,6 +284,38 @@ mod tests {
         let reader = crate::index::reader::Reader::open(&index)?;
         reader.reload()?;
         Ok((index, reader))
+    }
+
+    #[test]
+    fn wildcard_and_fuzzy_matches_are_highlighted() -> Result<(), Box<dyn std::error::Error>> {
+        let (index, reader) = corpus()?;
+        let cases = [
+            ("corrupt* AND title:khan", "Corrupt"),
+            ("prosecuter~1 AND body:said", "prosecuter"),
+            ("wom?n", "woman"),
+        ];
+        for (text, marked) in cases {
+            let compiled = compile_with(&index, text, &Lists::default(), &[], Scoring::Unscored)?;
+            let filter = crate::index::reader::SearchFilter {
+                limit: 10,
+                ..Default::default()
+            };
+            let highlight = compiled.highlight_query(&reader);
+            let hits = reader
+                .search_highlighting(&*compiled.query, &*highlight, &filter)?
+                .hits;
+            let words: Vec<&str> = hits
+                .iter()
+                .flat_map(|h| {
+                    h.snippet
+                        .highlights
+                        .iter()
+                        .map(|r| &h.snippet.text[r.clone()])
+                })
+                .collect();
+            assert!(words.contains(&marked), "{text}: {words:?}");
+        }
+        Ok(())
     }
 
     #[test]

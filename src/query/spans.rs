@@ -214,6 +214,42 @@ impl tantivy_fst::Automaton for Dfa<'_> {
     }
 }
 
+/// The terms (as text) a wildcard or fuzzy leaf stands for in one segment, at most `limit`:
+/// what highlighting marks.
+pub fn expand_texts(
+    leaf: &Leaf,
+    inverted: &InvertedIndexReader,
+    limit: usize,
+) -> tantivy::Result<Vec<String>> {
+    let terms = inverted.terms();
+    let mut out = Vec::new();
+    let mut collect = |key: &[u8]| {
+        if let Ok(text) = std::str::from_utf8(key) {
+            out.push(text.to_string());
+        }
+    };
+    match leaf {
+        Leaf::Term(text) => collect(text.as_bytes()),
+        Leaf::Regex(regex) => {
+            let mut stream = terms.search(&**regex).into_stream()?;
+            let mut n = 0;
+            while n < limit && stream.advance() {
+                collect(stream.key());
+                n += 1;
+            }
+        }
+        Leaf::Fuzzy(dfa) => {
+            let mut stream = terms.search(Dfa(dfa)).into_stream()?;
+            let mut n = 0;
+            while n < limit && stream.advance() {
+                collect(stream.key());
+                n += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The term infos a leaf stands for in one segment.
 pub fn expand(leaf: &Leaf, inverted: &InvertedIndexReader) -> tantivy::Result<Vec<TermInfo>> {
     let terms = inverted.terms();

@@ -7,6 +7,7 @@
 //! - `suggest`: terms and phrases over-represented in the matches against the whole index
 //!   (significant terms, scored like JLH), as candidates to add or exclude.
 
+use super::Compiled;
 use super::compile::Compiler;
 use super::syntax::{Node, Pattern};
 use crate::index::IndexError;
@@ -166,6 +167,7 @@ fn ranked(counts: HashMap<String, usize>, limit: usize) -> Vec<(String, usize)> 
 fn samples(
     reader: &Reader,
     query: &dyn Query,
+    highlight: &dyn Query,
     since: DateTime<Utc>,
 ) -> Result<(usize, Vec<Hit>), IndexError> {
     let filter = SearchFilter {
@@ -174,17 +176,18 @@ fn samples(
         sort: Sort::Newest,
         ..Default::default()
     };
-    let results = reader.search(query, &filter)?;
+    let results = reader.search_highlighting(query, highlight, &filter)?;
     Ok((results.total, results.hits))
 }
 
 /// Runs a query over `since..now`.
 pub fn backtest(
     reader: &Reader,
-    query: &dyn Query,
+    compiled: &Compiled,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Backtest, IndexError> {
+    let query = &*compiled.query;
     let searcher = reader.searcher();
     let profile = searcher.search(&*since_filter(reader, query, since), &ProfileCollector)?;
     let mut per_day = Vec::new();
@@ -199,7 +202,7 @@ pub fn backtest(
             None => break,
         }
     }
-    let (total, samples) = samples(reader, query, since)?;
+    let (total, samples) = samples(reader, query, &*compiled.highlight_query(reader), since)?;
     Ok(Backtest {
         since,
         until: now,
@@ -225,10 +228,11 @@ pub struct Diff {
 /// Compares two queries over `since..`.
 pub fn diff(
     reader: &Reader,
-    old: &dyn Query,
-    new: &dyn Query,
+    old_compiled: &Compiled,
+    new_compiled: &Compiled,
     since: DateTime<Utc>,
 ) -> Result<Diff, IndexError> {
+    let (old, new) = (&*old_compiled.query, &*new_compiled.query);
     let searcher = reader.searcher();
     let count = |q: &dyn Query| searcher.search(&*since_filter(reader, q, since), &Count);
     let only = |a: &dyn Query, b: &dyn Query| -> Box<dyn Query> {
@@ -237,8 +241,18 @@ pub fn diff(
             (Occur::MustNot, b.box_clone()),
         ]))
     };
-    let (gained, gained_samples) = samples(reader, &*only(new, old), since)?;
-    let (lost, lost_samples) = samples(reader, &*only(old, new), since)?;
+    let (gained, gained_samples) = samples(
+        reader,
+        &*only(new, old),
+        &*new_compiled.highlight_query(reader),
+        since,
+    )?;
+    let (lost, lost_samples) = samples(
+        reader,
+        &*only(old, new),
+        &*old_compiled.highlight_query(reader),
+        since,
+    )?;
     Ok(Diff {
         old_total: count(old)?,
         new_total: count(new)?,

@@ -80,10 +80,10 @@ impl IntoResponse for BadRequest {
 }
 
 fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, String> {
-    let query = read
+    let compiled = read
         .compile(&params.q)
-        .map_err(|e| format!("invalid query: {}", e.render(&params.q)))?
-        .query;
+        .map_err(|e| format!("invalid query: {}", e.render(&params.q)))?;
+    let highlight = compiled.highlight_query(&read.reader);
     let since = match params.since.as_deref().filter(|s| !s.trim().is_empty()) {
         Some(text) => {
             let span = crate::config::parse_duration(text).map_err(|e| format!("since: {e}"))?;
@@ -104,7 +104,7 @@ fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, S
         sort: params.sort.unwrap_or_default(),
     };
     read.reader
-        .search(&*query, &filter)
+        .search_highlighting(&*compiled.query, &*highlight, &filter)
         .map_err(|e| e.to_string())
 }
 
