@@ -19,7 +19,7 @@ use vigil::model::Document;
 use vigil::query::stored::{StoredQuery, compile_stored};
 
 const BATCH: usize = 1_000;
-const BATCHES_PER_POINT: usize = 3;
+const BATCHES_PER_POINT: usize = 5;
 
 /// A small deterministic generator (xorshift64*), so every run sees the same corpus.
 struct Rng(u64);
@@ -204,6 +204,8 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             examples: Vec::new(),
             path: PathBuf::new(),
             lists: Arc::clone(&lists),
+            weight: vigil::query::stored::prepare_weight(index, &*compiled.query)
+                .unwrap_or_else(|e| panic!("{e}")),
             query: compiled.query,
             anchors: compiled.anchors,
         });

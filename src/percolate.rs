@@ -12,8 +12,8 @@ use crate::index::writer::Committed;
 use crate::model::Match;
 use crate::query::stored::StoredQuery;
 use std::collections::HashMap;
-use tantivy::Searcher;
 use tantivy::schema::Field;
+use tantivy::{DocAddress, Searcher};
 
 /// Which terms the batch's segments hold, looked up once per batch.
 #[derive(Default)]
@@ -111,10 +111,9 @@ fn match_queries(
     segments: &[BatchSegment],
     queries: &[StoredQuery],
 ) -> Result<Vec<Match>, IndexError> {
-    let mut docs = HashMap::new();
-    let mut matches = Vec::new();
+    let mut found: Vec<(usize, DocAddress)> = Vec::new();
     let mut presence = Presence::default();
-    for query in queries {
+    for (i, query) in queries.iter().enumerate() {
         if let Some(anchors) = &query.anchors {
             let mut any = false;
             for (field, term) in anchors {
@@ -127,21 +126,23 @@ fn match_queries(
                 continue;
             }
         }
-        for address in reader.matching_in_batch(searcher, segments, &*query.query)? {
-            let doc = match docs.get(&address) {
-                Some(doc) => doc,
-                None => docs
-                    .entry(address)
-                    .or_insert(reader.doc_at(searcher, address)?),
-            };
-            matches.push(Match {
-                query_id: query.id.clone(),
-                doc_id: doc.id.clone(),
-                source: doc.source.clone(),
-                published: doc.published,
-                seq: doc.seq,
-            });
+        for address in reader.matching_weight_in_batch(searcher, segments, &*query.weight)? {
+            found.push((i, address));
         }
     }
-    Ok(matches)
+    let addresses: Vec<DocAddress> = found.iter().map(|(_, a)| *a).collect();
+    let keys = reader.match_keys(searcher, &addresses)?;
+    Ok(found
+        .into_iter()
+        .filter_map(|(i, address)| {
+            let keys = keys.get(&address)?;
+            Some(Match {
+                query_id: queries[i].id.clone(),
+                doc_id: keys.id.clone(),
+                source: keys.source.clone(),
+                published: keys.published,
+                seq: keys.seq,
+            })
+        })
+        .collect())
 }

@@ -6,12 +6,22 @@ use super::IndexError;
 use super::schema::Fields;
 use chrono::{DateTime, TimeZone, Utc};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::ops::{Bound, Range};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, Term};
+
+/// The keys of a matched document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchKeys {
+    pub id: String,
+    pub source: String,
+    pub published: DateTime<Utc>,
+    pub seq: u64,
+}
 
 /// A segment holding part of a committed batch, with the batch's documents in it.
 pub struct BatchSegment {
@@ -312,6 +322,17 @@ impl Reader {
         query: &dyn Query,
     ) -> Result<Vec<DocAddress>, IndexError> {
         let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+        self.matching_weight_in_batch(searcher, segments, &*weight)
+    }
+
+    /// `matching_in_batch` with a weight prepared once (unscored queries' weights do not
+    /// depend on the searcher, so a stored query prepares its own at load).
+    pub fn matching_weight_in_batch(
+        &self,
+        searcher: &Searcher,
+        segments: &[BatchSegment],
+        weight: &dyn tantivy::query::Weight,
+    ) -> Result<Vec<DocAddress>, IndexError> {
         let mut addresses = Vec::new();
         for batch in segments {
             let segment = searcher.segment_reader(batch.ord);
@@ -347,6 +368,54 @@ impl Reader {
     ) -> Result<StoredDoc, IndexError> {
         let doc: TantivyDocument = searcher.doc(address)?;
         Ok(self.stored(&doc))
+    }
+
+    /// What a match records of each address (id, source, published, ingest sequence), read
+    /// from fast fields rather than by decompressing stored documents. Addresses whose id
+    /// cannot be read are left out.
+    pub fn match_keys(
+        &self,
+        searcher: &Searcher,
+        addresses: &[DocAddress],
+    ) -> Result<HashMap<DocAddress, MatchKeys>, IndexError> {
+        let mut out = HashMap::with_capacity(addresses.len());
+        let mut sorted = addresses.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        for group in sorted.chunk_by(|a, b| a.segment_ord == b.segment_ord) {
+            let segment = searcher.segment_reader(group[0].segment_ord);
+            let fast = segment.fast_fields();
+            let (Some(ids), Some(sources)) = (
+                fast.str(super::schema::ID)?,
+                fast.str(super::schema::SOURCE)?,
+            ) else {
+                continue;
+            };
+            let published = fast.date(super::schema::PUBLISHED)?;
+            let seq = fast.u64(super::schema::SEQ)?;
+            let text = |column: &tantivy::columnar::StrColumn, doc| -> Option<String> {
+                let ord = column.term_ords(doc).next()?;
+                let mut out = String::new();
+                column.ord_to_str(ord, &mut out).ok()?.then_some(out)
+            };
+            for address in group {
+                let doc = address.doc_id;
+                let Some(id) = text(&ids, doc) else { continue };
+                out.insert(
+                    *address,
+                    MatchKeys {
+                        id,
+                        source: text(&sources, doc).unwrap_or_default(),
+                        published: published
+                            .first(doc)
+                            .and_then(|d| Utc.timestamp_opt(d.into_timestamp_secs(), 0).single())
+                            .unwrap_or_default(),
+                        seq: seq.first(doc).unwrap_or_default(),
+                    },
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// Reads documents by id, in the order given; unknown ids are skipped.

@@ -100,6 +100,24 @@ pub struct StoredQuery {
     /// Terms one of which every match holds: the percolator skips the query for a batch
     /// holding none of them. `None` when unknown (the query always runs).
     pub anchors: Option<crate::query::compile::Anchors>,
+    /// `query`, prepared for unscored matching once (it does not depend on the searcher).
+    pub weight: Arc<dyn tantivy::query::Weight>,
+}
+
+/// Prepares an unscored query's weight once, for every batch to come.
+pub fn prepare_weight(
+    index: &tantivy::Index,
+    query: &dyn Query,
+) -> Result<Arc<dyn tantivy::query::Weight>, QueryError> {
+    let schema = index.schema();
+    query
+        .weight(tantivy::query::EnableScoring::disabled_from_schema(&schema))
+        .map(Arc::from)
+        .map_err(|e| QueryError {
+            message: e.to_string(),
+            at: None,
+            hint: None,
+        })
 }
 
 impl StoredQuery {
@@ -299,6 +317,8 @@ pub fn load_file(
         examples: file.examples,
         path: path.to_path_buf(),
         lists: Arc::clone(lists),
+        weight: prepare_weight(index, &*compiled.query)
+            .map_err(|e| fail(format!("query: {}", e.message)))?,
         query: compiled.query,
         anchors: compiled.anchors,
     })
