@@ -1,0 +1,498 @@
+//! Volume spikes in hourly counts: what is unusual for this hour, and whether it is a burst.
+//! In: a stored query's (or story cluster's) matches per hour, the whole stream's documents per
+//! hour, settings and the calendar of expected events; out: `Spike`s.
+//!
+//! - **Baseline**: the trailing mean of the history until `seasonal_after_days` of it exist;
+//!   then the mean of the same hour of the week and the same hour of the day, averaged, so
+//!   Monday-morning press briefings stop looking like spikes.
+//! - **Unusual**: the Poisson tail probability of the hour's count under the baseline, or its
+//!   EWMA z-score against the recent hours, with a minimum count.
+//! - **Burst**: confirmed by Kleinberg's two-state automaton over the last 14 days (batched
+//!   form: the share of the stream's documents that match, with a burst state `s` times more
+//!   likely and a cost `gamma · ln n` to enter it), which ignores single noisy hours.
+//! - **Expected events** (hearings, warrants, arrests, judgments) from the calendar label a
+//!   coinciding spike, which is then not urgent.
+//!
+//! Pure functions with table tests; `detect` feeds them from the state database.
+
+use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Thresholds, per stored query (`[spike]` in its file) with these defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpikeSettings {
+    /// Fewest matches in an hour that can be a spike.
+    pub min_count: u32,
+    /// An hour is unusual when its count is this improbable under the baseline (Poisson)…
+    pub max_p_value: f64,
+    /// …or this many standard deviations above the recent EWMA.
+    pub min_z: f64,
+    /// Kleinberg: how many times more likely a match is in the burst state.
+    pub burst_s: f64,
+    /// Kleinberg: the cost of entering the burst state, times ln(hours).
+    pub burst_gamma: f64,
+    /// Days of history after which the baseline learns the hour of day and day of week.
+    pub seasonal_after_days: u32,
+}
+
+impl Default for SpikeSettings {
+    fn default() -> SpikeSettings {
+        SpikeSettings {
+            min_count: 5,
+            max_p_value: 0.001,
+            min_z: 3.0,
+            burst_s: 2.0,
+            burst_gamma: 1.0,
+            seasonal_after_days: 14,
+        }
+    }
+}
+
+impl SpikeSettings {
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.max_p_value > 0.0 && self.max_p_value < 1.0) {
+            return Err("max_p_value must be between 0 and 1".into());
+        }
+        if self.burst_s <= 1.0 {
+            return Err("burst_s must be above 1".into());
+        }
+        if self.min_z <= 0.0 || self.burst_gamma < 0.0 {
+            return Err("min_z must be positive and burst_gamma not negative".into());
+        }
+        Ok(())
+    }
+}
+
+/// The lowest expected count per hour: an hour that never saw a match is not "infinitely"
+/// unusual at its first one.
+const BASELINE_FLOOR: f64 = 0.05;
+
+/// The expected count of hour `at` from the hours before it (`history[0]` starts at
+/// `history_start`; one entry per hour).
+pub fn expected(
+    history: &[u32],
+    history_start: DateTime<Utc>,
+    at: DateTime<Utc>,
+    settings: &SpikeSettings,
+) -> f64 {
+    let hours = ((at - history_start).num_hours().max(0) as usize).min(history.len());
+    let past = &history[..hours];
+    if past.is_empty() {
+        return BASELINE_FLOOR;
+    }
+    let mean = |values: &mut dyn Iterator<Item = u32>| {
+        let (sum, n) = values.fold((0u64, 0u64), |(s, n), v| (s + v as u64, n + 1));
+        (n > 0).then(|| sum as f64 / n as f64)
+    };
+    let seasonal = hours >= settings.seasonal_after_days as usize * 24;
+    let estimate = if seasonal {
+        let hour_of = |i: usize| history_start + Duration::hours(i as i64);
+        let same_week_hour = mean(
+            &mut past
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    let h = hour_of(*i);
+                    h.hour() == at.hour() && h.weekday() == at.weekday()
+                })
+                .map(|(_, c)| *c),
+        );
+        let same_day_hour = mean(
+            &mut past
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| hour_of(*i).hour() == at.hour())
+                .map(|(_, c)| *c),
+        );
+        match (same_week_hour, same_day_hour) {
+            (Some(w), Some(d)) => (w + d) / 2.0,
+            (w, d) => w.or(d).unwrap_or(0.0),
+        }
+    } else {
+        // The trailing week (or what exists of it).
+        let from = hours.saturating_sub(7 * 24);
+        mean(&mut past[from..].iter().copied()).unwrap_or(0.0)
+    };
+    estimate.max(BASELINE_FLOOR)
+}
+
+/// ln(n!) : exact sums for small n, Stirling's series beyond.
+fn ln_factorial(n: u32) -> f64 {
+    if n < 32 {
+        return (2..=n).map(|i| (i as f64).ln()).sum();
+    }
+    let n = n as f64;
+    n * n.ln() - n + 0.5 * (2.0 * std::f64::consts::PI * n).ln() + 1.0 / (12.0 * n)
+        - 1.0 / (360.0 * n.powi(3))
+}
+
+/// P(X ≥ k) for X ~ Poisson(λ), summed from the k-th term upwards (stable in the far tail).
+pub fn poisson_tail(k: u32, lambda: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if lambda <= 0.0 {
+        return 0.0;
+    }
+    if (k as f64) <= lambda {
+        // Not in the upper tail: 1 − P(X < k), summed directly.
+        let mut term = (-lambda).exp();
+        let mut below = term;
+        for i in 1..k {
+            term *= lambda / i as f64;
+            below += term;
+        }
+        return (1.0 - below).clamp(0.0, 1.0);
+    }
+    let mut term = (-lambda + k as f64 * lambda.ln() - ln_factorial(k)).exp();
+    let mut sum = 0.0;
+    let mut i = k;
+    while term > sum * 1e-15 && i < k.saturating_add(10_000) {
+        sum += term;
+        i += 1;
+        term *= lambda / i as f64;
+    }
+    sum.clamp(0.0, 1.0)
+}
+
+/// The z-score of the last value against an exponentially weighted mean and variance of the
+/// values before it (weight `alpha` on the newest). 0 without history.
+pub fn ewma_z(series: &[u32], alpha: f64) -> f64 {
+    let Some((&last, before)) = series.split_last() else {
+        return 0.0;
+    };
+    let Some((&first, rest)) = before.split_first() else {
+        return 0.0;
+    };
+    let (mut mean, mut var) = (first as f64, 0.0);
+    for &v in rest {
+        let diff = v as f64 - mean;
+        let increment = alpha * diff;
+        mean += increment;
+        var = (1.0 - alpha) * (var + diff * increment);
+    }
+    // Counts are at least Poisson-noisy: never trust a variance below the mean.
+    let sd = var.max(mean).max(BASELINE_FLOOR).sqrt();
+    (last as f64 - mean) / sd
+}
+
+/// Kleinberg's two-state burst automaton, batched: in hour t, `relevant[t]` of `total[t]`
+/// documents match. The base state emits a match with the overall share p0, the burst state
+/// with `s · p0`; entering the burst state costs `gamma · ln(hours)`, leaving it is free. Returns
+/// the cheapest state sequence (true = burst), by Viterbi.
+pub fn kleinberg(relevant: &[u32], total: &[u32], s: f64, gamma: f64) -> Vec<bool> {
+    let n = relevant.len().min(total.len());
+    if n == 0 {
+        return Vec::new();
+    }
+    let (r_sum, d_sum): (u64, u64) = (0..n).fold((0, 0), |(r, d), t| {
+        (r + relevant[t] as u64, d + total[t].max(relevant[t]) as u64)
+    });
+    if r_sum == 0 || d_sum == 0 {
+        return vec![false; n];
+    }
+    let p0 = (r_sum as f64 / d_sum as f64).clamp(1e-9, 0.999_999);
+    let p1 = (s * p0).clamp(1e-9, 0.999_999);
+    let cost = |p: f64, r: u32, d: u32| -> f64 {
+        let d = d.max(r);
+        -(r as f64 * p.ln() + (d - r) as f64 * (1.0 - p).ln())
+    };
+    let enter = gamma * (n as f64).ln();
+    // best[state] = cheapest cost of a sequence ending in state; back[t][state] = previous.
+    let mut best = [cost(p0, relevant[0], total[0]), enter + cost(p1, relevant[0], total[0])];
+    let mut back = vec![[0usize; 2]; n];
+    for t in 1..n {
+        let c0 = cost(p0, relevant[t], total[t]);
+        let c1 = cost(p1, relevant[t], total[t]);
+        let to0 = if best[0] <= best[1] { (best[0], 0) } else { (best[1], 1) };
+        let to1 = if best[0] + enter < best[1] {
+            (best[0] + enter, 0)
+        } else {
+            (best[1], 1)
+        };
+        back[t] = [to0.1, to1.1];
+        best = [to0.0 + c0, to1.0 + c1];
+    }
+    let mut state = if best[1] < best[0] { 1 } else { 0 };
+    let mut out = vec![false; n];
+    for t in (0..n).rev() {
+        out[t] = state == 1;
+        state = back[t][state];
+    }
+    out
+}
+
+/// An expected event from the calendar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub name: String,
+    /// hearing, warrant, arrest, judgment or other.
+    pub kind: String,
+    #[serde(deserialize_with = "toml_time")]
+    pub start: DateTime<Utc>,
+    #[serde(default, deserialize_with = "toml_time_opt")]
+    pub end: Option<DateTime<Utc>>,
+    /// The stored queries it explains; empty: all.
+    #[serde(default)]
+    pub queries: Vec<String>,
+}
+
+/// A time written as a TOML date-time (`2026-12-01T09:00:00Z`) or an RFC 3339 string.
+fn toml_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    let value = toml::Value::deserialize(d)?;
+    let text = match value {
+        toml::Value::String(s) => s,
+        toml::Value::Datetime(t) => t.to_string(),
+        other => return Err(serde::de::Error::custom(format!("not a time: {other}"))),
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            serde::de::Error::custom(format!(
+                "{text:?}: {e} (write a time with its offset, e.g. 2026-12-01T09:00:00Z)"
+            ))
+        })
+}
+
+fn toml_time_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    toml_time(d).map(Some)
+}
+
+impl Event {
+    /// Whether a spike in `hour` for `query` coincides: from 6 hours before the event to a day
+    /// after its end (coverage follows an event).
+    pub fn covers(&self, hour: DateTime<Utc>, query: &str) -> bool {
+        let end = self.end.unwrap_or(self.start);
+        let relevant = self.queries.is_empty() || self.queries.iter().any(|q| q == query);
+        relevant && hour >= self.start - Duration::hours(6) && hour <= end + Duration::hours(24)
+    }
+}
+
+/// The calendar file (`queries/calendar.toml`): `[[event]]` tables.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Calendar {
+    #[serde(default)]
+    pub event: Vec<Event>,
+}
+
+impl Calendar {
+    /// Parses and checks a calendar's text.
+    pub fn parse(text: &str) -> Result<Calendar, String> {
+        let calendar: Calendar = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+        for (i, event) in calendar.event.iter().enumerate() {
+            const KINDS: &[&str] = &["hearing", "warrant", "arrest", "judgment", "other"];
+            if !KINDS.contains(&event.kind.as_str()) {
+                return Err(format!(
+                    "event {} ({:?}): kind {:?}: use one of {}",
+                    i + 1,
+                    event.name,
+                    event.kind,
+                    KINDS.join(", ")
+                ));
+            }
+            if event.end.is_some_and(|end| end < event.start) {
+                return Err(format!("event {} ({:?}): ends before it starts", i + 1, event.name));
+            }
+        }
+        Ok(calendar)
+    }
+
+    /// The first event that explains a spike.
+    pub fn explaining(&self, hour: DateTime<Utc>, query: &str) -> Option<&Event> {
+        self.event.iter().find(|e| e.covers(hour, query))
+    }
+}
+
+/// An unusual hour.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spike {
+    pub hour: DateTime<Utc>,
+    pub count: u32,
+    pub expected: f64,
+    pub p_value: f64,
+    pub z: f64,
+    /// Inside a Kleinberg burst.
+    pub burst: bool,
+    /// The expected event it coincides with, if any.
+    pub event: Option<String>,
+    /// A burst not explained by an expected event.
+    pub urgent: bool,
+}
+
+/// Spikes among the hours `from..` of an hourly series starting at `start` (`counts` of the
+/// query, `totals` of the whole stream, same length). Only hours that pass the minimum count
+/// and the Poisson or EWMA test are returned; `burst` and `urgent` say how far they go.
+pub fn spikes(
+    counts: &[u32],
+    totals: &[u32],
+    start: DateTime<Utc>,
+    from: DateTime<Utc>,
+    query: &str,
+    settings: &SpikeSettings,
+    calendar: &Calendar,
+) -> Vec<Spike> {
+    let n = counts.len();
+    // The burst model looks at the last 14 days only.
+    let window = (14 * 24).min(n);
+    let bursts = kleinberg(
+        &counts[n - window..],
+        &totals[n - window..totals.len().min(n)],
+        settings.burst_s,
+        settings.burst_gamma,
+    );
+    let first = ((from - start).num_hours().max(0) as usize).min(n);
+    let mut out = Vec::new();
+    for t in first..n {
+        let count = counts[t];
+        if count < settings.min_count {
+            continue;
+        }
+        let hour = start + Duration::hours(t as i64);
+        let expected = expected(counts, start, hour, settings);
+        let p_value = poisson_tail(count, expected);
+        let z = ewma_z(&counts[t.saturating_sub(7 * 24)..=t], 0.1);
+        if p_value > settings.max_p_value && z < settings.min_z {
+            continue;
+        }
+        let burst = t + window >= n && bursts.get(t + window - n).copied().unwrap_or(false);
+        let event = calendar.explaining(hour, query).map(|e| e.name.clone());
+        out.push(Spike {
+            hour,
+            count,
+            expected,
+            p_value,
+            z,
+            burst,
+            urgent: burst && event.is_none(),
+            event,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hours: i64) -> DateTime<Utc> {
+        // A Monday, midnight.
+        DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z")
+            .map(|d| d.with_timezone(&Utc))
+            .unwrap_or_default()
+            + Duration::hours(hours)
+    }
+
+    #[test]
+    fn poisson_tails_match_known_values() {
+        // (k, λ, P(X ≥ k)) from the Poisson CDF.
+        let cases = [
+            (0, 3.0, 1.0),
+            (1, 1.0, 0.632_120_558_8),
+            (3, 1.0, 0.080_301_397_5),
+            (10, 2.0, 4.649_807e-5),
+            (2, 5.0, 0.959_572_318),
+            (60, 20.0, 4.233_284_7e-13),
+        ];
+        for (k, lambda, expected) in cases {
+            let p = poisson_tail(k, lambda);
+            let tolerance = expected * 0.05 + 1e-15;
+            assert!((p - expected).abs() < tolerance, "P(X≥{k};{lambda}) = {p}, not {expected}");
+        }
+        assert!(poisson_tail(1_000, 1.0) < 1e-300 || poisson_tail(1_000, 1.0) == 0.0);
+    }
+
+    #[test]
+    fn the_baseline_learns_the_week_once_it_has_two() {
+        let settings = SpikeSettings::default();
+        // Every Monday 09:00 has 10 matches, every other hour 1.
+        let history: Vec<u32> = (0..21 * 24)
+            .map(|h| if h % (7 * 24) == 9 { 10 } else { 1 })
+            .collect();
+        let monday_nine = at(21 * 24 + 9);
+        let tuesday_nine = at(22 * 24 + 9);
+        let seasonal = expected(&history, at(0), monday_nine, &settings);
+        let other = expected(&history, at(0), tuesday_nine, &settings);
+        assert!(seasonal > 5.0, "{seasonal}");
+        assert!(other < seasonal / 2.0, "{other}");
+        // With three days of history, a trailing mean.
+        let short = &history[..72];
+        let trailing = expected(short, at(0), at(72), &settings);
+        assert!((trailing - (10.0 + 71.0) / 72.0).abs() < 1e-9, "{trailing}");
+        assert_eq!(expected(&[], at(0), at(0), &settings), BASELINE_FLOOR);
+    }
+
+    #[test]
+    fn ewma_flags_a_jump_not_the_usual_noise() {
+        let mut series: Vec<u32> = (0..48).map(|i| 3 + (i % 3)).collect();
+        series.push(5);
+        assert!(ewma_z(&series, 0.1) < 2.0);
+        series.push(30);
+        assert!(ewma_z(&series, 0.1) > 5.0);
+        assert_eq!(ewma_z(&[7], 0.1), 0.0);
+    }
+
+    #[test]
+    fn kleinberg_finds_the_sustained_burst_not_one_noisy_hour() {
+        // 100 documents an hour; 2 match normally, 20 during hours 40..46, and one lone
+        // noisy hour of 6 at hour 10.
+        let total = vec![100; 72];
+        let mut relevant = vec![2; 72];
+        relevant[10] = 6;
+        for r in relevant.iter_mut().take(46).skip(40) {
+            *r = 20;
+        }
+        let bursts = kleinberg(&relevant, &total, 2.0, 1.0);
+        let hours: Vec<usize> = (0..72).filter(|&t| bursts[t]).collect();
+        assert_eq!(hours, (40..46).collect::<Vec<_>>());
+        assert!(kleinberg(&[0, 0], &[5, 5], 2.0, 1.0).iter().all(|b| !b));
+        assert!(kleinberg(&[], &[], 2.0, 1.0).is_empty());
+    }
+
+    #[test]
+    fn spikes_are_urgent_unless_an_expected_event_explains_them() {
+        let settings = SpikeSettings::default();
+        let total = vec![200u32; 96];
+        let mut counts = vec![1u32; 96];
+        for c in counts.iter_mut().skip(90) {
+            *c = 25;
+        }
+        let quiet = Calendar::default();
+        let found = spikes(&counts, &total, at(0), at(72), "q", &settings, &quiet);
+        assert_eq!(found.len(), 6, "{found:?}");
+        assert!(found.iter().all(|s| s.burst && s.urgent && s.p_value < 1e-6));
+        let calendar = Calendar::parse(
+            "[[event]]\nname = \"Judgment in the Raskov case\"\nkind = \"judgment\"\n\
+             start = 2026-11-05T17:00:00Z\nqueries = [\"q\"]\n",
+        )
+        .unwrap_or_default();
+        let found = spikes(&counts, &total, at(0), at(72), "q", &settings, &calendar);
+        assert!(found.iter().all(|s| !s.urgent
+            && s.event.as_deref() == Some("Judgment in the Raskov case")));
+        let other_query = spikes(&counts, &total, at(0), at(72), "other", &settings, &calendar);
+        assert!(other_query.iter().all(|s| s.urgent));
+        // Below the minimum count nothing is a spike, however unusual.
+        let small: Vec<u32> = (0..96).map(|h| u32::from(h == 95) * 4).collect();
+        assert!(spikes(&small, &total, at(0), at(72), "q", &settings, &quiet).is_empty());
+    }
+
+    #[test]
+    fn calendars_are_checked() {
+        let cases = [
+            ("[[event]]\nname = \"x\"\nkind = \"party\"\nstart = 2026-11-05T17:00:00Z\n", "kind"),
+            (
+                "[[event]]\nname = \"x\"\nkind = \"hearing\"\nstart = 2026-11-05T17:00:00Z\nend = 2026-11-04T17:00:00Z\n",
+                "ends before",
+            ),
+            ("[[event]]\nname = \"x\"\n", "missing field"),
+        ];
+        for (text, expected) in cases {
+            let error = Calendar::parse(text).err().unwrap_or_default();
+            assert!(error.contains(expected), "{error}");
+        }
+    }
+}
