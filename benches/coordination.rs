@@ -5,9 +5,10 @@
 //!
 //! Run: `cargo bench --bench coordination`.
 //!
-//! The injected group: 25 accounts that, for each of 40 objects (20 new, 20 already shared in
-//! the background), each join a burst with probability 0.6, within 8 seconds of the burst's
-//! start; bursts at random times over the data's span. Precision: injected members of the
+//! The injected group: 25 accounts that, for each of 40 objects, each join a burst with
+//! probability 0.6, within 8 seconds of the burst's start: 20 new objects at random times over
+//! the data's span, and 20 real objects at the very moment one of the background's shares of
+//! them happened (piggybacking on organic activity, so precision is tested). Precision: injected members of the
 //! networks holding any injected account, over all their members. Recall: injected accounts
 //! found in any network, over 25.
 
@@ -101,18 +102,22 @@ fn inject(data: &mut DataSet, seed: u64) -> HashSet<u32> {
         .shares
         .iter()
         .fold((i64::MAX, i64::MIN), |(a, b), s| (a.min(s.time), b.max(s.time)));
-    let background: Vec<u32> = data.shares.iter().map(|s| s.object).collect();
-    let next_object = background.iter().max().copied().unwrap_or(0) + 1;
+    let background: Vec<(u32, i64)> = data.shares.iter().map(|s| (s.object, s.time)).collect();
+    let next_object = background.iter().map(|b| b.0).max().unwrap_or(0) + 1;
     let members: Vec<u32> = (0..GROUP)
         .map(|i| data.accounts.id(&format!("injected-{i}")))
         .collect();
     for k in 0..OBJECTS {
-        let object = if k % 2 == 0 {
-            next_object + k as u32
+        // Half new objects at random times; half real objects at the moment the background
+        // shared them (piggybacking on organic activity, which tests precision).
+        let (object, burst) = if k % 2 == 0 {
+            (
+                next_object + k as u32,
+                min + (rng.unit() * (max - min) as f64) as i64,
+            )
         } else {
             background[(rng.next() % background.len() as u64) as usize]
         };
-        let burst = min + (rng.unit() * (max - min) as f64) as i64;
         for &account in &members {
             if rng.unit() < 0.6 {
                 data.shares.push(Share {
