@@ -98,10 +98,9 @@ fn german(column: usize, label: &str) -> DataSet {
 /// Adds the known group; returns the injected account ids.
 fn inject(data: &mut DataSet, seed: u64) -> HashSet<u32> {
     let mut rng = Rng(seed);
-    let (min, max) = data
-        .shares
-        .iter()
-        .fold((i64::MAX, i64::MIN), |(a, b), s| (a.min(s.time), b.max(s.time)));
+    let (min, max) = data.shares.iter().fold((i64::MAX, i64::MIN), |(a, b), s| {
+        (a.min(s.time), b.max(s.time))
+    });
     let background: Vec<(u32, i64)> = data.shares.iter().map(|s| (s.object, s.time)).collect();
     let next_object = background.iter().map(|b| b.0).max().unwrap_or(0) + 1;
     let members: Vec<u32> = (0..GROUP)
@@ -135,13 +134,13 @@ fn main() {
     let settings_grid: Vec<Settings> = [10, 30, 60]
         .into_iter()
         .flat_map(|window| {
-            [(2, 0.5), (3, 0.5), (2, 0.9)]
-                .into_iter()
-                .map(move |(min_participation, edge_quantile)| Settings {
+            [(2, 0.5), (3, 0.5), (2, 0.9)].into_iter().map(
+                move |(min_participation, edge_quantile)| Settings {
                     window_secs: window,
                     min_participation,
                     edge_quantile,
-                })
+                },
+            )
         })
         .collect();
     let datasets: Vec<Box<dyn Fn() -> DataSet>> = vec![
@@ -181,7 +180,11 @@ fn main() {
                 .iter()
                 .map(|n| n.members.iter().filter(|m| members.contains(m)).count())
                 .sum();
-            let precision = if total == 0 { 0.0 } else { hits as f64 / total as f64 };
+            let precision = if total == 0 {
+                0.0
+            } else {
+                hits as f64 / total as f64
+            };
             let recall = hits as f64 / GROUP as f64;
             println!(
                 "| {} s | {} | {} ({}) | {} | {} | {} | {:.0} | {:.2} | {:.2} |",

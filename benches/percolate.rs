@@ -200,6 +200,8 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             owner: None,
             languages: Vec::new(),
             disarm: Vec::new(),
+            rebuttal: None,
+            spike: Default::default(),
             emergence: Default::default(),
             examples: Vec::new(),
             path: PathBuf::new(),

@@ -21,6 +21,7 @@ pub mod percolate;
 pub mod pipeline;
 pub mod query;
 pub mod schedule;
+pub mod statute;
 pub mod store;
 pub mod text;
 pub mod web;

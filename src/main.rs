@@ -14,6 +14,8 @@ use vigil::index::reader::{SearchFilter, Sort};
 use vigil::pipeline::{CrawlEvent, CrawlReport, Observer, Pipeline, ReadSide};
 use vigil::text::for_terminal;
 
+#[path = "cli/narratives.rs"]
+mod narratives;
 #[path = "cli/tune.rs"]
 mod tune;
 
@@ -88,11 +90,31 @@ enum Command {
         #[command(subcommand)]
         action: SourcesAction,
     },
+    /// Emerging narratives (story clusters of matched documents), most urgent first.
+    Narratives {
+        #[command(subcommand)]
+        action: Option<NarrativesAction>,
+        /// Narratives with documents this recent.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the search page and JSON API over the index.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+    },
+}
+
+#[derive(Subcommand)]
+enum NarrativesAction {
+    /// One narrative: timeline, sources, spikes, copy-paste, amplifiers, DISARM tags, rebuttal.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -299,6 +321,22 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config)?;
             let read = ReadSide::open(&config)?;
             sources_status(&config, &read, json)
+        }
+        Command::Narratives {
+            action,
+            since,
+            json,
+        } => {
+            let config = Config::load(&cli.config)?;
+            let read = ReadSide::open(&config)?;
+            match action {
+                None => narratives::list_narratives(&read, &since, json)?,
+                Some(NarrativesAction::Show {
+                    id,
+                    json: show_json,
+                }) => narratives::show(&read, &id, json || show_json)?,
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => {
             let config = Config::load(&cli.config)?;

@@ -55,6 +55,8 @@ pub struct ReadSide {
     pub queries: Arc<Vec<StoredQuery>>,
     /// The name lists (`$officials`) searches may use.
     pub lists: Arc<crate::query::lists::Lists>,
+    /// Expected events (hearings, judgments …) that explain spikes.
+    pub calendar: Arc<crate::detect::spike::Calendar>,
 }
 
 impl ReadSide {
@@ -65,11 +67,13 @@ impl ReadSide {
         let store = Arc::new(Store::open(&config.state_path())?);
         let queries = Arc::new(crate::query::stored::load_dir(&config.queries_dir, &index)?);
         let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
+        let calendar = Arc::new(crate::query::stored::load_calendar(&config.queries_dir)?);
         Ok(ReadSide {
             reader,
             store,
             queries,
             lists,
+            calendar,
         })
     }
 
@@ -246,6 +250,7 @@ impl Pipeline {
                 "percolated a batch left over from an earlier run"
             );
         }
+        cluster_matched(&self.read);
         Ok(())
     }
 
@@ -1019,6 +1024,7 @@ fn write_batches(
                 let matches = crate::percolate::match_batch(&read.reader, &read.queries, &batch)?;
                 read.store.record_matches(&matches, batch.last_seq)?;
                 stats.matches += matches.len();
+                cluster_matched(read);
                 tracing::debug!(
                     first_seq = batch.first_seq,
                     last_seq = batch.last_seq,
@@ -1030,6 +1036,23 @@ fn write_batches(
         }
         if closed {
             return Ok(stats);
+        }
+    }
+}
+
+/// Groups newly matched documents into story clusters. A failure is logged and the documents
+/// wait for the next batch: clustering never stops ingest.
+fn cluster_matched(read: &ReadSide) {
+    let settings = crate::detect::cluster::ClusterSettings::default();
+    match crate::detect::cluster::cluster_pending(&read.store, &read.reader, &settings) {
+        Ok(report) if report.documents > 0 => tracing::debug!(
+            documents = report.documents,
+            new_clusters = report.new_clusters,
+            "clustered matched documents"
+        ),
+        Ok(_) => {}
+        Err(error) => {
+            tracing::warn!(%error, "story clustering failed; retried after the next batch")
         }
     }
 }

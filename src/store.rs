@@ -127,6 +127,22 @@ CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS clusters (
+    id TEXT PRIMARY KEY,
+    seed_doc TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    centroid TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS clusters_by_last_seen ON clusters (last_seen);
+CREATE TABLE IF NOT EXISTS cluster_members (
+    doc_id TEXT PRIMARY KEY,
+    cluster_id TEXT NOT NULL,
+    published INTEGER NOT NULL,
+    similarity REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_by_cluster ON cluster_members (cluster_id, published);
 ";
 
 /// Columns added after the first release, for databases created before them.
@@ -148,6 +164,8 @@ const LATE_INDEXES: &str = "
 CREATE INDEX IF NOT EXISTS seen_by_url ON seen (url) WHERE url <> '';
 CREATE INDEX IF NOT EXISTS seen_by_source_hash ON seen (source, content_hash);
 CREATE INDEX IF NOT EXISTS seen_by_first_seen ON seen (first_seen);
+CREATE INDEX IF NOT EXISTS matches_by_seq ON matches (seq);
+CREATE INDEX IF NOT EXISTS matches_by_doc ON matches (doc_id);
 ";
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -483,6 +501,161 @@ impl Store {
         })
     }
 
+    /// The highest ingest sequence whose matched documents were clustered.
+    pub fn clustered_upto(&self) -> Result<u64, StoreError> {
+        self.with(|c| {
+            let value: Option<String> = c
+                .query_row(
+                    "SELECT value FROM meta WHERE key = 'clustered_upto'",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(value.and_then(|v| v.parse().ok()).unwrap_or(0))
+        })
+    }
+
+    /// Matched documents (each once) with an ingest sequence above `after`, oldest first, at
+    /// most `limit`: (doc id, sequence).
+    pub fn matched_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT doc_id, min(seq) AS s FROM matches WHERE seq > ?1
+                 GROUP BY doc_id ORDER BY s, doc_id LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![after as i64, limit as i64], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Clusters whose newest document is at or after `since`.
+    pub fn clusters_since(&self, since: DateTime<Utc>) -> Result<Vec<ClusterRow>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT id, seed_doc, first_seen, last_seen, size, centroid FROM clusters
+                 WHERE last_seen >= ?1 ORDER BY first_seen, id",
+            )?;
+            let rows = statement.query_map([since.timestamp()], read_cluster)?;
+            rows.collect()
+        })
+    }
+
+    /// One cluster by id.
+    pub fn cluster(&self, id: &str) -> Result<Option<ClusterRow>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT id, seed_doc, first_seen, last_seen, size, centroid FROM clusters WHERE id = ?1",
+                [id],
+                read_cluster,
+            )
+            .optional()
+        })
+    }
+
+    /// The cluster of each given document that has one.
+    pub fn clusters_of(&self, doc_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT cluster_id FROM cluster_members WHERE doc_id = ?1")?;
+            let mut out = Vec::new();
+            for id in doc_ids {
+                if let Some(cluster) = statement
+                    .query_row([id], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    out.push((id.clone(), cluster));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// A cluster's documents, oldest first: (doc id, published).
+    pub fn cluster_members(
+        &self,
+        cluster_id: &str,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT doc_id, published FROM cluster_members WHERE cluster_id = ?1 ORDER BY published, doc_id",
+            )?;
+            let rows = statement.query_map([cluster_id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    to_time(Some(r.get(1)?)).unwrap_or_default(),
+                ))
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// The stored queries that matched each of the given documents.
+    pub fn queries_of(&self, doc_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT query_id FROM matches WHERE doc_id = ?1 ORDER BY query_id",
+            )?;
+            let mut out = Vec::new();
+            for id in doc_ids {
+                let rows = statement.query_map([id], |r| r.get::<_, String>(0))?;
+                for query in rows {
+                    out.push((id.clone(), query?));
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records one clustering run: the clusters it created or changed, the documents it
+    /// assigned, and the new mark, atomically. A document assigned again keeps its first
+    /// cluster, so a run repeated after a crash changes nothing.
+    pub fn record_clustering(
+        &self,
+        clusters: &[ClusterRow],
+        members: &[(String, String, DateTime<Utc>, f64)],
+        upto: u64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut put = tx.prepare_cached(
+                    "INSERT INTO clusters (id, seed_doc, first_seen, last_seen, size, centroid)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(id) DO UPDATE SET first_seen = ?3, last_seen = ?4, size = ?5, centroid = ?6",
+                )?;
+                for row in clusters {
+                    put.execute(params![
+                        row.id,
+                        row.seed_doc,
+                        row.first_seen.timestamp(),
+                        row.last_seen.timestamp(),
+                        row.size as i64,
+                        row.centroid
+                    ])?;
+                }
+                let mut member = tx.prepare_cached(
+                    "INSERT INTO cluster_members (doc_id, cluster_id, published, similarity)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT(doc_id) DO NOTHING",
+                )?;
+                for (doc, cluster, published, similarity) in members {
+                    member.execute(params![doc, cluster, published.timestamp(), similarity])?;
+                }
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('clustered_upto', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(?1 AS INTEGER))",
+                [upto.to_string()],
+            )?;
+            tx.commit()
+        })
+    }
+
     /// Number of documents marked seen.
     pub fn seen_count(&self) -> Result<u64, StoreError> {
         self.with(|c| {
@@ -490,6 +663,28 @@ impl Store {
                 .map(|n| n as u64)
         })
     }
+}
+
+/// A story cluster as stored: its centroid is JSON (term → weight).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterRow {
+    pub id: String,
+    pub seed_doc: String,
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub size: usize,
+    pub centroid: String,
+}
+
+fn read_cluster(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClusterRow> {
+    Ok(ClusterRow {
+        id: r.get(0)?,
+        seed_doc: r.get(1)?,
+        first_seen: to_time(Some(r.get(2)?)).unwrap_or_default(),
+        last_seen: to_time(Some(r.get(3)?)).unwrap_or_default(),
+        size: r.get::<_, i64>(4)? as usize,
+        centroid: r.get(5)?,
+    })
 }
 
 fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {

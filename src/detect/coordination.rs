@@ -247,7 +247,11 @@ mod tests {
         // Accounts 1, 2, 3 share objects 10..14 within seconds of each other, five times.
         for (k, object) in (10..15).enumerate() {
             let t = 1_000 * k as i64;
-            shares.extend([share(1, object, t), share(2, object, t + 3), share(3, object, t + 7)]);
+            shares.extend([
+                share(1, object, t),
+                share(2, object, t + 3),
+                share(3, object, t + 7),
+            ]);
         }
         // Account 4 meets account 1 once (object 10); account 5 shares the same objects but
         // an hour later.
@@ -260,7 +264,11 @@ mod tests {
         let network = &detection.networks[0];
         assert_eq!(network.members, vec![1, 2, 3]);
         assert_eq!(network.objects, vec![10, 11, 12, 13, 14]);
-        assert!(network.edges.iter().all(|e| e.2 == 5), "{:?}", network.edges);
+        assert!(
+            network.edges.iter().all(|e| e.2 == 5),
+            "{:?}",
+            network.edges
+        );
     }
 
     #[test]

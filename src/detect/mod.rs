@@ -3,8 +3,10 @@
 //! first seen, sources, sample headlines, and the largest group of near-identical copies posted
 //! by different sources (the near-duplicate groups `dedup` assigned at ingest). It describes activity; it never labels a document as disinformation.
 
+pub mod cluster;
 pub mod coordination;
 pub mod emergence;
+pub mod narrative;
 pub mod spike;
 
 use crate::index::reader::{Reader, StoredDoc};

@@ -200,12 +200,19 @@ pub fn kleinberg(relevant: &[u32], total: &[u32], s: f64, gamma: f64) -> Vec<boo
     };
     let enter = gamma * (n as f64).ln();
     // best[state] = cheapest cost of a sequence ending in state; back[t][state] = previous.
-    let mut best = [cost(p0, relevant[0], total[0]), enter + cost(p1, relevant[0], total[0])];
+    let mut best = [
+        cost(p0, relevant[0], total[0]),
+        enter + cost(p1, relevant[0], total[0]),
+    ];
     let mut back = vec![[0usize; 2]; n];
     for t in 1..n {
         let c0 = cost(p0, relevant[t], total[t]);
         let c1 = cost(p1, relevant[t], total[t]);
-        let to0 = if best[0] <= best[1] { (best[0], 0) } else { (best[1], 1) };
+        let to0 = if best[0] <= best[1] {
+            (best[0], 0)
+        } else {
+            (best[1], 1)
+        };
         let to1 = if best[0] + enter < best[1] {
             (best[0] + enter, 0)
         } else {
@@ -283,7 +290,8 @@ pub struct Calendar {
 impl Calendar {
     /// Parses and checks a calendar's text.
     pub fn parse(text: &str) -> Result<Calendar, String> {
-        let calendar: Calendar = toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
+        let calendar: Calendar =
+            toml::from_str(text).map_err(|e| e.message().trim().to_string())?;
         for (i, event) in calendar.event.iter().enumerate() {
             const KINDS: &[&str] = &["hearing", "warrant", "arrest", "judgment", "other"];
             if !KINDS.contains(&event.kind.as_str()) {
@@ -296,7 +304,11 @@ impl Calendar {
                 ));
             }
             if event.end.is_some_and(|end| end < event.start) {
-                return Err(format!("event {} ({:?}): ends before it starts", i + 1, event.name));
+                return Err(format!(
+                    "event {} ({:?}): ends before it starts",
+                    i + 1,
+                    event.name
+                ));
             }
         }
         Ok(calendar)
@@ -401,7 +413,10 @@ mod tests {
         for (k, lambda, expected) in cases {
             let p = poisson_tail(k, lambda);
             let tolerance = expected * 0.05 + 1e-15;
-            assert!((p - expected).abs() < tolerance, "P(X≥{k};{lambda}) = {p}, not {expected}");
+            assert!(
+                (p - expected).abs() < tolerance,
+                "P(X≥{k};{lambda}) = {p}, not {expected}"
+            );
         }
         assert!(poisson_tail(1_000, 1.0) < 1e-300 || poisson_tail(1_000, 1.0) == 0.0);
     }
@@ -464,16 +479,31 @@ mod tests {
         let quiet = Calendar::default();
         let found = spikes(&counts, &total, at(0), at(72), "q", &settings, &quiet);
         assert_eq!(found.len(), 6, "{found:?}");
-        assert!(found.iter().all(|s| s.burst && s.urgent && s.p_value < 1e-6));
+        assert!(
+            found
+                .iter()
+                .all(|s| s.burst && s.urgent && s.p_value < 1e-6)
+        );
         let calendar = Calendar::parse(
             "[[event]]\nname = \"Judgment in the Raskov case\"\nkind = \"judgment\"\n\
              start = 2026-11-05T17:00:00Z\nqueries = [\"q\"]\n",
         )
         .unwrap_or_default();
         let found = spikes(&counts, &total, at(0), at(72), "q", &settings, &calendar);
-        assert!(found.iter().all(|s| !s.urgent
-            && s.event.as_deref() == Some("Judgment in the Raskov case")));
-        let other_query = spikes(&counts, &total, at(0), at(72), "other", &settings, &calendar);
+        assert!(
+            found
+                .iter()
+                .all(|s| !s.urgent && s.event.as_deref() == Some("Judgment in the Raskov case"))
+        );
+        let other_query = spikes(
+            &counts,
+            &total,
+            at(0),
+            at(72),
+            "other",
+            &settings,
+            &calendar,
+        );
         assert!(other_query.iter().all(|s| s.urgent));
         // Below the minimum count nothing is a spike, however unusual.
         let small: Vec<u32> = (0..96).map(|h| u32::from(h == 95) * 4).collect();
@@ -483,7 +513,10 @@ mod tests {
     #[test]
     fn calendars_are_checked() {
         let cases = [
-            ("[[event]]\nname = \"x\"\nkind = \"party\"\nstart = 2026-11-05T17:00:00Z\n", "kind"),
+            (
+                "[[event]]\nname = \"x\"\nkind = \"party\"\nstart = 2026-11-05T17:00:00Z\n",
+                "kind",
+            ),
             (
                 "[[event]]\nname = \"x\"\nkind = \"hearing\"\nstart = 2026-11-05T17:00:00Z\nend = 2026-11-04T17:00:00Z\n",
                 "ends before",

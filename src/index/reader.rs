@@ -140,6 +140,11 @@ pub struct StoredDoc {
     pub seq: u64,
     pub simhash: u64,
     pub dup_group: String,
+    pub author: String,
+    pub hashtags: Vec<String>,
+    pub mentions: Vec<String>,
+    pub links: Vec<String>,
+    pub shared_of: String,
 }
 
 /// A reader over the index.
@@ -418,6 +423,41 @@ impl Reader {
         Ok(out)
     }
 
+    /// Documents per hour published in `start .. start + hours` (all documents when `query` is
+    /// `None`): the stream volume spike models compare a narrative's share against.
+    pub fn hourly_counts(
+        &self,
+        query: Option<&dyn Query>,
+        start: DateTime<Utc>,
+        hours: usize,
+    ) -> Result<Vec<u32>, IndexError> {
+        let searcher = self.searcher();
+        let all = tantivy::query::AllQuery;
+        let query = query.unwrap_or(&all);
+        let mut counts = vec![0u32; hours];
+        let from = start.timestamp();
+        for segment in searcher.segment_readers() {
+            let published = segment.fast_fields().date(super::schema::PUBLISHED)?;
+            let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+            weight.for_each_no_score(segment, &mut |docs| {
+                for &doc in docs {
+                    if segment.is_deleted(doc) {
+                        continue;
+                    }
+                    if let Some(at) = published.first(doc) {
+                        let hour = (at.into_timestamp_secs() - from).div_euclid(3_600);
+                        if let Some(slot) =
+                            usize::try_from(hour).ok().and_then(|h| counts.get_mut(h))
+                        {
+                            *slot += 1;
+                        }
+                    }
+                }
+            })?;
+        }
+        Ok(counts)
+    }
+
     /// Reads documents by id, in the order given; unknown ids are skipped.
     pub fn docs_by_id(&self, ids: &[String]) -> Result<Vec<StoredDoc>, IndexError> {
         let searcher = self.searcher();
@@ -517,8 +557,20 @@ impl Reader {
                 .get_first(f.simhash)
                 .and_then(|v| v.as_u64())
                 .unwrap_or_default(),
+            author: text_of(doc, f.author),
+            hashtags: texts_of(doc, f.hashtag),
+            mentions: texts_of(doc, f.mention),
+            links: texts_of(doc, f.link),
+            shared_of: text_of(doc, f.shared_of),
         }
     }
+}
+
+fn texts_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> Vec<String> {
+    doc.get_all(field)
+        .filter_map(|v| v.as_str())
+        .map(str::to_string)
+        .collect()
 }
 
 fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {

@@ -63,7 +63,11 @@ struct QueryFile {
     #[serde(default)]
     disarm: Vec<String>,
     #[serde(default)]
+    rebuttal: Option<Rebuttal>,
+    #[serde(default)]
     emergence: RawEmergence,
+    #[serde(default)]
+    spike: crate::detect::spike::SpikeSettings,
     #[serde(default)]
     examples: Vec<Example>,
 }
@@ -75,6 +79,21 @@ struct RawEmergence {
     baseline: Option<String>,
     min_count: Option<u32>,
     min_ratio: Option<f64>,
+}
+
+/// What answers a narrative: the court's statement (a link) and/or a Rome Statute article.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rebuttal {
+    /// One or two sentences a press officer can use.
+    #[serde(default)]
+    pub text: String,
+    /// The court's statement or fact sheet.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// A Rome Statute article number, e.g. "58".
+    #[serde(default)]
+    pub article: Option<String>,
 }
 
 /// A loaded, validated stored query.
@@ -90,6 +109,10 @@ pub struct StoredQuery {
     pub languages: Vec<String>,
     /// DISARM technique ids the analyst associates with the narrative.
     pub disarm: Vec<String>,
+    /// The statement or Statute article that answers the narrative, shown beside it.
+    pub rebuttal: Option<Rebuttal>,
+    /// Spike thresholds for this query's hourly volume.
+    pub spike: crate::detect::spike::SpikeSettings,
     pub emergence: EmergenceSettings,
     pub examples: Vec<Example>,
     pub path: PathBuf,
@@ -204,6 +227,20 @@ pub fn load_lists(dir: &Path) -> Result<Lists, StoredQueryError> {
     })
 }
 
+/// Loads the calendar of expected events (`dir/calendar.toml`); none when the file is absent.
+pub fn load_calendar(dir: &Path) -> Result<crate::detect::spike::Calendar, StoredQueryError> {
+    let path = dir.join("calendar.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => crate::detect::spike::Calendar::parse(&text)
+            .map_err(|message| StoredQueryError { path, message }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(StoredQueryError {
+            path,
+            message: format!("cannot read: {e}"),
+        }),
+    }
+}
+
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
 /// sorted by id, with the lists of `dir/lists/`.
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
@@ -216,6 +253,7 @@ pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, 
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+        .filter(|p| p.file_name().is_none_or(|n| n != "calendar.toml"))
         .collect();
     paths.sort();
     let mut queries = Vec::with_capacity(paths.len());
@@ -302,6 +340,28 @@ pub fn load_file(
         }
     }
     crate::disarm::check_ids(&file.disarm).map_err(|m| fail(format!("disarm: {m}")))?;
+    file.spike
+        .validate()
+        .map_err(|m| fail(format!("spike: {m}")))?;
+    if let Some(rebuttal) = &file.rebuttal {
+        if let Some(url) = &rebuttal.url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(fail(format!(
+                "rebuttal.url {url:?}: use an http(s) address"
+            )));
+        }
+        if let Some(article) = &rebuttal.article
+            && crate::statute::article(article).is_none()
+        {
+            return Err(fail(format!(
+                "rebuttal.article {article:?}: no such article in the Rome Statute"
+            )));
+        }
+        if rebuttal.text.trim().is_empty() && rebuttal.url.is_none() && rebuttal.article.is_none() {
+            return Err(fail("rebuttal: give text, url or article".into()));
+        }
+    }
     let compiled = compile_stored(index, &file.query, lists, &file.languages)
         .map_err(|e| fail(format!("query: {}", e.render(&file.query))))?;
     Ok(StoredQuery {
@@ -313,6 +373,8 @@ pub fn load_file(
         owner: file.owner,
         languages: file.languages,
         disarm: file.disarm,
+        rebuttal: file.rebuttal,
+        spike: file.spike,
         emergence,
         examples: file.examples,
         path: path.to_path_buf(),

@@ -7,6 +7,7 @@ mod crawl;
 mod demo;
 mod fulltext;
 mod hostile;
+mod narratives;
 mod social;
 mod support;
 mod tune;

@@ -1,0 +1,185 @@
+//! `vigil narratives [--since 7d]` and `vigil narratives show ID`: emerging narratives on the
+//! terminal, most urgent first, or as JSON for scripts.
+
+use anyhow::{Result, bail};
+use vigil::detect::narrative::{self, Narrative};
+use vigil::pipeline::ReadSide;
+use vigil::query::tune::sparkline;
+use vigil::text::for_terminal;
+
+fn list(items: &[(String, usize)], n: usize) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .take(n)
+        .map(|(k, v)| format!("{} {v}", for_terminal(k)))
+        .collect();
+    let more = items.len().saturating_sub(n);
+    if more > 0 {
+        format!("{} (+{more} more)", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn summary(n: &Narrative) {
+    let urgent = n.spikes.iter().any(|s| s.urgent);
+    println!(
+        "{}{}  [{}] {}  · {} documents · {}",
+        if urgent { "▲ " } else { "  " },
+        n.id,
+        n.state.as_str(),
+        for_terminal(&n.label.join(", ")),
+        n.documents,
+        n.severity.map_or("—", |s| s.as_str()),
+    );
+    println!(
+        "    first seen {} · {} · {}",
+        n.first_seen.published.format("%Y-%m-%d %H:%M UTC"),
+        for_terminal(&n.first_seen.source),
+        for_terminal(&n.first_seen.title)
+    );
+    println!(
+        "    72 h  {}",
+        sparkline(&n.volume.iter().map(|c| *c as usize).collect::<Vec<_>>())
+    );
+    println!(
+        "    sources {} · languages {}",
+        list(&n.sources, 4),
+        list(&n.languages, 4)
+    );
+    let mut badges = Vec::new();
+    if let Some(group) = n.copy_paste.first() {
+        badges.push(format!(
+            "copy-paste: {} copies by {} accounts",
+            group.documents,
+            group.accounts.len()
+        ));
+    }
+    if let Some(network) = n.amplifiers.first() {
+        badges.push(format!("amplifiers: {} accounts", network.members.len()));
+    }
+    if !n.disarm.is_empty() {
+        let ids: Vec<&str> = n.disarm.iter().map(|t| t.id.as_str()).collect();
+        badges.push(format!("DISARM {}", ids.join(" ")));
+    }
+    if !badges.is_empty() {
+        println!("    {}", badges.join(" · "));
+    }
+}
+
+pub fn list_narratives(read: &ReadSide, since_text: &str, json: bool) -> Result<()> {
+    let since = crate::tune::since(since_text)?;
+    let now = chrono::Utc::now();
+    let all = narrative::narratives(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        since,
+        now,
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&all)?);
+        return Ok(());
+    }
+    println!(
+        "{} narratives active in the last {since_text}, most urgent first:\n",
+        all.len()
+    );
+    for n in &all {
+        summary(n);
+        println!();
+    }
+    Ok(())
+}
+
+pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
+    let now = chrono::Utc::now();
+    let Some(n) = narrative::narrative(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        id,
+        now,
+    )?
+    else {
+        bail!("no narrative {id:?}: `vigil narratives` lists them");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&n)?);
+        return Ok(());
+    }
+    summary(&n);
+    println!(
+        "\nrepresentative: {} · {}\n  {}",
+        for_terminal(&n.representative.source),
+        for_terminal(&n.representative.title),
+        for_terminal(&n.representative.url)
+    );
+    println!("first seen: {}", for_terminal(&n.first_seen.url));
+    println!("stored queries: {}", list(&n.queries, 10));
+    println!("domains: {}", list(&n.domains, 10));
+    println!("platforms: {}", list(&n.platforms, 10));
+    if !n.spikes.is_empty() {
+        println!("spikes:");
+        for s in &n.spikes {
+            println!(
+                "  {} {} documents (expected {:.1}, p {:.1e}, z {:.1}){}{}",
+                s.hour.format("%Y-%m-%d %H:00"),
+                s.count,
+                s.expected,
+                s.p_value,
+                s.z,
+                if s.burst { ", in a burst" } else { "" },
+                s.event
+                    .as_deref()
+                    .map(|e| format!(", expected event: {}", for_terminal(e)))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    for group in &n.copy_paste {
+        println!(
+            "copy-paste: {} copies by {} ({} platforms): {}",
+            group.documents,
+            for_terminal(&group.accounts.join(", ")),
+            group.platforms.len(),
+            for_terminal(&group.example.title)
+        );
+    }
+    for network in &n.amplifiers {
+        println!(
+            "amplifiers: {} shared {}",
+            for_terminal(&network.members.join(", ")),
+            for_terminal(&network.objects.join(", "))
+        );
+    }
+    for t in &n.disarm {
+        println!(
+            "DISARM {} {}: {}",
+            t.id,
+            for_terminal(&t.name),
+            for_terminal(&t.why)
+        );
+    }
+    for r in &n.rebuttals {
+        println!("rebuttal ({}): {}", r.query, for_terminal(&r.text));
+        if let Some(article) = &r.article {
+            println!("  Rome Statute {}", for_terminal(article));
+        }
+        if let Some(url) = &r.url {
+            println!("  {}", for_terminal(url));
+        }
+    }
+    println!("timeline (newest first):");
+    for d in &n.samples {
+        println!(
+            "  {}  {}  {}",
+            d.published.format("%Y-%m-%d %H:%M"),
+            for_terminal(&d.source),
+            for_terminal(&d.title)
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,603 @@
+//! Narratives as a person reads them: a story cluster with what it means for the press office.
+//! In: the clusters, their documents and the stored queries they matched (state database and
+//! index); out: `Narrative`s, most urgent first, each with its label (class-based TF-IDF over
+//! the clusters in view), representative document (medoid), first seen, hourly volume,
+//! lifecycle state, spikes, sources, domains, platforms, languages, copy-paste groups,
+//! amplifier networks, DISARM techniques its behaviour evidences and rebuttal anchors.
+//!
+//! Criticism of the court is legitimate speech: a narrative is described for a person to
+//! judge; nothing here labels a document as disinformation.
+
+use super::DocRef;
+use super::cluster::{Vector, Vectorizer, cosine};
+use super::coordination::{self, Interner, Share};
+use super::spike::{self, Calendar, Spike, SpikeSettings};
+use crate::index::reader::{Reader, StoredDoc};
+use crate::query::stored::{Severity, StoredQuery};
+use crate::store::{ClusterRow, Store};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Documents of one narrative read back at most (the newest).
+const MAX_DOCS: usize = 300;
+/// Hours of volume shown.
+const VOLUME_HOURS: usize = 72;
+
+/// Where a narrative is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    New,
+    Growing,
+    Steady,
+    Fading,
+}
+
+impl Lifecycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::New => "new",
+            Lifecycle::Growing => "growing",
+            Lifecycle::Steady => "steady",
+            Lifecycle::Fading => "fading",
+        }
+    }
+}
+
+/// The state from document times: new within a day of its first document; growing when the
+/// last day has at least half again the day before (and two documents); fading when the last
+/// day has under half the day before; steady otherwise.
+pub fn lifecycle(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Lifecycle {
+    let Some(first) = times.iter().min() else {
+        return Lifecycle::Fading;
+    };
+    let day = Duration::hours(24);
+    let last = times
+        .iter()
+        .filter(|t| **t > now - day && **t <= now)
+        .count();
+    let before = times
+        .iter()
+        .filter(|t| **t > now - day * 2 && **t <= now - day)
+        .count();
+    if *first > now - day {
+        Lifecycle::New
+    } else if last >= 2 && last * 2 >= before * 3 {
+        Lifecycle::Growing
+    } else if last * 2 < before || last == 0 {
+        Lifecycle::Fading
+    } else {
+        Lifecycle::Steady
+    }
+}
+
+/// Near-identical copies posted by several sources or accounts.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyPaste {
+    pub documents: usize,
+    pub sources: Vec<String>,
+    pub accounts: Vec<String>,
+    pub platforms: Vec<String>,
+    pub example: DocRef,
+}
+
+/// Accounts or outlets that shared the same objects within minutes of each other.
+#[derive(Debug, Clone, Serialize)]
+pub struct Amplifiers {
+    pub members: Vec<String>,
+    pub objects: Vec<String>,
+}
+
+/// A DISARM technique and why it is attached.
+#[derive(Debug, Clone, Serialize)]
+pub struct Technique {
+    pub id: String,
+    pub name: String,
+    pub why: String,
+}
+
+/// A rebuttal anchor.
+#[derive(Debug, Clone, Serialize)]
+pub struct Anchor {
+    pub query: String,
+    pub text: String,
+    pub url: Option<String>,
+    /// "Article 58: Issuance by the Pre-Trial Chamber of a warrant of arrest …"
+    pub article: Option<String>,
+    pub article_text: Option<String>,
+}
+
+/// A narrative.
+#[derive(Debug, Clone, Serialize)]
+pub struct Narrative {
+    pub id: String,
+    pub label: Vec<String>,
+    pub state: Lifecycle,
+    pub documents: usize,
+    pub first_seen: DocRef,
+    pub representative: DocRef,
+    /// Documents per hour over the last 72 hours, oldest first, from `volume_start`.
+    pub volume_start: DateTime<Utc>,
+    pub volume: Vec<u32>,
+    pub sources: Vec<(String, usize)>,
+    pub domains: Vec<(String, usize)>,
+    pub platforms: Vec<(String, usize)>,
+    pub languages: Vec<(String, usize)>,
+    /// Stored queries its documents matched, most first.
+    pub queries: Vec<(String, usize)>,
+    pub severity: Option<Severity>,
+    pub spikes: Vec<Spike>,
+    pub copy_paste: Vec<CopyPaste>,
+    pub amplifiers: Vec<Amplifiers>,
+    pub disarm: Vec<Technique>,
+    pub rebuttals: Vec<Anchor>,
+    /// The newest documents (for `narratives show`).
+    pub samples: Vec<DocRef>,
+    /// Sort key: urgent spikes, then whether it is more than a lone story (three documents),
+    /// then severity, then growth, then size.
+    #[serde(skip)]
+    rank: (bool, bool, Option<Severity>, u8, usize),
+}
+
+/// An error assembling narratives.
+#[derive(Debug, thiserror::Error)]
+pub enum NarrativeError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+}
+
+fn ranked(counts: BTreeMap<String, usize>) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = counts.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
+}
+
+fn doc_ref(doc: &StoredDoc) -> DocRef {
+    DocRef {
+        id: doc.id.clone(),
+        title: doc.title.clone(),
+        url: doc.url.clone(),
+        source: doc.source.clone(),
+        published: doc.published,
+    }
+}
+
+/// The account behind a document: its author on social platforms, else its source.
+fn account(doc: &StoredDoc) -> String {
+    if doc.kind != "news" && !doc.author.is_empty() {
+        format!("{}:{}", doc.kind, doc.author)
+    } else {
+        doc.source.clone()
+    }
+}
+
+/// Class-based TF-IDF labels: for each cluster, the words frequent in it and rare across the
+/// clusters in view (c-TF-IDF: tf · ln(1 + A / f), A the average words per cluster).
+pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
+    let sums: Vec<BTreeMap<&str, f32>> = clusters
+        .iter()
+        .map(|docs| {
+            let mut sum = BTreeMap::new();
+            for vector in docs {
+                for (k, w) in vector {
+                    if !k.contains(':') && !k.starts_with('#') {
+                        *sum.entry(k.as_str()).or_default() += w;
+                    }
+                }
+            }
+            sum
+        })
+        .collect();
+    let mut across: BTreeMap<&str, f32> = BTreeMap::new();
+    for sum in &sums {
+        for (k, w) in sum {
+            *across.entry(k).or_default() += w;
+        }
+    }
+    let average =
+        sums.iter().map(|s| s.values().sum::<f32>()).sum::<f32>() / sums.len().max(1) as f32;
+    sums.iter()
+        .map(|sum| {
+            let mut scored: Vec<(&str, f32)> = sum
+                .iter()
+                .map(|(k, tf)| (*k, tf * (1.0 + average / across[k].max(1e-6)).ln()))
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            scored
+                .into_iter()
+                .take(words)
+                .map(|(k, _)| k.to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// The document closest on average to all the others.
+pub fn medoid(vectors: &[Vector]) -> usize {
+    let mut best = (0, f32::MIN);
+    for (i, a) in vectors.iter().enumerate() {
+        let total: f32 = vectors.iter().map(|b| cosine(a, b)).sum();
+        if total > best.1 {
+            best = (i, total);
+        }
+    }
+    best.0
+}
+
+/// Techniques the narrative's behaviour evidences, plus the ones its queries carry.
+fn techniques(
+    copy_paste: &[CopyPaste],
+    spikes: &[Spike],
+    docs: &[StoredDoc],
+    query_ids: &[(String, usize)],
+    queries: &[StoredQuery],
+) -> Vec<Technique> {
+    let mut out: Vec<Technique> = Vec::new();
+    let mut add = |id: &str, why: String| {
+        if out.iter().any(|t| t.id == id) {
+            return;
+        }
+        if let Some(t) = crate::disarm::technique(id) {
+            out.push(Technique {
+                id: id.to_string(),
+                name: t.name.clone(),
+                why,
+            });
+        }
+    };
+    if let Some(group) = copy_paste
+        .iter()
+        .find(|g| g.sources.len().max(g.accounts.len()) >= 3)
+    {
+        add(
+            "T0084.001",
+            format!(
+                "the same text posted by {} sources or accounts",
+                group.sources.len().max(group.accounts.len())
+            ),
+        );
+    }
+    if let Some(group) = copy_paste.iter().find(|g| g.platforms.len() >= 2) {
+        add(
+            "T0119",
+            format!("the same text on {}", group.platforms.join(" and ")),
+        );
+    }
+    // Flooding: an unexplained burst, or one account posting five or more in an hour.
+    let mut per_hour: HashMap<(String, i64), usize> = HashMap::new();
+    for doc in docs {
+        *per_hour
+            .entry((account(doc), doc.published.timestamp().div_euclid(3_600)))
+            .or_default() += 1;
+    }
+    if let Some(((who, _), n)) = per_hour
+        .iter()
+        .filter(|(_, n)| **n >= 5)
+        .max_by_key(|(_, n)| **n)
+    {
+        add("T0049", format!("{who} posted {n} items in one hour"));
+    } else if spikes.iter().any(|s| s.urgent) {
+        add("T0049", "an unexplained burst of volume".to_string());
+    }
+    for (query, _) in query_ids {
+        if let Some(q) = queries.iter().find(|q| &q.id == query) {
+            for id in &q.disarm {
+                add(id, format!("set on the stored query {query}"));
+            }
+        }
+    }
+    out
+}
+
+/// Assembles the narratives active since `since`, most urgent first.
+pub fn narratives(
+    store: &Store,
+    reader: &Reader,
+    queries: &[StoredQuery],
+    calendar: &Calendar,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Narrative>, NarrativeError> {
+    let rows = store.clusters_since(since)?;
+    build(store, reader, queries, calendar, rows, now)
+}
+
+/// One narrative by id.
+pub fn narrative(
+    store: &Store,
+    reader: &Reader,
+    queries: &[StoredQuery],
+    calendar: &Calendar,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Narrative>, NarrativeError> {
+    let Some(row) = store.cluster(id)? else {
+        return Ok(None);
+    };
+    // Labels are relative to the other clusters of its time.
+    let mut rows = store.clusters_since(row.first_seen - Duration::days(7))?;
+    if !rows.iter().any(|r| r.id == row.id) {
+        rows.push(row);
+    }
+    Ok(build(store, reader, queries, calendar, rows, now)?
+        .into_iter()
+        .find(|n| n.id == id))
+}
+
+fn build(
+    store: &Store,
+    reader: &Reader,
+    queries: &[StoredQuery],
+    calendar: &Calendar,
+    rows: Vec<ClusterRow>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Narrative>, NarrativeError> {
+    let mut vectorizer = Vectorizer::new(reader);
+    let mut loaded: Vec<(ClusterRow, Vec<StoredDoc>, Vec<Vector>)> = Vec::new();
+    for row in rows {
+        let mut members = store.cluster_members(&row.id)?;
+        if members.len() > MAX_DOCS {
+            members.drain(..members.len() - MAX_DOCS);
+        }
+        let ids: Vec<String> = members.into_iter().map(|(id, _)| id).collect();
+        let docs = reader.docs_by_id(&ids)?;
+        if docs.is_empty() {
+            continue;
+        }
+        let vectors = docs.iter().map(|d| vectorizer.vector(d)).collect();
+        loaded.push((row, docs, vectors));
+    }
+    let all_labels = labels(
+        &loaded.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>(),
+        4,
+    );
+    // The stream's volume per hour over two weeks, for the burst model.
+    let hours = 14 * 24;
+    let start = (now - Duration::hours(hours as i64 - 1))
+        .duration_trunc(Duration::hours(1))
+        .unwrap_or(now);
+    let totals = reader.hourly_counts(None, start, hours)?;
+    let mut out = Vec::new();
+    for ((row, docs, vectors), label) in loaded.into_iter().zip(all_labels) {
+        let mut by_time: Vec<usize> = (0..docs.len()).collect();
+        by_time.sort_by_key(|&i| (docs[i].published, docs[i].id.clone()));
+        let first = &docs[by_time[0]];
+        let representative = &docs[medoid(&vectors)];
+        let times: Vec<DateTime<Utc>> = docs.iter().map(|d| d.published).collect();
+        let mut counts = vec![0u32; hours];
+        for t in &times {
+            if let Ok(h) = usize::try_from((*t - start).num_hours())
+                && let Some(slot) = counts.get_mut(h)
+            {
+                *slot += 1;
+            }
+        }
+        let tally = |key: &dyn Fn(&StoredDoc) -> String| {
+            let mut counts = BTreeMap::new();
+            for doc in &docs {
+                *counts.entry(key(doc)).or_insert(0) += 1;
+            }
+            ranked(counts)
+        };
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let mut query_counts = BTreeMap::new();
+        for (_, query) in store.queries_of(&ids)? {
+            *query_counts.entry(query).or_insert(0) += 1;
+        }
+        let query_ids = ranked(query_counts);
+        let matched: Vec<&StoredQuery> = queries
+            .iter()
+            .filter(|q| query_ids.iter().any(|(id, _)| *id == q.id))
+            .collect();
+        let severity = matched.iter().map(|q| q.severity).max();
+        let settings = matched
+            .first()
+            .map_or(SpikeSettings::default(), |q| q.spike);
+        let spikes = spike::spikes(
+            &counts,
+            &totals,
+            start,
+            now - Duration::hours(24),
+            matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
+            &settings,
+            calendar,
+        );
+        // Copy-paste: near-duplicate groups across sources or accounts.
+        let mut groups: BTreeMap<&str, Vec<&StoredDoc>> = BTreeMap::new();
+        for doc in &docs {
+            if !doc.dup_group.is_empty() {
+                groups.entry(doc.dup_group.as_str()).or_default().push(doc);
+            }
+        }
+        let mut copy_paste: Vec<CopyPaste> = groups
+            .values()
+            .filter_map(|group| {
+                let sources: BTreeSet<String> = group.iter().map(|d| d.source.clone()).collect();
+                let accounts: BTreeSet<String> = group.iter().map(|d| account(d)).collect();
+                let platforms: BTreeSet<String> = group.iter().map(|d| d.kind.clone()).collect();
+                (sources.len() >= 2 || accounts.len() >= 2).then(|| CopyPaste {
+                    documents: group.len(),
+                    sources: sources.into_iter().collect(),
+                    accounts: accounts.into_iter().collect(),
+                    platforms: platforms.into_iter().collect(),
+                    example: doc_ref(group[0]),
+                })
+            })
+            .collect();
+        copy_paste.sort_by(|a, b| {
+            b.accounts
+                .len()
+                .cmp(&a.accounts.len())
+                .then(b.documents.cmp(&a.documents))
+        });
+        // Amplifiers: coordinated sharing of links, copied texts, hashtags and reposts.
+        let (mut accounts, mut objects) = (Interner::default(), Interner::default());
+        let mut shares = Vec::new();
+        for doc in &docs {
+            let who = accounts.id(&account(doc));
+            let time = doc.published.timestamp();
+            let mut things: Vec<String> = doc.links.iter().map(|l| format!("link {l}")).collect();
+            things.extend(doc.hashtags.iter().map(|t| format!("#{t}")));
+            if groups
+                .get(doc.dup_group.as_str())
+                .is_some_and(|g| g.len() > 1)
+            {
+                things.push(format!("text {}", doc.dup_group));
+            }
+            if !doc.shared_of.is_empty() {
+                things.push(format!("repost {}", doc.shared_of));
+            }
+            for thing in things {
+                shares.push(Share {
+                    account: who,
+                    object: objects.id(&thing),
+                    time,
+                });
+            }
+        }
+        let settings = coordination::Settings {
+            window_secs: 10 * 60,
+            min_participation: 2,
+            edge_quantile: 0.0,
+        };
+        let amplifiers: Vec<Amplifiers> = coordination::detect(&shares, &settings)
+            .networks
+            .into_iter()
+            .map(|n| Amplifiers {
+                members: n
+                    .members
+                    .iter()
+                    .map(|m| accounts.name(*m).to_string())
+                    .collect(),
+                objects: n
+                    .objects
+                    .iter()
+                    .map(|o| objects.name(*o).to_string())
+                    .collect(),
+            })
+            .collect();
+        let disarm = techniques(&copy_paste, &spikes, &docs, &query_ids, queries);
+        let rebuttals = matched
+            .iter()
+            .filter_map(|q| {
+                let r = q.rebuttal.as_ref()?;
+                let article = r.article.as_deref().and_then(crate::statute::article);
+                Some(Anchor {
+                    query: q.id.clone(),
+                    text: r.text.clone(),
+                    url: r.url.clone(),
+                    article: article.map(|a| format!("Article {}: {}", a.number, a.name)),
+                    article_text: article.map(|a| crate::text::truncate_chars(&a.text, 600)),
+                })
+            })
+            .collect();
+        let state = lifecycle(&times, now);
+        let growth = match state {
+            Lifecycle::Growing => 3,
+            Lifecycle::New => 2,
+            Lifecycle::Steady => 1,
+            Lifecycle::Fading => 0,
+        };
+        let volume_from = counts.len() - VOLUME_HOURS;
+        let samples = by_time
+            .iter()
+            .rev()
+            .take(10)
+            .map(|&i| doc_ref(&docs[i]))
+            .collect();
+        out.push(Narrative {
+            rank: (
+                spikes.iter().any(|s| s.urgent),
+                docs.len() >= 3,
+                severity,
+                growth,
+                docs.len(),
+            ),
+            id: row.id.clone(),
+            label,
+            state,
+            documents: row.size.max(docs.len()),
+            first_seen: doc_ref(first),
+            representative: doc_ref(representative),
+            volume_start: start + Duration::hours(volume_from as i64),
+            volume: counts[volume_from..].to_vec(),
+            sources: tally(&|d| d.source.clone()),
+            domains: tally(&|d| crate::text::link_domain(&d.url)),
+            platforms: tally(&|d| d.kind.clone()),
+            languages: tally(&|d| d.lang.clone()),
+            queries: query_ids,
+            severity,
+            spikes,
+            copy_paste,
+            amplifiers,
+            disarm,
+            rebuttals,
+            samples,
+        });
+    }
+    out.sort_by(|a, b| b.rank.cmp(&a.rank).then_with(|| a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hours: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::default() + Duration::days(20_000) + Duration::hours(hours)
+    }
+
+    #[test]
+    fn lifecycle_follows_the_last_two_days() {
+        let now = at(100);
+        // (document hours relative to now, expected)
+        let cases: &[(&[i64], Lifecycle)] = &[
+            (&[-3, -2], Lifecycle::New),
+            (&[-40, -30, -5, -4, -3], Lifecycle::Growing),
+            (&[-40, -30, -5, -4], Lifecycle::Steady),
+            (&[-40, -30, -28, -5], Lifecycle::Fading),
+            (&[-90, -80], Lifecycle::Fading),
+            (&[], Lifecycle::Fading),
+        ];
+        for (hours, expected) in cases {
+            let times: Vec<DateTime<Utc>> =
+                hours.iter().map(|h| now + Duration::hours(*h)).collect();
+            assert_eq!(lifecycle(&times, now), *expected, "{hours:?}");
+        }
+    }
+
+    #[test]
+    fn labels_prefer_words_distinctive_of_their_cluster() {
+        let v = |words: &[(&str, f32)]| -> Vector {
+            words.iter().map(|(k, w)| (k.to_string(), *w)).collect()
+        };
+        let clusters = vec![
+            vec![
+                v(&[("court", 1.0), ("hacked", 2.0)]),
+                v(&[("court", 1.0), ("files", 1.5)]),
+            ],
+            vec![
+                v(&[("court", 1.0), ("warrant", 2.0)]),
+                v(&[("court", 1.0), ("void", 1.0)]),
+            ],
+        ];
+        let labels = labels(&clusters, 2);
+        assert_eq!(labels[0], vec!["hacked", "files"]);
+        assert_eq!(labels[1], vec!["warrant", "void"]);
+    }
+
+    #[test]
+    fn the_medoid_is_the_most_central_document() {
+        let v = |words: &[&str]| -> Vector { words.iter().map(|k| (k.to_string(), 1.0)).collect() };
+        let docs = vec![
+            v(&["a", "b"]),
+            v(&["a", "b", "c"]),
+            v(&["c", "d"]),
+            v(&["b", "c"]),
+        ];
+        assert_eq!(medoid(&docs), 1);
+    }
+}

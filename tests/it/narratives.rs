@@ -1,0 +1,170 @@
+//! Narratives on the demo corpus, crawled from a local server: the copy-paste narrative is a
+//! story cluster with its copies, DISARM tags and rebuttal; clustering is incremental, keeps
+//! its ids when the data directory is reopened, and never assigns a document twice; the CLI
+//! lists and shows narratives.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::Path;
+use vigil::pipeline::Pipeline;
+
+#[tokio::test]
+async fn the_demo_narratives_are_clustered_tagged_and_stable() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let data = tempfile::tempdir().unwrap();
+    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
+    let config = vigil::demo::load_config(
+        &root.join("demo"),
+        &server.base_url,
+        data.path(),
+        &root.join("queries"),
+    )
+    .unwrap();
+    let now = chrono::Utc::now();
+    let week = now - chrono::Duration::days(30);
+    let ids_before: BTreeSet<String>;
+    {
+        let pipeline = Pipeline::open(config.clone()).unwrap();
+        let report = pipeline.crawl(&config.sources, None).await.unwrap();
+        assert_eq!(report.failed().count(), 0, "{report:#?}");
+        let read = pipeline.read_side();
+        let all = vigil::detect::narrative::narratives(
+            &read.store,
+            &read.reader,
+            &read.queries,
+            &read.calendar,
+            week,
+            now,
+        )
+        .unwrap();
+        assert!(all.len() >= 5, "{}", all.len());
+        // Every matched document is in exactly one cluster.
+        let clustered: usize = all.iter().map(|n| n.documents).sum();
+        assert!(clustered >= 250, "{clustered}");
+
+        // The "hacked files" copy-paste campaign: one narrative holding the copies posted by
+        // the three outlets, tagged copypasta, with the query's rebuttal.
+        let hacked = all
+            .iter()
+            .find(|n| n.queries.iter().any(|(q, _)| q == "hacked-files") && n.documents >= 5)
+            .expect("a hacked-files narrative");
+        let copies = hacked.copy_paste.first().expect("copies");
+        assert!(copies.accounts.len() >= 3, "{copies:?}");
+        assert!(
+            hacked.disarm.iter().any(|t| t.id == "T0084.001"),
+            "{:?}",
+            hacked.disarm
+        );
+        assert!(
+            hacked.disarm.iter().any(|t| t.id == "T0089"),
+            "the query's own tag"
+        );
+        assert!(!hacked.rebuttals.is_empty());
+        assert!(
+            hacked.label.iter().any(|w| w == "files" || w == "hacked"),
+            "{:?}",
+            hacked.label
+        );
+        assert!(hacked.first_seen.published <= hacked.representative.published);
+        // The most urgent narratives come first: the top one is one of the seeded campaigns.
+        let top = &all[0];
+        assert!(
+            top.queries
+                .iter()
+                .any(|(q, _)| ["hacked-files", "political-tool", "void-warrant"]
+                    .contains(&q.as_str())),
+            "{:?}",
+            top.queries
+        );
+        // The void-warrant narrative cites Article 58.
+        let void = all
+            .iter()
+            .find(|n| n.queries.iter().any(|(q, _)| q == "void-warrant"))
+            .expect("a void-warrant narrative");
+        assert!(
+            void.rebuttals.iter().any(|r| r
+                .article
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Article 58"))),
+            "{:?}",
+            void.rebuttals
+        );
+        ids_before = all.iter().map(|n| n.id.clone()).collect();
+    }
+    // Reopening runs no clustering again and keeps every id.
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let read = pipeline.read_side();
+    let report =
+        vigil::detect::cluster::cluster_pending(&read.store, &read.reader, &Default::default())
+            .unwrap();
+    assert_eq!(report.documents, 0, "{report:?}");
+    let all = vigil::detect::narrative::narratives(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        week,
+        now,
+    )
+    .unwrap();
+    let ids_after: BTreeSet<String> = all.iter().map(|n| n.id.clone()).collect();
+    assert_eq!(ids_before, ids_after);
+    let mut seen = HashSet::new();
+    for n in &all {
+        for (member, _) in read.store.cluster_members(&n.id).unwrap() {
+            assert!(seen.insert(member.clone()), "{member} is in two clusters");
+        }
+    }
+
+    // The CLI lists and shows them.
+    let config_path = data.path().join("vigil.toml");
+    let demo = std::fs::read_to_string(root.join("demo/vigil.toml")).unwrap();
+    std::fs::write(
+        &config_path,
+        format!(
+            "data_dir = {:?}\nqueries_dir = {:?}\n{}",
+            data.path(),
+            root.join("queries"),
+            demo.replace("{demo}", &server.base_url)
+        ),
+    )
+    .unwrap();
+    drop(pipeline);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(args)
+            .arg("--config")
+            .arg(&config_path)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["narratives", "--since", "30d"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("narratives active in the last 30d"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("copy-paste:") && stdout.contains("DISARM T0084.001"),
+        "{stdout}"
+    );
+    let first_id = all[0].id.clone();
+    let out = run(&["narratives", "show", &first_id]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("timeline (newest first):") && stdout.contains("first seen: "),
+        "{stdout}"
+    );
+    let out = run(&["narratives", "show", &first_id, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["id"], first_id.as_str());
+    assert_eq!(json["volume"].as_array().unwrap().len(), 72);
+    let out = run(&["narratives", "show", "n-none"]);
+    assert_eq!(out.status.code(), Some(1));
+}
