@@ -118,6 +118,12 @@ pub fn ties(text: &str) -> Vec<String> {
                 .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
                 .collect();
             out.push(format!("n:{}", name.join(" ")));
+            // Each pair too: "Prosecutor Helena Varga" must meet "procureure Helena Varga".
+            if name.len() > 2 {
+                for pair in name.windows(2) {
+                    out.push(format!("n:{}", pair.join(" ")));
+                }
+            }
             i = j;
         } else {
             i += 1;
