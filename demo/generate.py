@@ -219,11 +219,16 @@ def slugify(text):
 items = {name: [] for name in OUTLETS}
 
 
-def add(outlet, when, title, body):
+# Ground truth for evaluating Vigil: which story each document belongs to (demo/truth.json).
+truth = {}
+
+
+def add(outlet, when, title, body, story):
     o = OUTLETS[outlet]
     slug = slugify(title)
     url = f"{o['site']}/{when:%Y/%m/%d}/{slug}"
     items[outlet].append(dict(title=title, body=body, when=when, url=url, author=pick(AUTHORS[o["lang"]])))
+    truth[url] = story
 
 
 def moment(day_index, hour_lo=6, hour_hi=22):
@@ -236,10 +241,11 @@ main_en = [n for n, o in OUTLETS.items() if o["kind"] == "main" and o["lang"] ==
 main_fr = [n for n, o in OUTLETS.items() if o["kind"] == "main" and o["lang"] == "fr"]
 for day in range(DAYS):
     for _ in range(rng.randint(16, 20)):
-        first_day, lang, title, body = pick([t for t in ORDINARY if t[0] <= day])
+        template = pick([t for t in ORDINARY if t[0] <= day])
+        first_day, lang, title, body = template
         outlet = pick(main_en if lang == "en" else main_fr)
         detail = pick(DETAILS_EN if lang == "en" else DETAILS_FR).format(n=rng.randint(2, 60))
-        add(outlet, moment(day), fill(title), fill(body) + " " + detail)
+        add(outlet, moment(day), fill(title), fill(body) + " " + detail, f"ordinary-{ORDINARY.index(template)}")
 
 
 NARRATIVE_DETAILS_EN = [
@@ -255,7 +261,7 @@ NARRATIVE_DETAILS_FR = [
 ]
 
 
-def seed_narrative(spec):
+def seed_narrative(spec, story):
     offset = DAYS - len(spec["per_day"])
     for i, count in enumerate(spec["per_day"]):
         for _ in range(count):
@@ -263,11 +269,11 @@ def seed_narrative(spec):
             lang = OUTLETS[outlet]["lang"]
             title, body = pick(spec[lang])
             detail = pick(NARRATIVE_DETAILS_EN if lang == "en" else NARRATIVE_DETAILS_FR).format(n=rng.randint(2, 90))
-            add(outlet, moment(offset + i), fill(title), fill(body) + " " + detail)
+            add(outlet, moment(offset + i), fill(title), fill(body) + " " + detail, story)
 
 
-seed_narrative(POLITICAL_TOOL)
-seed_narrative(VOID_WARRANT)
+seed_narrative(POLITICAL_TOOL, "political-tool")
+seed_narrative(VOID_WARRANT, "void-warrant")
 
 offset = DAYS - len(HACKED_FILES["per_day"])
 for i, count in enumerate(HACKED_FILES["per_day"]):
@@ -282,12 +288,12 @@ for i, count in enumerate(HACKED_FILES["per_day"]):
         text = fill(body)
         if rng.random() < 0.4:
             text = text.rsplit(". ", 1)[0] + "."
-        add(outlet, when, prefix + fill(title), text)
+        add(outlet, when, prefix + fill(title), text, "hacked-files")
     if i >= 1:
         title, body = HACKED_FILES_FR[0]
         for outlet in HACKED_FILES["fr_outlets"]:
-            add(outlet, moment(offset + i), fill(title), fill(body))
-add("justice-watch", moment(DAYS - 1), fill(FACT_CHECK[0]), fill(FACT_CHECK[1]))
+            add(outlet, moment(offset + i), fill(title), fill(body), "hacked-files")
+add("justice-watch", moment(DAYS - 1), fill(FACT_CHECK[0]), fill(FACT_CHECK[1]), "hacked-files")
 
 # Fringe outlets also publish unrelated filler, as real ones do.
 FILLER = [
@@ -299,7 +305,7 @@ for outlet in ["truth-frontier", "eurasia-patriot", "sovereign-dispatch", "la-vo
     for day in range(0, DAYS, 2):
         choices = [f for f in FILLER if f[0] == OUTLETS[outlet]["lang"]]
         lang, title, body = pick(choices)
-        add(outlet, moment(day), title, body + f" ({rng.randint(2, 99)} readers commented.)")
+        add(outlet, moment(day), title, body + f" ({rng.randint(2, 99)} readers commented.)", f"filler-{FILLER.index((lang, title, body))}")
 
 
 def rfc2822(when):
@@ -403,4 +409,21 @@ for name, o in OUTLETS.items():
         write_atom(name, o, entries)
     else:
         write_json(name, o, entries)
+SEEDED = ["political-tool", "void-warrant", "hacked-files"]
+(OUT.parent / "truth.json").write_text(
+    json.dumps(
+        {
+            "about": "Ground truth of the demo corpus: the story of every document (by URL). Seeded narratives are "
+            + ", ".join(SEEDED)
+            + "; ordinary-N is the N-th ordinary-coverage template, filler-N unrelated filler.",
+            "seeded": SEEDED,
+            "coordinated": [],
+            "documents": dict(sorted(truth.items())),
+        },
+        indent=1,
+        ensure_ascii=False,
+    )
+    + "\n",
+    encoding="utf-8",
+)
 print(f"{total} items in {len(OUTLETS)} feeds written to {OUT}")

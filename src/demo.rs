@@ -148,6 +148,8 @@ const DATE_MARKERS: &[(&str, &str, DateStyle)] = &[
     ("<dc:date>", "</dc:date>", DateStyle::Rfc3339),
     ("\"date_published\": \"", "\"", DateStyle::Rfc3339),
     ("\"date_modified\": \"", "\"", DateStyle::Rfc3339),
+    // Mastodon statuses (the scenario corpus's social timeline).
+    ("\"created_at\": \"", "\"", DateStyle::Rfc3339),
 ];
 
 #[derive(Clone, Copy)]

@@ -51,7 +51,7 @@ pub struct ClusterSettings {
 impl Default for ClusterSettings {
     fn default() -> ClusterSettings {
         ClusterSettings {
-            threshold: 0.28,
+            threshold: 0.22,
             decay_hours: 72.0,
             live_hours: 7 * 24,
         }
@@ -220,6 +220,10 @@ impl<'a> Vectorizer<'a> {
         tie_features.extend(doc.links.iter().map(|l| format!("link:{l}")));
         if !doc.shared_of.is_empty() {
             tie_features.push(format!("link:{}", doc.shared_of));
+        }
+        // Its own address: posts that share this article tie to it.
+        if !doc.url.is_empty() {
+            tie_features.push(format!("link:{}", doc.url));
         }
         for tie in tie_features.into_iter().take(20) {
             vector.insert(tie, TIE_WEIGHT);

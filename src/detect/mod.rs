@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod coordination;
 pub mod emergence;
 pub mod narrative;
+pub mod quality;
 pub mod spike;
 
 use crate::index::reader::{Reader, StoredDoc};

@@ -34,6 +34,9 @@ pub struct SpikeSettings {
     pub burst_gamma: f64,
     /// Days of history after which the baseline learns the hour of day and day of week.
     pub seasonal_after_days: u32,
+    /// Hours each test counts over, ending at the hour tested (1: single hours). Narratives
+    /// of a few items a day need a day; a firehose query can use an hour.
+    pub window_hours: u32,
 }
 
 impl Default for SpikeSettings {
@@ -42,9 +45,10 @@ impl Default for SpikeSettings {
             min_count: 5,
             max_p_value: 0.001,
             min_z: 3.0,
-            burst_s: 2.0,
-            burst_gamma: 1.0,
+            burst_s: 3.0,
+            burst_gamma: 0.5,
             seasonal_after_days: 14,
+            window_hours: 24,
         }
     }
 }
@@ -59,6 +63,9 @@ impl SpikeSettings {
         }
         if self.min_z <= 0.0 || self.burst_gamma < 0.0 {
             return Err("min_z must be positive and burst_gamma not negative".into());
+        }
+        if !(1..=7 * 24).contains(&self.window_hours) {
+            return Err("window_hours must be between 1 and 168".into());
         }
         Ok(())
     }
@@ -337,8 +344,11 @@ pub struct Spike {
 }
 
 /// Spikes among the hours `from..` of an hourly series starting at `start` (`counts` of the
-/// query, `totals` of the whole stream, same length). Only hours that pass the minimum count
-/// and the Poisson or EWMA test are returned; `burst` and `urgent` say how far they go.
+/// query, `totals` of the whole stream, same length). Each hour is tested on the count of the
+/// `window_hours` ending with it, against the baseline before that window: the minimum count,
+/// then the Poisson tail or the EWMA z-score of earlier windows. `burst` says whether
+/// Kleinberg's automaton puts an hour of the window in a burst; `urgent`, whether that burst
+/// has no expected event to explain it.
 pub fn spikes(
     counts: &[u32],
     totals: &[u32],
@@ -349,6 +359,7 @@ pub fn spikes(
     calendar: &Calendar,
 ) -> Vec<Spike> {
     let n = counts.len();
+    let width = settings.window_hours.max(1) as usize;
     // The burst model looks at the last 14 days only.
     let window = (14 * 24).min(n);
     let bursts = kleinberg(
@@ -357,21 +368,32 @@ pub fn spikes(
         settings.burst_s,
         settings.burst_gamma,
     );
+    let in_burst =
+        |t: usize| t + window >= n && bursts.get(t + window - n).copied().unwrap_or(false);
+    let windowed = |t: usize| -> u32 { counts[(t + 1).saturating_sub(width)..=t].iter().sum() };
     let first = ((from - start).num_hours().max(0) as usize).min(n);
     let mut out = Vec::new();
     for t in first..n {
-        let count = counts[t];
+        let count = windowed(t);
         if count < settings.min_count {
             continue;
         }
         let hour = start + Duration::hours(t as i64);
-        let expected = expected(counts, start, hour, settings);
+        let window_start = hour - Duration::hours(width as i64 - 1);
+        let expected = expected(counts, start, window_start, settings) * width as f64;
         let p_value = poisson_tail(count, expected);
-        let z = ewma_z(&counts[t.saturating_sub(7 * 24)..=t], 0.1);
+        // Earlier windows, not overlapping, oldest first, ending with this one.
+        let mut series: Vec<u32> = (0..=t / width)
+            .map(|k| t - k * width)
+            .take(8 * 24 / width + 1)
+            .map(windowed)
+            .collect();
+        series.reverse();
+        let z = ewma_z(&series, 0.3);
         if p_value > settings.max_p_value && z < settings.min_z {
             continue;
         }
-        let burst = t + window >= n && bursts.get(t + window - n).copied().unwrap_or(false);
+        let burst = ((t + 1).saturating_sub(width)..=t).any(in_burst);
         let event = calendar.explaining(hour, query).map(|e| e.name.clone());
         out.push(Spike {
             hour,
@@ -470,7 +492,10 @@ mod tests {
 
     #[test]
     fn spikes_are_urgent_unless_an_expected_event_explains_them() {
-        let settings = SpikeSettings::default();
+        let settings = SpikeSettings {
+            window_hours: 1,
+            ..SpikeSettings::default()
+        };
         let total = vec![200u32; 96];
         let mut counts = vec![1u32; 96];
         for c in counts.iter_mut().skip(90) {
@@ -508,6 +533,27 @@ mod tests {
         // Below the minimum count nothing is a spike, however unusual.
         let small: Vec<u32> = (0..96).map(|h| u32::from(h == 95) * 4).collect();
         assert!(spikes(&small, &total, at(0), at(72), "q", &settings, &quiet).is_empty());
+    }
+
+    #[test]
+    fn a_day_window_catches_a_slow_narrative_that_no_single_hour_shows() {
+        // One item every few hours for two days, after two quiet weeks: no hour reaches the
+        // minimum, a day does.
+        let total = vec![20u32; 16 * 24];
+        let mut counts = vec![0u32; 16 * 24];
+        for h in (14 * 24..16 * 24).step_by(4) {
+            counts[h] = 1;
+        }
+        let hourly = SpikeSettings {
+            window_hours: 1,
+            ..SpikeSettings::default()
+        };
+        let quiet = Calendar::default();
+        assert!(spikes(&counts, &total, at(0), at(14 * 24), "q", &hourly, &quiet).is_empty());
+        let daily = SpikeSettings::default();
+        let found = spikes(&counts, &total, at(0), at(14 * 24), "q", &daily, &quiet);
+        let first = found.iter().find(|s| s.urgent).map(|s| s.hour);
+        assert_eq!(first, Some(at(14 * 24 + 16)), "{found:?}");
     }
 
     #[test]
