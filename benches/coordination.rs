@@ -12,6 +12,10 @@
 //! networks holding any injected account, over all their members. Recall: injected accounts
 //! found in any network, over 25.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::Rng;
 use std::collections::HashSet;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -19,20 +23,6 @@ use vigil::detect::coordination::{Interner, Settings, Share, detect};
 
 const GROUP: usize = 25;
 const OBJECTS: usize = 40;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/coordination")

@@ -10,6 +10,10 @@
 //! Run: `cargo bench --bench percolate` or with sizes: `cargo bench --bench percolate -- 100000`.
 //! Indexes are built once under `/var/tmp/vigil-bench/` (or `$VIGIL_BENCH_DIR`) and reused.
 
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{NAMES, Rng, document, vocabulary};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,139 +24,6 @@ use vigil::query::stored::{StoredQuery, compile_stored};
 
 const BATCH: usize = 1_000;
 const BATCHES_PER_POINT: usize = 5;
-
-/// A small deterministic generator (xorshift64*), so every run sees the same corpus.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Zipf-like rank: small ranks far more often.
-    fn rank(&mut self, n: usize) -> usize {
-        let u = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
-        ((n as f64).powf(u) as usize).saturating_sub(1).min(n - 1)
-    }
-}
-
-/// A vocabulary of pronounceable pseudo-words, most frequent first, after real topic words.
-fn vocabulary() -> Vec<String> {
-    let topic = [
-        "court",
-        "prosecutor",
-        "judges",
-        "warrant",
-        "hearing",
-        "chamber",
-        "victims",
-        "registry",
-        "states",
-        "statute",
-        "arrest",
-        "minister",
-        "president",
-        "investigation",
-        "evidence",
-        "witness",
-        "appeal",
-        "trial",
-        "sanctions",
-        "hacked",
-        "files",
-        "leaked",
-        "corrupt",
-        "corruption",
-        "bribe",
-        "bribery",
-        "political",
-        "tool",
-        "west",
-        "void",
-        "illegal",
-        "khan",
-        "international",
-        "criminal",
-        "justice",
-        "war",
-        "crimes",
-        "genocide",
-    ];
-    let syllables = [
-        "ka", "lo", "mi", "ra", "te", "su", "no", "vi", "de", "pa", "re", "to", "ni", "sa", "ma",
-        "li", "ve", "do", "ga", "ru", "be", "ko", "fi", "ta",
-    ];
-    let mut words: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut rng = Rng(0x5EED);
-    while words.len() < 20_000 {
-        let n = 2 + rng.below(3);
-        let word: String = (0..n)
-            .map(|_| syllables[rng.below(syllables.len())])
-            .collect();
-        if seen.insert(word.clone()) {
-            words.push(word);
-        }
-    }
-    // Topic words sit in the middle of the frequency range, as in general news, where "court"
-    // is common but far from "the".
-    for (i, word) in topic.iter().enumerate() {
-        words.insert(150 + i * 40, word.to_string());
-    }
-    words.truncate(20_000);
-    words
-}
-
-const NAMES: &[&str] = &[
-    "Karim Khan",
-    "Карим Хан",
-    "كريم خان",
-    "Tomoko Akane",
-    "Rosario Aitala",
-    "Piotr Hofmanski",
-    "Osvaldo Zavala Giler",
-    "Kimberly Prost",
-];
-
-fn document(rng: &mut Rng, vocab: &[String], n: u64) -> Document {
-    let mut sentence = |len: usize| -> String {
-        let mut words = Vec::with_capacity(len);
-        for _ in 0..len {
-            if rng.below(3_000) == 0 {
-                words.push(NAMES[rng.below(NAMES.len())].to_string());
-            } else {
-                words.push(vocab[rng.rank(vocab.len())].clone());
-            }
-        }
-        words.join(" ")
-    };
-    let title = sentence(8);
-    let body = (0..6).map(|_| sentence(14)).collect::<Vec<_>>().join(". ");
-    let langs = ["en", "en", "en", "fr", "ru", "de", "es", "ar"];
-    let lang = langs[(n % langs.len() as u64) as usize];
-    let now = chrono::Utc::now();
-    Document {
-        id: format!("doc-{n}"),
-        url: format!("https://outlet{}.example.org/news/{n}", n % 500),
-        source: format!("source-{}", n % 300),
-        kind: if n % 5 == 0 { "mastodon" } else { "news" }.into(),
-        title,
-        body,
-        author: String::new(),
-        lang: lang.into(),
-        published: now - chrono::Duration::seconds((n % (30 * 86_400)) as i64),
-        fetched: now,
-        content_hash: n,
-        simhash: n.wrapping_mul(0x9E37_79B9_7F4A_7C15),
-        dup_group: format!("doc-{n}"),
-        social: Default::default(),
-    }
-}
 
 /// Stored queries of the shapes analysts write, each different.
 fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<StoredQuery> {

@@ -1,0 +1,172 @@
+//! Detection cost: story clustering (`detect::cluster::cluster_pending`) of N newly matched
+//! documents, as documents per second and seconds per 10,000, with the memory the clustering
+//! phase itself adds (peak RSS reset before it), and the time to assemble the narratives of
+//! the window. The documents are generated stories: each repeats a story's own words (60%)
+//! among the vocabulary's (40%), so clusters form as they do in news.
+//!
+//! Run: `cargo bench --bench detect` (N = 10,000 and 50,000; pass others after `--`).
+
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{Rng, vocabulary};
+use std::time::Instant;
+use tantivy::collector::DocSetCollector;
+use vigil::index::reader::Reader;
+use vigil::index::writer::Writer;
+use vigil::model::{Document, Match};
+use vigil::store::Store;
+
+/// Documents per story on average.
+const PER_STORY: usize = 25;
+
+fn story_document(
+    rng: &mut Rng,
+    vocab: &[String],
+    story: &[String],
+    n: u64,
+    story_id: usize,
+) -> Document {
+    let mut words = |count: usize| -> String {
+        (0..count)
+            .map(|_| {
+                if rng.unit() < 0.6 {
+                    story[rng.below(story.len())].clone()
+                } else {
+                    vocab[rng.rank(vocab.len())].clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let title = words(9);
+    let body = words(80);
+    let now = chrono::Utc::now();
+    Document {
+        id: format!("d{n}"),
+        url: format!("https://outlet{}.example.org/{n}", n % 200),
+        source: format!("source-{}", n % 200),
+        kind: "news".into(),
+        title,
+        body,
+        author: String::new(),
+        lang: "en".into(),
+        // Stories unfold over the last week, in order.
+        published: now
+            - chrono::Duration::minutes(
+                7 * 24 * 60
+                    - (story_id as i64 * 7 * 24 * 60 / 4_000).min(7 * 24 * 60 - 1)
+                    - rng.below(600) as i64,
+            ),
+        fetched: now,
+        content_hash: n,
+        simhash: n,
+        dup_group: format!("d{n}"),
+        social: Default::default(),
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let sizes = if sizes.is_empty() {
+        vec![10_000, 50_000]
+    } else {
+        sizes
+    };
+    let vocab = vocabulary();
+    println!(
+        "| matched documents | clusters | seconds | documents/s | seconds per 10,000 | clustering memory (MiB) | narratives of the week |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|");
+    for n in sizes {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let index = vigil::index::open_or_create(&dir.path().join("index"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let store = Store::open(&dir.path().join("state.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        let mut rng = Rng(0xD37EC7 ^ n as u64);
+        let stories: Vec<Vec<String>> = (0..n / PER_STORY + 1)
+            .map(|_| {
+                (0..30)
+                    .map(|_| vocab[200 + rng.below(15_000)].clone())
+                    .collect()
+            })
+            .collect();
+        {
+            let mut writer = Writer::open(&index).unwrap_or_else(|e| panic!("{e}"));
+            let mut i = 0;
+            while i < n {
+                let chunk: Vec<Document> = (i..(i + 10_000).min(n))
+                    .map(|k| {
+                        let story = rng.below(stories.len());
+                        story_document(&mut rng, &vocab, &stories[story], k as u64, story)
+                    })
+                    .collect();
+                i += chunk.len();
+                writer.upsert(&chunk).unwrap_or_else(|e| panic!("{e}"));
+            }
+            writer.commit().unwrap_or_else(|e| panic!("{e}"));
+        }
+        let reader = Reader::open(&index).unwrap_or_else(|e| panic!("{e}"));
+        reader.reload().unwrap_or_else(|e| panic!("{e}"));
+        let searcher = reader.searcher();
+        let addresses: Vec<_> = searcher
+            .search(&tantivy::query::AllQuery, &DocSetCollector)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .collect();
+        let keys = reader
+            .match_keys(&searcher, &addresses)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut matches: Vec<Match> = keys
+            .into_values()
+            .map(|k| Match {
+                query_id: "q".into(),
+                doc_id: k.id,
+                source: k.source,
+                published: k.published,
+                seq: k.seq,
+            })
+            .collect();
+        matches.sort_by_key(|m| m.seq);
+        let last = matches.last().map_or(0, |m| m.seq);
+        store
+            .record_matches(&matches, last)
+            .unwrap_or_else(|e| panic!("{e}"));
+        common::reset_peak_rss();
+        let before = common::peak_rss_mib();
+        let started = Instant::now();
+        let settings = vigil::detect::cluster::ClusterSettings::default();
+        let mut clusters = 0;
+        loop {
+            let report = vigil::detect::cluster::cluster_pending(&store, &reader, &settings)
+                .unwrap_or_else(|e| panic!("{e}"));
+            if report.documents == 0 {
+                break;
+            }
+            clusters += report.new_clusters;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        let memory = common::peak_rss_mib() - before;
+        let now = chrono::Utc::now();
+        let started = Instant::now();
+        let narratives = vigil::detect::narrative::narratives(
+            &store,
+            &reader,
+            &[],
+            &Default::default(),
+            now - chrono::Duration::days(7),
+            now,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let assemble = started.elapsed().as_secs_f64();
+        println!(
+            "| {n} | {clusters} | {secs:.1} | {:.0} | {:.1} | {memory:.0} | {} in {assemble:.1} s |",
+            n as f64 / secs,
+            secs * 10_000.0 / n as f64,
+            narratives.len()
+        );
+    }
+}
