@@ -97,6 +97,7 @@ impl ReadSide {
             &self.store,
             &self.reader,
             &self.queries,
+            &self.calendar,
             now,
         )?)
     }

@@ -223,6 +223,21 @@ pub fn render_markdown(digest: &Digest) -> String {
                 md_link(&copies.example.title, &copies.example.url)
             );
         }
+        if let Some(peak) = n.spikes.iter().max_by_key(|s| s.count) {
+            let _ = writeln!(
+                out,
+                "- Spike: {} in the {} h to {} (expected {:.1}){}{}",
+                peak.count,
+                peak.window_hours,
+                time(peak.hour),
+                peak.expected,
+                if peak.burst { ", a burst" } else { "" },
+                peak.event
+                    .as_deref()
+                    .map(|e| format!(", during an expected event: {}", escape_markdown(e)))
+                    .unwrap_or_default()
+            );
+        }
         for sample in &n.samples {
             let _ = writeln!(
                 out,

@@ -13,7 +13,7 @@ pub mod spike;
 use crate::index::reader::{Reader, StoredDoc};
 use crate::query::stored::{Severity, StoredQuery};
 use crate::store::Store;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use emergence::Assessment;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,6 +67,8 @@ pub struct QueryActivity {
     pub sources: Vec<(String, usize)>,
     pub samples: Vec<DocRef>,
     pub copies: Option<CopyGroup>,
+    /// Unusual hours of the last day (see `spike`).
+    pub spikes: Vec<spike::Spike>,
 }
 
 /// A failure while reading matches or documents.
@@ -79,14 +81,42 @@ pub enum DetectError {
 }
 
 /// Assesses every stored query at `now`; flagged ones first (most severe, then highest ratio).
+/// Each query's hourly volume over two weeks is also tested for spikes (its `[spike]`
+/// settings, the calendar's expected events).
 pub fn assess_queries(
     store: &Store,
     reader: &Reader,
     queries: &[StoredQuery],
+    calendar: &spike::Calendar,
     now: DateTime<Utc>,
 ) -> Result<Vec<QueryActivity>, DetectError> {
     let mut out = Vec::with_capacity(queries.len());
+    let hours = 14 * 24;
+    let start = now - chrono::Duration::hours(hours as i64 - 1);
+    let start = start
+        .duration_trunc(chrono::Duration::hours(1))
+        .unwrap_or(start);
+    let totals = reader.hourly_counts(None, start, hours)?;
     for query in queries {
+        let volume = store.matches_between(&query.id, start, now + chrono::Duration::seconds(1))?;
+        let mut counts = vec![0u32; hours];
+        for row in &volume {
+            if let Some(slot) = usize::try_from((row.published - start).num_hours())
+                .ok()
+                .and_then(|h| counts.get_mut(h))
+            {
+                *slot += 1;
+            }
+        }
+        let spikes = spike::spikes(
+            &counts,
+            &totals,
+            start,
+            now - chrono::Duration::hours(24),
+            &query.id,
+            &query.spike,
+            calendar,
+        );
         let settings = &query.emergence;
         let window_start = settings.window_start(now);
         let rows = store.matches_between(
@@ -140,6 +170,7 @@ pub fn assess_queries(
             sources,
             samples,
             copies,
+            spikes,
         });
     }
     out.sort_by(|a, b| {

@@ -330,7 +330,10 @@ impl Calendar {
 /// An unusual hour.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Spike {
+    /// The last hour of the window tested.
     pub hour: DateTime<Utc>,
+    /// Hours the count covers, ending with `hour`.
+    pub window_hours: u32,
     pub count: u32,
     pub expected: f64,
     pub p_value: f64,
@@ -397,6 +400,7 @@ pub fn spikes(
         let event = calendar.explaining(hour, query).map(|e| e.name.clone());
         out.push(Spike {
             hour,
+            window_hours: width as u32,
             count,
             expected,
             p_value,

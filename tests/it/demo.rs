@@ -38,6 +38,12 @@ async fn shipped_queries_flag_the_seeded_narratives_and_nothing_else() {
         .iter()
         .find(|a| a.query_id == "hacked-files")
         .unwrap();
+    // Its hourly volume spikes, in a burst, with no expected event to explain it.
+    assert!(
+        hacked.spikes.iter().any(|s| s.burst && s.urgent),
+        "{:?}",
+        hacked.spikes
+    );
     let copies = hacked
         .copies
         .as_ref()
