@@ -947,11 +947,15 @@ fn write_batches(
                     stats.duplicates += 1;
                     continue;
                 }
+                // On social platforms identical text from many accounts is the signal
+                // (copy-paste, coordination), not a feed repeating itself: keep each post.
+                let by_content = document.kind == "news";
                 if let Some(original) = read.store.exact_duplicate_of(
                     &document.id,
                     &document.url,
                     &document.source,
                     document.content_hash,
+                    by_content,
                 )? {
                     tracing::debug!(source = %document.source, url = %document.url, original = %original, "exact duplicate dropped");
                     stats.duplicates += 1;

@@ -394,11 +394,15 @@ impl Store {
         url: &str,
         source: &str,
         content_hash: u64,
+        by_content: bool,
     ) -> Result<Option<String>, StoreError> {
         self.with(|c| {
             let mut by_url = c.prepare_cached("SELECT doc_id FROM seen WHERE url = ?1 AND url <> '' AND doc_id <> ?2 LIMIT 1")?;
             if let Some(other) = by_url.query_row(params![url, id], |r| r.get::<_, String>(0)).optional()? {
                 return Ok(Some(other));
+            }
+            if !by_content {
+                return Ok(None);
             }
             let mut by_content = c.prepare_cached("SELECT doc_id FROM seen WHERE source = ?1 AND content_hash = ?2 AND doc_id <> ?3 LIMIT 1")?;
             by_content.query_row(params![source, content_hash as i64, id], |r| r.get::<_, String>(0)).optional()
@@ -775,20 +779,30 @@ mod tests {
             now,
         )?;
         assert_eq!(
-            store.exact_duplicate_of("x", "https://a.example/d", "b", 1)?,
+            store.exact_duplicate_of("x", "https://a.example/d", "b", 1, true)?,
             Some("d".to_string())
         );
         assert_eq!(
-            store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX)?,
+            store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX, true)?,
             Some("d".to_string())
         );
         assert_eq!(
-            store.exact_duplicate_of("x", "https://b.example/x", "b", u64::MAX)?,
+            store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX, false)?,
+            None,
+            "social posts with the same text are separate posts"
+        );
+        assert_eq!(
+            store.exact_duplicate_of("x", "https://a.example/d", "a", 1, false)?,
+            Some("d".to_string()),
+            "but the same address is still the same document"
+        );
+        assert_eq!(
+            store.exact_duplicate_of("x", "https://b.example/x", "b", u64::MAX, true)?,
             None,
             "other sources may post the same text"
         );
         assert_eq!(
-            store.exact_duplicate_of("d", "https://a.example/d", "a", u64::MAX)?,
+            store.exact_duplicate_of("d", "https://a.example/d", "a", u64::MAX, true)?,
             None,
             "a document is not its own duplicate"
         );
