@@ -942,14 +942,16 @@ fn write_batches(
                         continue;
                     }
                 }
-                if !pending_content.insert((document.source.clone(), document.content_hash)) {
+                // On social platforms identical text from many accounts is the signal
+                // (copy-paste, coordination), not a feed repeating itself: keep each post.
+                let by_content = document.kind == "news";
+                if by_content
+                    && !pending_content.insert((document.source.clone(), document.content_hash))
+                {
                     // The same text again from the same source under another link.
                     stats.duplicates += 1;
                     continue;
                 }
-                // On social platforms identical text from many accounts is the signal
-                // (copy-paste, coordination), not a feed repeating itself: keep each post.
-                let by_content = document.kind == "news";
                 if let Some(original) = read.store.exact_duplicate_of(
                     &document.id,
                     &document.url,

@@ -518,3 +518,50 @@ async fn a_bluesky_burst_larger_than_a_page_is_read_through_the_cursor() {
         "one page, then the cursor once"
     );
 }
+
+#[tokio::test]
+async fn identical_posts_by_different_accounts_are_all_kept_as_one_copy_group() {
+    // Five accounts post the same text and link within seconds: the copy-paste and
+    // coordination signal, so none may be dropped as a duplicate.
+    let server = FixtureServer::start_on([127, 0, 0, 71]).await;
+    let statuses: Vec<serde_json::Value> = (1..=5)
+        .map(|i| {
+            serde_json::json!({
+                "id": format!("{}", 900 + i),
+                "created_at": format!("2026-01-05T10:00:0{i}.000Z"),
+                "uri": format!("https://amp.example/users/a{i}/statuses/{}", 900 + i),
+                "url": format!("https://amp.example/@a{i}/{}", 900 + i),
+                "content": "<p>Must read: the court is rigged <a href=\"https://news.example/rigged\">https://news.example/rigged</a></p>",
+                "language": "en",
+                "account": {"acct": format!("a{i}@amp.example"), "display_name": format!("A{i}")},
+                "reblog": null,
+                "tags": [],
+                "mentions": [],
+                "reblogs_count": 0, "favourites_count": 0, "replies_count": 0
+            })
+        })
+        .collect();
+    server.put(
+        "burst",
+        "application/json",
+        serde_json::to_vec(&statuses).unwrap(),
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &mastodon_source("burst", &server.url("/f/burst")),
+    );
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(report.new_documents, 5, "{report:#?}");
+    let hits = search(&pipeline, "rigged", 10);
+    assert_eq!(hits.len(), 5);
+    let read = pipeline.read_side();
+    let ids: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+    let groups: std::collections::BTreeSet<String> = read
+        .reader
+        .docs_by_id(&ids)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.dup_group)
+        .collect();
+    assert_eq!(groups.len(), 1, "one copy-paste group: {groups:?}");
+}
