@@ -157,6 +157,7 @@ const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("seen", "simhash", "INTEGER NOT NULL DEFAULT 0"),
     ("seen", "dup_group", "TEXT NOT NULL DEFAULT ''"),
     ("seen", "body_chars", "INTEGER NOT NULL DEFAULT 0"),
+    ("cluster_members", "seq", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// Indexes over columns that older databases gain through `ADDED_COLUMNS`.
@@ -166,6 +167,7 @@ CREATE INDEX IF NOT EXISTS seen_by_source_hash ON seen (source, content_hash);
 CREATE INDEX IF NOT EXISTS seen_by_first_seen ON seen (first_seen);
 CREATE INDEX IF NOT EXISTS matches_by_seq ON matches (seq);
 CREATE INDEX IF NOT EXISTS matches_by_doc ON matches (doc_id);
+CREATE INDEX IF NOT EXISTS members_by_seq ON cluster_members (seq);
 ";
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -580,6 +582,24 @@ impl Store {
         })
     }
 
+    /// The cluster of each given document (by ingest sequence) that has one.
+    pub fn clusters_of_seqs(&self, seqs: &[u64]) -> Result<Vec<(u64, String)>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT cluster_id FROM cluster_members WHERE seq = ?1")?;
+            let mut out = Vec::new();
+            for seq in seqs {
+                if let Some(cluster) = statement
+                    .query_row([*seq as i64], |r| r.get::<_, String>(0))
+                    .optional()?
+                {
+                    out.push((*seq, cluster));
+                }
+            }
+            Ok(out)
+        })
+    }
+
     /// A cluster's documents, oldest first: (doc id, published).
     pub fn cluster_members(
         &self,
@@ -622,7 +642,7 @@ impl Store {
     pub fn record_clustering(
         &self,
         clusters: &[ClusterRow],
-        members: &[(String, String, DateTime<Utc>, f64)],
+        members: &[ClusterMember],
         upto: u64,
     ) -> Result<(), StoreError> {
         self.with(|c| {
@@ -644,11 +664,17 @@ impl Store {
                     ])?;
                 }
                 let mut member = tx.prepare_cached(
-                    "INSERT INTO cluster_members (doc_id, cluster_id, published, similarity)
-                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT(doc_id) DO NOTHING",
+                    "INSERT INTO cluster_members (doc_id, cluster_id, published, similarity, seq)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(doc_id) DO NOTHING",
                 )?;
-                for (doc, cluster, published, similarity) in members {
-                    member.execute(params![doc, cluster, published.timestamp(), similarity])?;
+                for m in members {
+                    member.execute(params![
+                        m.doc_id,
+                        m.cluster_id,
+                        m.published.timestamp(),
+                        m.similarity,
+                        m.seq as i64
+                    ])?;
                 }
             }
             tx.execute(
@@ -667,6 +693,17 @@ impl Store {
                 .map(|n| n as u64)
         })
     }
+}
+
+/// A document's place in a story cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterMember {
+    pub doc_id: String,
+    pub cluster_id: String,
+    pub published: DateTime<Utc>,
+    pub similarity: f64,
+    /// Its ingest sequence number, to look clusters up from index hits without reading ids.
+    pub seq: u64,
 }
 
 /// A story cluster as stored: its centroid is JSON (term → weight).

@@ -12,13 +12,14 @@
 //!   ties) among those published within the live window; their clusters are the candidates.
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
+//! - A post that shares or reposts an already clustered article joins that article's cluster.
 //! - A cluster's id comes from the document that started it (`n` + its id's first 12
 //!   characters), so ids stay the same across runs and restarts.
 
 use crate::index::IndexError;
 use crate::index::reader::{Reader, StoredDoc};
 use crate::index::schema::TEXT_ANALYZER;
-use crate::store::{ClusterRow, Store, StoreError};
+use crate::store::{ClusterMember, ClusterRow, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tantivy::Term;
@@ -367,6 +368,7 @@ pub fn cluster_pending(
     let searcher = reader.searcher();
     // Documents of this run already placed, for candidates tantivy finds among them.
     let mut placed: HashMap<String, String> = HashMap::new();
+    let mut placed_seq: HashMap<u64, String> = HashMap::new();
     let mut members = Vec::new();
     for doc in docs.iter().filter(|d| !already.contains(&d.id)) {
         let vector = vectorizer.vector(doc);
@@ -376,19 +378,23 @@ pub fn cluster_pending(
             &*query,
             &TopDocs::with_limit(CANDIDATE_DOCS).order_by_score(),
         )?;
-        let mut similar_ids = Vec::new();
-        for (_, address) in similar {
-            let found = reader.doc_at(&searcher, address)?;
-            if found.id != doc.id {
-                similar_ids.push(found.id);
-            }
-        }
+        // Candidates by ingest sequence (a fast field): no id or stored text is read.
+        let addresses: Vec<_> = similar.into_iter().map(|(_, a)| a).collect();
+        let similar_seqs: Vec<u64> = reader
+            .seqs_at(&searcher, &addresses)?
+            .into_iter()
+            .filter(|s| *s != doc.seq)
+            .collect();
         let mut candidates: HashSet<String> = store
-            .clusters_of(&similar_ids)?
+            .clusters_of_seqs(&similar_seqs)?
             .into_iter()
             .map(|(_, c)| c)
             .collect();
-        candidates.extend(similar_ids.iter().filter_map(|id| placed.get(id).cloned()));
+        candidates.extend(
+            similar_seqs
+                .iter()
+                .filter_map(|s| placed_seq.get(s).cloned()),
+        );
         let mut best: Option<(String, f32)> = None;
         for id in candidates {
             let Some(cluster) = live.get(&id) else {
@@ -403,6 +409,27 @@ pub fn cluster_pending(
             if best.as_ref().is_none_or(|(_, s)| similarity > *s) {
                 best = Some((id, similarity));
             }
+        }
+        // A post that shares (or reposts) a clustered article belongs to that article's story,
+        // whatever its own few words say: the article's id comes from its address.
+        let shared: Vec<String> = doc
+            .links
+            .iter()
+            .chain(std::iter::once(&doc.shared_of))
+            .filter(|l| !l.is_empty())
+            .map(|l| crate::normalise::document_id(l, None, "", "", doc.published))
+            .filter(|id| *id != doc.id)
+            .collect();
+        let mut shared_cluster = shared.iter().find_map(|id| placed.get(id).cloned());
+        if shared_cluster.is_none() && !shared.is_empty() {
+            shared_cluster = store
+                .clusters_of(&shared)?
+                .into_iter()
+                .map(|(_, c)| c)
+                .next();
+        }
+        if let Some(cluster) = shared_cluster.filter(|c| live.contains_key(c)) {
+            best = Some((cluster, 1.0));
         }
         report.documents += 1;
         let (id, similarity) = match best.filter(|(_, s)| *s >= settings.threshold) {
@@ -439,7 +466,14 @@ pub fn cluster_pending(
             cluster.changed = true;
         }
         placed.insert(doc.id.clone(), id.clone());
-        members.push((doc.id.clone(), id, doc.published, similarity as f64));
+        placed_seq.insert(doc.seq, id.clone());
+        members.push(ClusterMember {
+            doc_id: doc.id.clone(),
+            cluster_id: id,
+            published: doc.published,
+            similarity: similarity as f64,
+            seq: doc.seq,
+        });
     }
     let rows: Vec<ClusterRow> = live
         .into_values()
