@@ -436,9 +436,9 @@ impl Reader {
         let query = query.unwrap_or(&all);
         let mut counts = vec![0u32; hours];
         let from = start.timestamp();
+        let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
         for segment in searcher.segment_readers() {
             let published = segment.fast_fields().date(super::schema::PUBLISHED)?;
-            let weight = query.weight(EnableScoring::disabled_from_searcher(&searcher))?;
             weight.for_each_no_score(segment, &mut |docs| {
                 for &doc in docs {
                     if segment.is_deleted(doc) {

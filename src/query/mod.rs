@@ -398,22 +398,23 @@ mod tests {
                 limit: 100,
                 ..Default::default()
             };
-            let mut ids: Vec<String> = reader
-                .search(&*compiled.query, &filter)?
-                .hits
-                .into_iter()
-                .map(|h| h.id)
-                .collect();
-            ids.sort();
+            let sorted_ids = |query: &dyn Query| -> Result<Vec<String>, crate::index::IndexError> {
+                let mut ids: Vec<String> = reader
+                    .search(query, &filter)?
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect();
+                ids.sort();
+                Ok(ids)
+            };
+            let ids = sorted_ids(&*compiled.query)?;
             assert_eq!(ids, *expected, "{text}");
-            let mut unscored_ids: Vec<String> = reader
-                .search(&*unscored.query, &filter)?
-                .hits
-                .into_iter()
-                .map(|h| h.id)
-                .collect();
-            unscored_ids.sort();
-            assert_eq!(unscored_ids, *expected, "{text} (unscored)");
+            assert_eq!(
+                sorted_ids(&*unscored.query)?,
+                *expected,
+                "{text} (unscored)"
+            );
             // The percolator skips a query when none of its anchors is in the batch: every
             // match must hold one of them.
             if let Some(anchors) = &compiled.anchors {
@@ -426,14 +427,7 @@ mod tests {
                         )) as Box<dyn Query>
                     })
                     .collect();
-                let any = tantivy::query::BooleanQuery::union(terms);
-                let mut anchored: Vec<String> = reader
-                    .search(&any, &filter)?
-                    .hits
-                    .into_iter()
-                    .map(|h| h.id)
-                    .collect();
-                anchored.sort();
+                let anchored = sorted_ids(&tantivy::query::BooleanQuery::union(terms))?;
                 for id in &ids {
                     assert!(
                         anchored.contains(id),

@@ -3,21 +3,12 @@
 //! runs as the README says.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use vigil::pipeline::Pipeline;
 
 #[tokio::test]
 async fn shipped_queries_flag_the_seeded_narratives_and_nothing_else() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = tempfile::tempdir().unwrap();
-    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
-    let config = vigil::demo::load_config(
-        &root.join("demo"),
-        &server.base_url,
-        data.path(),
-        &root.join("queries"),
-    )
-    .unwrap();
+    let (_server, config) = crate::support::demo_corpus(data.path()).await;
     let pipeline = Pipeline::open(config.clone()).unwrap();
     let report = pipeline.crawl(&config.sources, None).await.unwrap();
     assert_eq!(report.failed().count(), 0, "{report:#?}");

@@ -4,21 +4,12 @@
 //! lists and shows narratives.
 
 use std::collections::{BTreeSet, HashSet};
-use std::path::Path;
 use vigil::pipeline::Pipeline;
 
 #[tokio::test]
 async fn the_demo_narratives_are_clustered_tagged_and_stable() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = tempfile::tempdir().unwrap();
-    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
-    let config = vigil::demo::load_config(
-        &root.join("demo"),
-        &server.base_url,
-        data.path(),
-        &root.join("queries"),
-    )
-    .unwrap();
+    let (server, config) = crate::support::demo_corpus(data.path()).await;
     let now = chrono::Utc::now();
     let week = now - chrono::Duration::days(30);
     let ids_before: BTreeSet<String>;
@@ -125,18 +116,7 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
     }
 
     // The CLI lists and shows them.
-    let config_path = data.path().join("vigil.toml");
-    let demo = std::fs::read_to_string(root.join("demo/vigil.toml")).unwrap();
-    std::fs::write(
-        &config_path,
-        format!(
-            "data_dir = {:?}\nqueries_dir = {:?}\n{}",
-            data.path(),
-            root.join("queries"),
-            demo.replace("{demo}", &server.base_url)
-        ),
-    )
-    .unwrap();
+    let config_path = crate::support::write_demo_config(data.path(), data.path(), &server.base_url);
     drop(pipeline);
     let run = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))

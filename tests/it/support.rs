@@ -319,3 +319,36 @@ pub fn search(
     };
     read.reader.search(&*query, &filter).unwrap().hits
 }
+
+/// The demo corpus served on 127.0.0.1, and its configuration with the index in `data_dir`.
+pub async fn demo_corpus(data_dir: &Path) -> (vigil::demo::DemoServer, vigil::config::Config) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
+    let config = vigil::demo::load_config(
+        &root.join("demo"),
+        &server.base_url,
+        data_dir,
+        &root.join("queries"),
+    )
+    .unwrap();
+    (server, config)
+}
+
+/// Writes `dir/vigil.toml`: the demo configuration for the server at `base_url`, its index in
+/// `data_dir`, for running the binary against it. Returns the file's path.
+pub fn write_demo_config(dir: &Path, data_dir: &Path, base_url: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let demo = std::fs::read_to_string(root.join("demo/vigil.toml")).unwrap();
+    let path = dir.join("vigil.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "data_dir = {:?}\nqueries_dir = {:?}\n{}",
+            data_dir,
+            root.join("queries"),
+            demo.replace("{demo}", base_url)
+        ),
+    )
+    .unwrap();
+    path
+}

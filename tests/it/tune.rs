@@ -26,18 +26,10 @@ fn json(out: &Output) -> serde_json::Value {
 
 /// A deployment of the demo configuration, crawled once through the binary.
 async fn crawled_demo() -> (tempfile::TempDir, PathBuf, vigil::demo::DemoServer) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let demo = std::fs::read_to_string(root.join("demo/vigil.toml")).unwrap();
-    let config = format!(
-        "data_dir = {:?}\nqueries_dir = {:?}\n{}",
-        dir.path().join("data"),
-        root.join("queries"),
-        demo.replace("{demo}", &server.base_url)
-    );
-    let path = dir.path().join("vigil.toml");
-    std::fs::write(&path, config).unwrap();
+    let (server, _) = crate::support::demo_corpus(&dir.path().join("data")).await;
+    let path =
+        crate::support::write_demo_config(dir.path(), &dir.path().join("data"), &server.base_url);
     let config_path = path.clone();
     let out = tokio::task::spawn_blocking(move || vigil(&["crawl"], &config_path))
         .await
