@@ -40,6 +40,8 @@ pub struct Config {
     pub crawl: CrawlSettings,
     /// The sources, in file order.
     pub sources: Vec<SourceConfig>,
+    /// Digest schedules, urgent alerts and the channels they go to.
+    pub alerting: crate::alert::config::Alerting,
 }
 
 /// Crawl-wide defaults and limits.
@@ -130,7 +132,7 @@ impl PasswordFrom {
         };
         let value = value.trim().to_string();
         if value.is_empty() {
-            return Err("the app password is empty".into());
+            return Err("the secret is empty".into());
         }
         Ok(crate::fetch::Secret::new(value))
     }
@@ -178,6 +180,11 @@ struct RawConfig {
     crawl: RawCrawl,
     #[serde(default)]
     sources: Vec<RawSource>,
+    #[serde(default)]
+    channels: Vec<crate::alert::config::RawChannel>,
+    #[serde(default)]
+    schedules: Vec<crate::alert::config::RawSchedule>,
+    alerts: Option<crate::alert::config::RawAlerts>,
 }
 
 #[derive(Deserialize)]
@@ -303,7 +310,11 @@ impl Config {
                 base.join(dir)
             }
         };
+        let alerting =
+            crate::alert::config::validate(raw.channels, raw.schedules, raw.alerts, base)
+                .map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
+            alerting,
             path: path.to_path_buf(),
             data_dir: anchor(raw.data_dir.unwrap_or_else(|| PathBuf::from("index"))),
             queries_dir: anchor(raw.queries_dir.unwrap_or_else(|| PathBuf::from("queries"))),

@@ -14,6 +14,8 @@ use vigil::index::reader::{SearchFilter, Sort};
 use vigil::pipeline::{CrawlEvent, CrawlReport, Observer, Pipeline, ReadSide};
 use vigil::text::for_terminal;
 
+#[path = "cli/digest.rs"]
+mod digest;
 #[path = "cli/narratives.rs"]
 mod narratives;
 #[path = "cli/tune.rs"]
@@ -76,14 +78,20 @@ enum Command {
         #[arg(long, global = true)]
         dir: Option<PathBuf>,
     },
-    /// Render the digest of a period.
+    /// Render the digest of a period (no subcommand), send a schedule's digest now, list past
+    /// digests and alerts with their delivery state, or deliver what the outbox holds.
     Digest {
+        #[command(subcommand)]
+        action: Option<digest::Action>,
         /// The period, e.g. 24h or 7d.
         #[arg(long, default_value = "24h")]
         since: String,
-        /// md or json.
+        /// md, html, text or json.
         #[arg(long, default_value = "md")]
         format: String,
+        /// Cover what this schedule covers (its queries and severities).
+        #[arg(long)]
+        schedule: Option<String>,
     },
     /// Sources: their health, last success and error, next poll, items per day.
     Sources {
@@ -237,7 +245,21 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     eprintln!("{}", for_terminal(error));
                 }
             });
-            pipeline.run(ctrl_c(), Some(observer)).await?;
+            // Scheduled digests, urgent alerts and the outbox run beside the crawl, every minute.
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let alerting = tokio::spawn(vigil::alert::run(
+                pipeline.read_side().clone(),
+                pipeline.config().clone(),
+                std::time::Duration::from_secs(60),
+                async move {
+                    let mut stopped = stopped;
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            ));
+            let result = pipeline.run(ctrl_c(), Some(observer)).await;
+            let _ = stop.send(true);
+            let _ = alerting.await;
+            result?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Search {
@@ -292,28 +314,15 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Digest { since, format } => {
+        Command::Digest {
+            action,
+            since,
+            format,
+            schedule,
+        } => {
             let config = Config::load(&cli.config)?;
             let read = ReadSide::open(&config)?;
-            let period = vigil::config::parse_duration(&since)
-                .map_err(anyhow::Error::msg)
-                .context("--since")?;
-            let now = chrono::Utc::now();
-            let activity = read.activity(now)?;
-            let digest = vigil::alert::digest::build(
-                &read.store,
-                &read.reader,
-                &read.queries,
-                &activity,
-                period,
-                now,
-            )?;
-            match format.as_str() {
-                "md" => print!("{}", vigil::alert::digest::render_markdown(&digest)),
-                "json" => println!("{}", serde_json::to_string_pretty(&digest)?),
-                other => bail!("--format {other:?}: use md or json"),
-            }
-            Ok(ExitCode::SUCCESS)
+            digest::run(&read, &config, action, &since, &format, schedule.as_deref()).await
         }
         Command::Sources {
             action: SourcesAction::Status { json },
@@ -711,14 +720,16 @@ async fn demo(once: bool, port: u16) -> Result<ExitCode> {
         println!("\nnot flagged: {}", quiet.join(", "));
     }
     let digest = vigil::alert::digest::build(
-        &read.store,
-        &read.reader,
-        &read.queries,
-        &activity,
-        std::time::Duration::from_secs(24 * 3600),
+        &read,
+        pipeline.config(),
+        &vigil::alert::digest::Selection::all(),
+        now - chrono::Duration::hours(24),
         now,
     )?;
-    let markdown = vigil::alert::digest::render_markdown(&digest);
+    let rendered = vigil::alert::render::render(&digest);
+    let markdown = rendered.markdown.clone();
+    std::fs::write(data_dir.join("digest.html"), &rendered.html)
+        .with_context(|| format!("cannot write {}", data_dir.join("digest.html").display()))?;
     let digest_path = data_dir.join("digest.md");
     std::fs::write(&digest_path, &markdown)
         .with_context(|| format!("cannot write {}", digest_path.display()))?;

@@ -57,6 +57,8 @@ pub struct ReadSide {
     pub lists: Arc<crate::query::lists::Lists>,
     /// Expected events (hearings, judgments …) that explain spikes.
     pub calendar: Arc<crate::detect::spike::Calendar>,
+    /// The story clusterer, with the live clusters in memory between batches.
+    pub clusterer: Arc<std::sync::Mutex<crate::detect::cluster::Clusterer>>,
 }
 
 impl ReadSide {
@@ -74,6 +76,7 @@ impl ReadSide {
             queries,
             lists,
             calendar,
+            clusterer: Default::default(),
         })
     }
 
@@ -1050,8 +1053,11 @@ fn write_batches(
 /// Groups newly matched documents into story clusters. A failure is logged and the documents
 /// wait for the next batch: clustering never stops ingest.
 fn cluster_matched(read: &ReadSide) {
-    let settings = crate::detect::cluster::ClusterSettings::default();
-    match crate::detect::cluster::cluster_pending(&read.store, &read.reader, &settings) {
+    let mut clusterer = read
+        .clusterer
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match clusterer.run(&read.store, &read.reader) {
         Ok(report) if report.documents > 0 => tracing::debug!(
             documents = report.documents,
             new_clusters = report.new_clusters,

@@ -143,6 +143,33 @@ CREATE TABLE IF NOT EXISTS cluster_members (
     similarity REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS members_by_cluster ON cluster_members (cluster_id, published);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    origin TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created INTEGER NOT NULL,
+    next_attempt INTEGER NOT NULL,
+    last_error TEXT,
+    sent_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
+CREATE TABLE IF NOT EXISTS schedule_state (
+    name TEXT PRIMARY KEY,
+    last_slot INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS narrative_alerts (
+    narrative_id TEXT PRIMARY KEY,
+    last_alert INTEGER NOT NULL,
+    documents INTEGER NOT NULL,
+    alerts INTEGER NOT NULL
+);
 ";
 
 /// Columns added after the first release, for databases created before them.
@@ -167,7 +194,7 @@ CREATE INDEX IF NOT EXISTS seen_by_source_hash ON seen (source, content_hash);
 CREATE INDEX IF NOT EXISTS seen_by_first_seen ON seen (first_seen);
 CREATE INDEX IF NOT EXISTS matches_by_seq ON matches (seq);
 CREATE INDEX IF NOT EXISTS matches_by_doc ON matches (doc_id);
-CREATE INDEX IF NOT EXISTS members_by_seq ON cluster_members (seq);
+CREATE INDEX IF NOT EXISTS members_by_published ON cluster_members (published);
 ";
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -216,7 +243,7 @@ impl Store {
         })
     }
 
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
@@ -489,6 +516,24 @@ impl Store {
         })
     }
 
+    /// How many matches of a query were published in `[from, to)` (counted in the index).
+    pub fn count_matches_between(
+        &self,
+        query_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.with(|c| {
+            c.prepare_cached(
+                "SELECT count(*) FROM matches WHERE query_id = ?1 AND published >= ?2 AND published < ?3",
+            )?
+            .query_row(params![query_id, from.timestamp(), to.timestamp()], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as usize)
+        })
+    }
+
     /// The earliest match of a query, if any.
     pub fn first_match(&self, query_id: &str) -> Result<Option<MatchRow>, StoreError> {
         self.with(|c| {
@@ -582,21 +627,38 @@ impl Store {
         })
     }
 
-    /// The cluster of each given document (by ingest sequence) that has one.
-    pub fn clusters_of_seqs(&self, seqs: &[u64]) -> Result<Vec<(u64, String)>, StoreError> {
+    /// The clustered documents published since `since`: (ingest sequence, cluster id).
+    pub fn cluster_members_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|c| {
-            let mut statement =
-                c.prepare_cached("SELECT cluster_id FROM cluster_members WHERE seq = ?1")?;
-            let mut out = Vec::new();
-            for seq in seqs {
-                if let Some(cluster) = statement
-                    .query_row([*seq as i64], |r| r.get::<_, String>(0))
-                    .optional()?
-                {
-                    out.push((*seq, cluster));
-                }
-            }
-            Ok(out)
+            let mut statement = c.prepare_cached(
+                "SELECT seq, cluster_id FROM cluster_members WHERE published >= ?1",
+            )?;
+            let rows = statement.query_map([since.timestamp()], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// (cluster id, published) of every clustered document published since `since`.
+    pub fn cluster_member_times_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT cluster_id, published FROM cluster_members WHERE published >= ?1",
+            )?;
+            let rows = statement.query_map([since.timestamp()], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    to_time(Some(r.get(1)?)).unwrap_or_default(),
+                ))
+            })?;
+            rows.collect()
         })
     }
 
@@ -665,7 +727,7 @@ impl Store {
                 }
                 let mut member = tx.prepare_cached(
                     "INSERT INTO cluster_members (doc_id, cluster_id, published, similarity, seq)
-                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(doc_id) DO NOTHING",
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(doc_id) DO UPDATE SET seq = excluded.seq",
                 )?;
                 for m in members {
                     member.execute(params![

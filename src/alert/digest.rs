@@ -1,18 +1,59 @@
-//! The digest of a period: flagged narratives first, then each stored query's volume against the
-//! previous period, then the newest matched documents, then sources that are failing. In: the
-//! state database, the index and the stored queries; out: a `Digest`, rendered as Markdown.
+//! The digest of a period: emerging narratives first, then each stored query's volume against
+//! the previous period, then the top matched documents with highlighted snippets, then sources
+//! that went silent or keep failing. In: the read side (state database, index, stored queries),
+//! the configuration (for source health) and a selection of queries and severities; out: a
+//! `Digest`, which `render` turns into every format. Urgent alerts are digests too, holding only
+//! their narratives.
 
+use crate::config::Config;
+use crate::detect::narrative::Narrative;
 use crate::detect::{DocRef, QueryActivity};
-use crate::index::reader::Reader;
+use crate::health::Health;
+use crate::index::reader::{Highlighted, SearchFilter, Sort};
+use crate::pipeline::ReadSide;
 use crate::query::stored::{Severity, StoredQuery};
-use crate::store::Store;
-use crate::text::{escape_markdown, link_domain, linkable};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::fmt::Write;
 
 /// Documents listed under "top documents".
 const TOP_DOCUMENTS: usize = 10;
+/// Narratives listed at most.
+const TOP_NARRATIVES: usize = 10;
+
+/// Which stored queries a digest covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    /// Query ids (all when empty).
+    pub queries: Vec<String>,
+    pub min_severity: Severity,
+}
+
+impl Selection {
+    /// Every query, every severity.
+    pub fn all() -> Selection {
+        Selection {
+            queries: Vec::new(),
+            min_severity: Severity::Info,
+        }
+    }
+
+    pub fn covers(&self, query: &StoredQuery) -> bool {
+        query.severity >= self.min_severity
+            && (self.queries.is_empty() || self.queries.iter().any(|q| *q == query.id))
+    }
+}
+
+/// What a digest is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A scheduled (or on-demand) digest of a period.
+    Digest,
+    /// An urgent narrative, sent at once.
+    Alert,
+    /// Narratives alerted before that have grown since.
+    Update,
+}
 
 /// One stored query's volume in the period and the period before.
 #[derive(Debug, Clone, Serialize)]
@@ -22,314 +63,271 @@ pub struct Volume {
     pub severity: Severity,
     pub count: usize,
     pub previous: usize,
+    /// The query passed its emergence thresholds or spiked in the period.
+    pub flagged: bool,
+    /// The largest spike of the period, described.
+    pub spike: Option<String>,
 }
 
-/// A source that keeps failing.
+/// A source that went silent or keeps failing.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceProblem {
     pub name: String,
     pub url: String,
+    pub health: Health,
     pub error: String,
     pub consecutive_failures: u32,
     pub last_success: Option<DateTime<Utc>>,
+    pub last_new_document: Option<DateTime<Utc>>,
 }
 
-/// A matched document with the queries it matched.
+/// A matched document with the queries it matched, its title and snippet highlighted.
 #[derive(Debug, Clone, Serialize)]
 pub struct TopDocument {
     pub doc: DocRef,
+    pub title: Highlighted,
+    pub snippet: Highlighted,
     pub queries: Vec<String>,
 }
 
 /// Everything a digest shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Digest {
+    pub kind: Kind,
+    /// "Vigil digest", "Urgent narrative: …".
+    pub title: String,
+    /// The schedule it was made for, if any.
+    pub schedule: Option<String>,
     pub generated: DateTime<Utc>,
     pub period_start: DateTime<Utc>,
     pub period_end: DateTime<Utc>,
-    pub narratives: Vec<QueryActivity>,
+    pub narratives: Vec<Narrative>,
     pub volumes: Vec<Volume>,
     pub top_documents: Vec<TopDocument>,
     pub source_problems: Vec<SourceProblem>,
 }
 
-/// Builds the digest of `[now - period, now]` from assessed query activity.
+/// An error building a digest.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    #[error(transparent)]
+    Narrative(#[from] crate::detect::narrative::NarrativeError),
+    #[error(transparent)]
+    Detect(#[from] crate::detect::DetectError),
+    #[error("stored query {id}: {message}")]
+    Query { id: String, message: String },
+}
+
+/// Whether a narrative is emerging: an urgent spike, or new or growing with three documents.
+pub fn emerging(narrative: &Narrative) -> bool {
+    narrative.spikes.iter().any(|s| s.urgent)
+        || (narrative.documents >= 3
+            && matches!(
+                narrative.state,
+                crate::detect::narrative::Lifecycle::New
+                    | crate::detect::narrative::Lifecycle::Growing
+            ))
+}
+
+/// Whether a narrative concerns the selection: one of its queries is covered.
+pub fn concerns(narrative: &Narrative, queries: &[StoredQuery], selection: &Selection) -> bool {
+    narrative
+        .queries
+        .iter()
+        .any(|(id, _)| queries.iter().any(|q| &q.id == id && selection.covers(q)))
+}
+
+/// Builds the digest of `[start, end)` for `selection`.
 pub fn build(
-    store: &Store,
-    reader: &Reader,
-    queries: &[StoredQuery],
-    activity: &[QueryActivity],
-    period: std::time::Duration,
-    now: DateTime<Utc>,
-) -> Result<Digest, crate::detect::DetectError> {
-    let span = chrono::Duration::from_std(period).unwrap_or(chrono::Duration::days(1));
-    let start = now - span;
+    read: &ReadSide,
+    config: &Config,
+    selection: &Selection,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Digest, DigestError> {
+    let queries: Vec<&StoredQuery> = read
+        .queries
+        .iter()
+        .filter(|q| selection.covers(q))
+        .collect();
+    let span = end - start;
+    // Narratives active in the period that concern the selection, emerging ones only.
+    let narratives: Vec<Narrative> = crate::detect::narrative::narratives(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        start,
+        end,
+    )?
+    .into_iter()
+    .filter(|n| emerging(n) && concerns(n, &read.queries, selection))
+    .take(TOP_NARRATIVES)
+    .collect();
+    // Volumes, with the query-level emergence flags and spikes at the period's end.
+    let activity: Vec<QueryActivity> = crate::detect::assess_queries(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        end,
+    )?;
     let mut volumes = Vec::with_capacity(queries.len());
-    let mut newest: Vec<(DateTime<Utc>, String, String)> = Vec::new();
-    for query in queries {
-        let current =
-            store.matches_between(&query.id, start, now + chrono::Duration::seconds(1))?;
-        let previous = store.matches_between(&query.id, start - span, start)?;
-        newest.extend(
-            current
-                .iter()
-                .map(|m| (m.published, m.doc_id.clone(), query.id.clone())),
-        );
+    for query in &queries {
+        let count = read.store.count_matches_between(&query.id, start, end)?;
+        let previous = read
+            .store
+            .count_matches_between(&query.id, start - span, start)?;
+        let own = activity.iter().find(|a| a.query_id == query.id);
+        let spike = own
+            .and_then(|a| {
+                a.spikes
+                    .iter()
+                    .filter(|s| s.hour >= start)
+                    .max_by_key(|s| s.count)
+            })
+            .map(|s| {
+                format!(
+                    "{} in the {} h to {} (expected {:.1}){}",
+                    s.count,
+                    s.window_hours,
+                    time(s.hour),
+                    s.expected,
+                    s.event
+                        .as_deref()
+                        .map(|e| format!(", during {e}"))
+                        .unwrap_or_default()
+                )
+            });
         volumes.push(Volume {
             query_id: query.id.clone(),
             title: query.title.clone(),
             severity: query.severity,
-            count: current.len(),
-            previous: previous.len(),
+            count,
+            previous,
+            flagged: own.is_some_and(|a| a.assessment.flagged) || spike.is_some(),
+            spike,
         });
     }
-    volumes.sort_by(|a, b| b.count.cmp(&a.count).then(a.query_id.cmp(&b.query_id)));
-    newest.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let mut top_ids: Vec<String> = Vec::new();
-    let mut queries_of: std::collections::HashMap<String, Vec<String>> = Default::default();
-    for (_, doc_id, query_id) in newest {
-        let entry = queries_of.entry(doc_id.clone()).or_default();
-        if entry.is_empty() {
-            if top_ids.len() == TOP_DOCUMENTS {
-                continue;
-            }
-            top_ids.push(doc_id);
-        }
-        entry.push(query_id);
-    }
-    let top_documents = reader
-        .docs_by_id(&top_ids)?
-        .iter()
-        .map(|doc| TopDocument {
-            doc: DocRef::from(doc),
-            queries: queries_of.remove(&doc.id).unwrap_or_default(),
-        })
-        .collect();
-    let source_problems = store
-        .source_states()?
-        .into_iter()
-        .filter(|s| s.consecutive_failures > 0)
-        .map(|s| SourceProblem {
-            name: s.name,
-            url: s.url,
-            error: s.last_error.unwrap_or_default(),
-            consecutive_failures: s.consecutive_failures,
-            last_success: s.last_success,
-        })
-        .collect();
+    volumes.sort_by(|a, b| {
+        b.flagged
+            .cmp(&a.flagged)
+            .then(b.severity.cmp(&a.severity))
+            .then(b.count.cmp(&a.count))
+            .then(a.query_id.cmp(&b.query_id))
+    });
+    let top_documents = top_documents(read, &queries, start, end)?;
     Ok(Digest {
-        generated: now,
+        kind: Kind::Digest,
+        title: "Vigil digest".into(),
+        schedule: None,
+        generated: Utc::now(),
         period_start: start,
-        period_end: now,
-        narratives: activity
-            .iter()
-            .filter(|a| a.assessment.flagged)
-            .cloned()
-            .collect(),
+        period_end: end,
+        narratives,
         volumes,
         top_documents,
-        source_problems,
+        source_problems: source_problems(read, config, end)?,
     })
 }
 
+/// The newest matches of the most severe queries first, with the query's words highlighted.
+fn top_documents(
+    read: &ReadSide,
+    queries: &[&StoredQuery],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<TopDocument>, DigestError> {
+    let mut ordered: Vec<&&StoredQuery> = queries.iter().collect();
+    ordered.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(&b.id)));
+    let mut out: Vec<TopDocument> = Vec::new();
+    let mut candidates: Vec<(Severity, TopDocument)> = Vec::new();
+    for query in ordered {
+        let compiled = crate::query::compile_with(
+            read.reader.index(),
+            &query.query_text,
+            &query.lists,
+            &query.languages,
+            crate::query::Scoring::Relevance,
+        )
+        .map_err(|e| DigestError::Query {
+            id: query.id.clone(),
+            message: e.message.clone(),
+        })?;
+        let highlight = compiled.highlight_query(&read.reader);
+        let filter = SearchFilter {
+            since: Some(start),
+            sources: Vec::new(),
+            limit: TOP_DOCUMENTS * 2,
+            offset: 0,
+            sort: Sort::Newest,
+        };
+        let results = read
+            .reader
+            .search_highlighting(&*compiled.query, &*highlight, &filter)?;
+        for hit in results.hits.into_iter().filter(|h| h.published < end) {
+            if let Some((_, existing)) = candidates.iter_mut().find(|(_, c)| c.doc.id == hit.id) {
+                existing.queries.push(query.id.clone());
+                continue;
+            }
+            candidates.push((
+                query.severity,
+                TopDocument {
+                    doc: DocRef {
+                        id: hit.id,
+                        title: hit.title.text.clone(),
+                        url: hit.url,
+                        source: hit.source,
+                        published: hit.published,
+                    },
+                    title: hit.title,
+                    snippet: hit.snippet,
+                    queries: vec![query.id.clone()],
+                },
+            ));
+        }
+    }
+    candidates.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(b.1.doc.published.cmp(&a.1.doc.published))
+            .then(a.1.doc.id.cmp(&b.1.doc.id))
+    });
+    out.extend(candidates.into_iter().take(TOP_DOCUMENTS).map(|(_, d)| d));
+    Ok(out)
+}
+
+/// Configured sources that are failing, unhealthy or silent.
+fn source_problems(
+    read: &ReadSide,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Vec<SourceProblem>, DigestError> {
+    let states = read.store.source_states()?;
+    let mut out = Vec::new();
+    for source in &config.sources {
+        let state = states.iter().find(|s| s.name == source.name);
+        let health =
+            crate::health::classify(state, source.interval, config.crawl.unhealthy_after, now);
+        if !matches!(health, Health::Failing | Health::Unhealthy | Health::Silent) {
+            continue;
+        }
+        out.push(SourceProblem {
+            name: source.name.clone(),
+            url: source.url.to_string(),
+            health,
+            error: state.and_then(|s| s.last_error.clone()).unwrap_or_default(),
+            consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
+            last_success: state.and_then(|s| s.last_success),
+            last_new_document: state.and_then(|s| s.last_new_document),
+        });
+    }
+    Ok(out)
+}
+
 fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// A Markdown link whose text is escaped and whose target is only ever http(s); the real domain
-/// is shown beside it so a look-alike title cannot hide where it points.
-fn md_link(text: &str, url: &str) -> String {
-    match linkable(url) {
-        Some(url) => format!(
-            "[{}](<{}>) ({})",
-            escape_markdown(text),
-            url.replace(['<', '>', ' '], ""),
-            escape_markdown(&link_domain(url))
-        ),
-        None => escape_markdown(text),
-    }
-}
-
-fn change(count: usize, previous: usize) -> String {
-    match (count, previous) {
-        (0, 0) => "no change".into(),
-        (_, 0) => "new".into(),
-        _ => {
-            let pct = (count as f64 - previous as f64) / previous as f64 * 100.0;
-            format!("{pct:+.0}%")
-        }
-    }
-}
-
-/// Renders the digest as Markdown.
-pub fn render_markdown(digest: &Digest) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "# Vigil digest: {} to {}\n",
-        time(digest.period_start),
-        time(digest.period_end)
-    );
-    let _ = writeln!(out, "## Emerging narratives\n");
-    if digest.narratives.is_empty() {
-        let _ = writeln!(
-            out,
-            "No stored query passed its emergence thresholds in this period.\n"
-        );
-    }
-    for n in &digest.narratives {
-        let a = &n.assessment;
-        let _ = writeln!(
-            out,
-            "### {} ({})\n",
-            escape_markdown(&n.title),
-            n.severity.as_str()
-        );
-        let _ = writeln!(
-            out,
-            "- **{} documents** in the last {} hours, {:.1}× the baseline of {:.1} per window",
-            a.count,
-            (n.window_end - n.window_start).num_hours(),
-            a.ratio,
-            a.baseline_per_window
-        );
-        if let Some(first) = &n.first_seen {
-            let _ = writeln!(
-                out,
-                "- First seen {} in {}: {}",
-                time(first.published),
-                escape_markdown(&first.source),
-                md_link(&first.title, &first.url)
-            );
-        }
-        let sources: Vec<String> = n
-            .sources
-            .iter()
-            .map(|(s, c)| format!("{} ({c})", escape_markdown(s)))
-            .collect();
-        let _ = writeln!(out, "- Sources: {}", sources.join(", "));
-        if let Some(copies) = &n.copies {
-            let _ = writeln!(
-                out,
-                "- Copy-paste: {} near-identical documents from {} sources ({}), e.g. {}",
-                copies.documents,
-                copies.sources.len(),
-                copies
-                    .sources
-                    .iter()
-                    .map(|s| escape_markdown(s))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                md_link(&copies.example.title, &copies.example.url)
-            );
-        }
-        if let Some(peak) = n.spikes.iter().max_by_key(|s| s.count) {
-            let _ = writeln!(
-                out,
-                "- Spike: {} in the {} h to {} (expected {:.1}){}{}",
-                peak.count,
-                peak.window_hours,
-                time(peak.hour),
-                peak.expected,
-                if peak.burst { ", a burst" } else { "" },
-                peak.event
-                    .as_deref()
-                    .map(|e| format!(", during an expected event: {}", escape_markdown(e)))
-                    .unwrap_or_default()
-            );
-        }
-        for sample in &n.samples {
-            let _ = writeln!(
-                out,
-                "  - {} · {} · {}",
-                time(sample.published),
-                escape_markdown(&sample.source),
-                md_link(&sample.title, &sample.url)
-            );
-        }
-        let _ = writeln!(out, "- Stored query: `{}`\n", n.query_id.replace('`', ""));
-    }
-    let _ = writeln!(out, "## Stored queries\n");
-    let _ = writeln!(
-        out,
-        "| query | severity | documents | previous period | change |"
-    );
-    let _ = writeln!(out, "|---|---|---:|---:|---|");
-    for v in &digest.volumes {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            escape_markdown(&v.title),
-            v.severity.as_str(),
-            v.count,
-            v.previous,
-            change(v.count, v.previous)
-        );
-    }
-    let _ = writeln!(out, "\n## Newest matched documents\n");
-    if digest.top_documents.is_empty() {
-        let _ = writeln!(out, "None in this period.");
-    }
-    for top in &digest.top_documents {
-        let _ = writeln!(
-            out,
-            "- {} · {} · {} ({})",
-            time(top.doc.published),
-            escape_markdown(&top.doc.source),
-            md_link(&top.doc.title, &top.doc.url),
-            top.queries
-                .iter()
-                .map(|q| escape_markdown(q))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if !digest.source_problems.is_empty() {
-        let _ = writeln!(out, "\n## Source problems\n");
-        for p in &digest.source_problems {
-            let last = p.last_success.map(time).unwrap_or_else(|| "never".into());
-            let _ = writeln!(
-                out,
-                "- {}: {} consecutive failures, last success {last}: {}",
-                escape_markdown(&p.name),
-                p.consecutive_failures,
-                escape_markdown(&crate::text::truncate_chars(&p.error, 300))
-            );
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_are_escaped_and_only_web_links() {
-        let cases = [
-            (
-                "Title",
-                "https://n.example/a",
-                "[Title](<https://n.example/a>) (n\\.example)",
-            ),
-            (
-                "a](javascript:x)",
-                "javascript:alert(1)",
-                "a\\]\\(javascript:x\\)",
-            ),
-            (
-                "t",
-                "https://n.example/a b>",
-                "[t](<https://n.example/a%20b%3E>) (n\\.example)",
-            ),
-        ];
-        for (text, url, expected) in cases {
-            let url = url::Url::parse(url)
-                .map(|u| u.to_string())
-                .unwrap_or(url.to_string());
-            assert_eq!(md_link(text, &url), expected);
-        }
-        assert_eq!(change(10, 5), "+100%");
-        assert_eq!(change(3, 0), "new");
-    }
+    super::render::time(t)
 }

@@ -1,5 +1,306 @@
-//! Alerts and digests: what the people who watch the court read. `digest` gathers a period's
-//! flagged narratives, stored-query volumes, top documents and source problems, and renders them;
-//! every piece of crawled text is escaped for the format it lands in.
+//! Alerts and digests: what the people who watch the court read, on time and once. In: the read
+//! side (narratives, stored-query volumes, documents, source health) and the `[[channels]]`,
+//! `[[schedules]]` and `[alerts]` configuration; out: messages in the outbox, then delivered.
+//!
+//! - `digest` gathers a period's emerging narratives, query volumes, top documents and source
+//!   problems; `render` writes it as Markdown, text, HTML email, JSON, Slack and Teams payloads.
+//! - `schedule` says which slot is due; `tick` turns due slots and urgent narratives into
+//!   outbox messages; `outbox` keeps them until `deliver` has sent them.
 
+pub mod config;
+pub mod deliver;
 pub mod digest;
+pub mod outbox;
+pub mod render;
+pub mod schedule;
+
+use crate::config::Config;
+use crate::pipeline::ReadSide;
+use chrono::{DateTime, Utc};
+use digest::{Digest, DigestError, Kind, Selection};
+use outbox::{Mark, Outgoing};
+
+/// A failure while turning schedules and narratives into messages.
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error(transparent)]
+    Digest(#[from] DigestError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Narrative(#[from] crate::detect::narrative::NarrativeError),
+    #[error("no schedule named {0:?} in the configuration")]
+    UnknownSchedule(String),
+}
+
+fn slot_key(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// The digest of one schedule over `[start, end)`.
+pub fn schedule_digest(
+    read: &ReadSide,
+    config: &Config,
+    schedule: &config::Schedule,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Digest, AlertError> {
+    let selection = Selection {
+        queries: schedule.queries.clone(),
+        min_severity: schedule.min_severity,
+    };
+    let mut digest = digest::build(read, config, &selection, start, end)?;
+    digest.schedule = Some(schedule.name.clone());
+    digest.title = format!("Vigil digest ({})", schedule.name);
+    Ok(digest)
+}
+
+/// Puts every due scheduled digest in the outbox, each with its slot marked handled in the same
+/// transaction. A schedule seen for the first time starts now and waits for its next slot;
+/// slots missed while Vigil was down are caught up by one digest. Returns the keys written.
+pub fn tick_schedules(
+    read: &ReadSide,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AlertError> {
+    let mut written = Vec::new();
+    for schedule in &config.alerting.schedules {
+        let last = read.store.schedule_last_slot(&schedule.name)?;
+        if last.is_none() {
+            read.store.register_schedule(&schedule.name, now)?;
+            continue;
+        }
+        let Some(slot) = schedule::due(schedule, last, now) else {
+            continue;
+        };
+        let (start, end) = schedule::period(schedule, slot, last);
+        let digest = schedule_digest(read, config, schedule, start, end)?;
+        let key = format!("digest-{}-{}", schedule.name, slot_key(slot));
+        let outgoing = Outgoing {
+            key: key.clone(),
+            origin: schedule.name.clone(),
+            kind: Kind::Digest,
+            channels: schedule.channels.clone(),
+            recipients: schedule.recipients.clone(),
+            rendered: render::render(&digest),
+        };
+        read.store.enqueue(
+            &[outgoing],
+            &[Mark::Schedule {
+                name: schedule.name.clone(),
+                slot,
+            }],
+            now,
+        )?;
+        tracing::info!(schedule = %schedule.name, %slot, "digest queued");
+        written.push(key);
+    }
+    Ok(written)
+}
+
+/// Puts one schedule's digest in the outbox now (`vigil digest send NAME`), covering the time
+/// since its last slot (or its period); the schedule's own slots are left as they are.
+pub fn send_now(
+    read: &ReadSide,
+    config: &Config,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AlertError> {
+    let schedule = config
+        .alerting
+        .schedule(name)
+        .ok_or_else(|| AlertError::UnknownSchedule(name.to_string()))?;
+    let last = read.store.schedule_last_slot(name)?;
+    let start = match (schedule.period, last) {
+        (Some(period), _) => {
+            now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::days(1))
+        }
+        (None, Some(last)) if last < now => schedule::period(schedule, now, Some(last)).0,
+        (None, _) => schedule::period(schedule, now, None).0,
+    };
+    let digest = schedule_digest(read, config, schedule, start, now)?;
+    let key = format!("digest-{name}-now-{}", slot_key(now));
+    read.store.enqueue(
+        &[Outgoing {
+            key: key.clone(),
+            origin: name.to_string(),
+            kind: Kind::Digest,
+            channels: schedule.channels.clone(),
+            recipients: schedule.recipients.clone(),
+            rendered: render::render(&digest),
+        }],
+        &[],
+        now,
+    )?;
+    Ok(key)
+}
+
+/// Alerts urgent narratives at once: a narrative never alerted gets an alert of its own; one
+/// alerted before gets nothing within the cooldown, and after it, if it grew, joins one update
+/// message with every other that grew. Returns the keys written.
+pub fn tick_alerts(
+    read: &ReadSide,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, AlertError> {
+    let Some(alerts) = &config.alerting.alerts else {
+        return Ok(Vec::new());
+    };
+    let selection = Selection {
+        queries: Vec::new(),
+        min_severity: alerts.min_severity,
+    };
+    let cooldown =
+        chrono::Duration::from_std(alerts.cooldown).unwrap_or(chrono::Duration::hours(6));
+    let urgent: Vec<crate::detect::narrative::Narrative> = crate::detect::narrative::narratives(
+        &read.store,
+        &read.reader,
+        &read.queries,
+        &read.calendar,
+        now - chrono::Duration::days(7),
+        now,
+    )?
+    .into_iter()
+    .filter(|n| n.spikes.iter().any(|s| s.urgent))
+    .filter(|n| digest::concerns(n, &read.queries, &selection))
+    .collect();
+    let mut written = Vec::new();
+    let mut grown = Vec::new();
+    let message =
+        |kind: Kind, key: String, narratives: Vec<crate::detect::narrative::Narrative>| {
+            let start = narratives
+                .iter()
+                .map(|n| n.first_seen.published)
+                .min()
+                .unwrap_or(now);
+            let digest = Digest {
+                kind,
+                title: match kind {
+                    Kind::Update => "Vigil update: narratives that grew".to_string(),
+                    _ => "Vigil urgent narrative".to_string(),
+                },
+                schedule: None,
+                generated: now,
+                period_start: start,
+                period_end: now,
+                narratives,
+                volumes: Vec::new(),
+                top_documents: Vec::new(),
+                source_problems: Vec::new(),
+            };
+            Outgoing {
+                key,
+                origin: "alerts".into(),
+                kind,
+                channels: alerts.channels.clone(),
+                recipients: alerts.recipients.clone(),
+                rendered: render::render(&digest),
+            }
+        };
+    for narrative in urgent {
+        match read.store.narrative_alert(&narrative.id)? {
+            None => {
+                let key = format!("alert-{}-1", narrative.id);
+                let mark = Mark::Narrative {
+                    id: narrative.id.clone(),
+                    at: now,
+                    documents: narrative.documents,
+                };
+                read.store.enqueue(
+                    &[message(Kind::Alert, key.clone(), vec![narrative])],
+                    &[mark],
+                    now,
+                )?;
+                written.push(key);
+            }
+            Some((last, documents, _))
+                if now - last >= cooldown && narrative.documents > documents =>
+            {
+                grown.push(narrative);
+            }
+            Some(_) => {}
+        }
+    }
+    if !grown.is_empty() {
+        let mut ids: Vec<&str> = grown.iter().map(|n| n.id.as_str()).collect();
+        ids.sort_unstable();
+        let key = format!(
+            "update-{}-{:016x}",
+            slot_key(now),
+            xxhash_rust::xxh3::xxh3_64(ids.join(",").as_bytes())
+        );
+        let marks: Vec<Mark> = grown
+            .iter()
+            .map(|n| Mark::Narrative {
+                id: n.id.clone(),
+                at: now,
+                documents: n.documents,
+            })
+            .collect();
+        read.store
+            .enqueue(&[message(Kind::Update, key.clone(), grown)], &marks, now)?;
+        written.push(key);
+    }
+    Ok(written)
+}
+
+/// One round of the alerting loop: due digests and urgent alerts into the outbox, then the
+/// outbox delivered. Errors are logged; the next round tries again.
+pub async fn round(read: &ReadSide, config: &Config, http: &reqwest::Client) {
+    let now = Utc::now();
+    let (r, c) = (read.clone(), config.clone());
+    let queued = tokio::task::spawn_blocking(move || {
+        let schedules = tick_schedules(&r, &c, now);
+        let alerts = tick_alerts(&r, &c, now);
+        (schedules, alerts)
+    })
+    .await;
+    match queued {
+        Ok((schedules, alerts)) => {
+            for (what, result) in [("scheduled digests", schedules), ("urgent alerts", alerts)] {
+                if let Err(error) = result {
+                    tracing::warn!(%error, "{what} failed; retried next round");
+                }
+            }
+        }
+        Err(error) => tracing::warn!(%error, "alerting round failed"),
+    }
+    match outbox::deliver_due(&read.store, &config.alerting, http, Utc::now()).await {
+        Ok(report) if report.sent + report.failed > 0 => {
+            tracing::info!(
+                sent = report.sent,
+                failed = report.failed,
+                "outbox delivered"
+            )
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "outbox delivery failed; retried next round"),
+    }
+}
+
+/// Runs alerting rounds every `every` until `shutdown` resolves.
+pub async fn run(
+    read: ReadSide,
+    config: Config,
+    every: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    if config.alerting.schedules.is_empty() && config.alerting.alerts.is_none() {
+        return;
+    }
+    let http = match deliver::http_client() {
+        Ok(http) => http,
+        Err(error) => {
+            tracing::error!(%error, "alerting disabled: cannot build the webhook client");
+            return;
+        }
+    };
+    tokio::pin!(shutdown);
+    loop {
+        round(&read, &config, &http).await;
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Documents of one narrative read back at most (the newest).
 const MAX_DOCS: usize = 300;
+/// Clusters assembled in full at most per listing (the shortlist ranks the rest out).
+const ASSEMBLE_LIMIT: usize = 500;
 /// Hours of volume shown.
 const VOLUME_HOURS: usize = 72;
 
@@ -302,7 +304,65 @@ pub fn narratives(
     now: DateTime<Utc>,
 ) -> Result<Vec<Narrative>, NarrativeError> {
     let rows = store.clusters_since(since)?;
+    let rows = shortlist(store, reader, calendar, rows, now)?;
     build(store, reader, queries, calendar, rows, now)
+}
+
+/// The clusters worth assembling when there are more than `ASSEMBLE_LIMIT`: ranked from their
+/// documents' times alone (state database, no document read) by an urgent spike under the
+/// default settings, then volume in the last day, then size. Single documents go first.
+fn shortlist(
+    store: &Store,
+    reader: &Reader,
+    calendar: &Calendar,
+    mut rows: Vec<ClusterRow>,
+    now: DateTime<Utc>,
+) -> Result<Vec<ClusterRow>, NarrativeError> {
+    if rows.len() <= ASSEMBLE_LIMIT {
+        return Ok(rows);
+    }
+    rows.retain(|r| r.size >= 2);
+    if rows.len() <= ASSEMBLE_LIMIT {
+        return Ok(rows);
+    }
+    let hours = 14 * 24;
+    let start = (now - Duration::hours(hours as i64 - 1))
+        .duration_trunc(Duration::hours(1))
+        .unwrap_or(now);
+    let totals = reader.hourly_counts(None, start, hours)?;
+    let mut counts: HashMap<String, Vec<u32>> = HashMap::new();
+    for (cluster, published) in store.cluster_member_times_since(start)? {
+        if let Ok(h) = usize::try_from((published - start).num_hours())
+            && h < hours
+        {
+            counts.entry(cluster).or_insert_with(|| vec![0; hours])[h] += 1;
+        }
+    }
+    let settings = SpikeSettings::default();
+    let mut scored: Vec<((bool, u32, usize), ClusterRow)> = rows
+        .into_iter()
+        .map(|row| {
+            let Some(counts) = counts.get(&row.id) else {
+                return ((false, 0, row.size), row);
+            };
+            let urgent = spike::spikes(
+                counts,
+                &totals,
+                start,
+                now - Duration::hours(24),
+                &row.id,
+                &settings,
+                calendar,
+            )
+            .iter()
+            .any(|s| s.urgent);
+            let last_day = counts[hours - 24..].iter().sum();
+            ((urgent, last_day, row.size), row)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    scored.truncate(ASSEMBLE_LIMIT);
+    Ok(scored.into_iter().map(|(_, row)| row).collect())
 }
 
 /// One narrative by id.

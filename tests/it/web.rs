@@ -93,23 +93,31 @@ async fn hostile_text_is_escaped_and_never_linked() {
     let (status, _, body) = get(app, "/healthz").await;
     assert_eq!((status.as_u16(), body.as_str()), (200, "ok"));
 
-    // The digest escapes the same text for Markdown.
+    // The digest escapes the same text for every format it is read in.
     let read = pipeline.read_side();
     let now = chrono::Utc::now();
-    let activity = read.activity(now).unwrap();
     let digest = vigil::alert::digest::build(
-        &read.store,
-        &read.reader,
-        &read.queries,
-        &activity,
-        std::time::Duration::from_secs(3600 * 24 * 3650),
+        read,
+        pipeline.config(),
+        &vigil::alert::digest::Selection::all(),
+        now - chrono::Duration::days(3650),
         now,
     )
     .unwrap();
-    let markdown = vigil::alert::digest::render_markdown(&digest);
+    assert!(!digest.top_documents.is_empty());
+    let rendered = vigil::alert::render::render(&digest);
+    let markdown = &rendered.markdown;
     assert!(
         !markdown.contains("<script") && markdown.contains("&lt;script&gt;alert\\(4\\)"),
         "{markdown}"
     );
     assert!(!markdown.contains("](javascript"), "{markdown}");
+    let html = &rendered.html;
+    assert!(
+        !html.contains("<script") && html.contains("&lt;script&gt;alert(4)"),
+        "{html}"
+    );
+    assert!(!html.contains("href=\"javascript"), "{html}");
+    assert!(!rendered.slack.contains("<script"), "{}", rendered.slack);
+    assert!(!rendered.subject.contains('\n'));
 }
