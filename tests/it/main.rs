@@ -5,6 +5,7 @@ mod cli;
 mod crash;
 mod crawl;
 mod demo;
+mod digests;
 mod fulltext;
 mod hostile;
 mod narratives;
