@@ -453,3 +453,116 @@ pub fn validate(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    const BASE: &str = "[crawl]\ncontact_url = \"mailto:press@court.example.org\"\n";
+    const MAIL: &str = "[[channels]]\nname = \"mail\"\nkind = \"email\"\nhost = \"smtp.court.example.org\"\nfrom = \"Vigil <vigil@court.example.org>\"\n";
+
+    fn parse(extra: &str) -> Result<Config, String> {
+        Config::parse(
+            &format!("{BASE}{extra}"),
+            Path::new("vigil.toml"),
+            Path::new("/srv"),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"pigeon\"\n",
+                "channels[0].kind",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"email\"\nhost = \"h\"\n",
+                "channels[0].from",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"email\"\nhost = \"h\"\nfrom = \"not an address\"\n",
+                "channels[0].from",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"email\"\nhost = \"h\"\nfrom = \"a@b.org\"\npassword_env = \"P\"\n",
+                "channels[0].username",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"webhook\"\nurl = \"ftp://h/x\"\n",
+                "channels[0].url",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"slack\"\n",
+                "channels[0].url",
+            ),
+            (
+                "[[channels]]\nname = \"x\"\nkind = \"folder\"\n",
+                "channels[0].path",
+            ),
+            (
+                "[[schedules]]\nname = \"m\"\ncron = \"30 7 * * 1-5\"\nchannels = [\"nowhere\"]\n",
+                "schedules[0].channels[0]",
+            ),
+            (
+                "[[schedules]]\nname = \"m\"\ncron = \"61 7 * * *\"\nchannels = [\"mail\"]\n",
+                "schedules[0].cron",
+            ),
+            (
+                "[[schedules]]\nname = \"m\"\ncron = \"30 7 * * *\"\ntimezone = \"Mars/Olympus\"\nchannels = [\"mail\"]\n",
+                "schedules[0].timezone",
+            ),
+            (
+                "[[schedules]]\nname = \"m\"\ncron = \"30 7 * * *\"\nchannels = []\n",
+                "schedules[0].channels",
+            ),
+            ("[alerts]\nchannels = [\"nowhere\"]\n", "alerts.channels[0]"),
+            (
+                "[alerts]\nchannels = [\"mail\"]\ncooldown = \"soon\"\n",
+                "alerts.cooldown",
+            ),
+        ];
+        for (extra, key) in cases {
+            let with_mail = if extra.starts_with("[[channels]]") {
+                extra.to_string()
+            } else {
+                format!("{MAIL}{extra}")
+            };
+            let error = parse(&with_mail).expect_err(extra);
+            assert!(error.contains(key), "{extra}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_full_section_parses_with_defaults() {
+        let config = parse(&format!(
+            "{MAIL}password_file = \"secrets/smtp\"\nusername = \"vigil\"\n\
+             [[channels]]\nname = \"hook\"\nkind = \"webhook\"\nurl_env = \"HOOK_URL\"\nsecret_env = \"HOOK_KEY\"\n\
+             [[schedules]]\nname = \"morning\"\ncron = \"30 7 * * 1-5\"\ntimezone = \"Europe/Amsterdam\"\nchannels = [\"mail\", \"hook\"]\n\
+             [alerts]\nchannels = [\"mail\"]\n"
+        ))
+        .unwrap();
+        let a = &config.alerting;
+        let super::ChannelKind::Email(smtp) = &a.channels[0].kind else {
+            panic!()
+        };
+        assert_eq!((smtp.port, smtp.security), (587, super::Security::Starttls));
+        assert_eq!(
+            smtp.password,
+            Some(crate::config::PasswordFrom::File(
+                "/srv/secrets/smtp".into()
+            ))
+        );
+        assert!(
+            matches!(&a.channels[1].kind, super::ChannelKind::Webhook(w) if w.style == super::WebhookStyle::Json && w.secret.is_some())
+        );
+        let s = a.schedule("morning").unwrap();
+        assert_eq!(s.timezone, chrono_tz::Europe::Amsterdam);
+        assert_eq!(s.min_severity, crate::query::stored::Severity::Info);
+        let alerts = a.alerts.as_ref().unwrap();
+        assert_eq!(alerts.cooldown, std::time::Duration::from_secs(6 * 3600));
+        assert_eq!(alerts.min_severity, crate::query::stored::Severity::Watch);
+    }
+}
