@@ -5,6 +5,7 @@
 //! → `detect` (emergence) → `alert` (digests). The `web` module and the CLI only read.
 
 pub mod alert;
+pub mod auth;
 pub mod chart;
 pub mod config;
 pub mod dedup;
