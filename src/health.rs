@@ -149,3 +149,62 @@ mod tests {
         }
     }
 }
+
+/// One configured source as the status table shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceStatus {
+    pub name: String,
+    pub url: String,
+    pub health: Health,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub items_per_day: f64,
+    pub documents_total: u64,
+}
+
+/// An error reading source states.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+}
+
+/// Every configured source's status, in configuration order (CLI and web).
+pub fn source_statuses(
+    config: &crate::config::Config,
+    read: &crate::pipeline::ReadSide,
+    now: DateTime<Utc>,
+) -> Result<Vec<SourceStatus>, StatusError> {
+    let states: std::collections::HashMap<String, SourceState> = read
+        .store
+        .source_states()?
+        .into_iter()
+        .map(|s| (s.name.clone(), s))
+        .collect();
+    let names: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let week = read
+        .reader
+        .count_by_source(&names, now - chrono::Duration::days(7))?;
+    Ok(config
+        .sources
+        .iter()
+        .map(|source| {
+            let state = states.get(&source.name);
+            SourceStatus {
+                name: source.name.clone(),
+                url: source.url.to_string(),
+                health: classify(state, source.interval, config.crawl.unhealthy_after, now),
+                last_success: state.and_then(|s| s.last_success),
+                last_error: state.and_then(|s| s.last_error.clone()),
+                consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
+                next_poll: state.and_then(|s| s.next_due),
+                items_per_day: week.get(&source.name).copied().unwrap_or(0) as f64 / 7.0,
+                documents_total: state.map_or(0, |s| s.documents_total),
+            }
+        })
+        .collect())
+}

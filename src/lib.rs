@@ -15,6 +15,7 @@ pub mod disarm;
 pub mod fetch;
 pub mod health;
 pub mod index;
+pub mod metrics;
 pub mod model;
 pub mod normalise;
 pub mod parse;

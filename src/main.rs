@@ -20,6 +20,8 @@ mod digest;
 mod narratives;
 #[path = "cli/tune.rs"]
 mod tune;
+#[path = "cli/users.rs"]
+mod users;
 
 #[derive(Parser)]
 #[command(
@@ -103,6 +105,18 @@ enum Command {
         #[command(subcommand)]
         action: Option<NarrativesAction>,
         /// Narratives with documents this recent.
+        #[arg(long, default_value = "7d")]
+        since: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage the users of the web UI and API.
+    User {
+        #[command(subcommand)]
+        action: users::Action,
+    },
+    /// The audit log: logins, query edits, exports and account changes.
+    Audit {
         #[arg(long, default_value = "7d")]
         since: String,
         #[arg(long)]
@@ -331,6 +345,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let read = ReadSide::open(&config)?;
             sources_status(&config, &read, json)
         }
+        Command::User { action } => {
+            let config = Config::load(&cli.config)?;
+            let read = ReadSide::open(&config)?;
+            users::run(&read, action)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { since, json } => {
+            let config = Config::load(&cli.config)?;
+            let read = ReadSide::open(&config)?;
+            users::audit(&read, &since, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Narratives {
             action,
             since,
@@ -460,6 +486,7 @@ fn search(
         limit: limit.max(1),
         offset: 0,
         sort,
+        ..Default::default()
     };
     let results = read
         .reader
@@ -491,54 +518,8 @@ fn search(
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(serde::Serialize)]
-struct SourceStatus {
-    name: String,
-    url: String,
-    health: vigil::health::Health,
-    last_success: Option<chrono::DateTime<chrono::Utc>>,
-    last_error: Option<String>,
-    consecutive_failures: u32,
-    next_poll: Option<chrono::DateTime<chrono::Utc>>,
-    items_per_day: f64,
-    documents_total: u64,
-}
-
 fn sources_status(config: &Config, read: &ReadSide, json: bool) -> Result<ExitCode> {
-    let now = chrono::Utc::now();
-    let states: std::collections::HashMap<String, vigil::store::SourceState> = read
-        .store
-        .source_states()?
-        .into_iter()
-        .map(|s| (s.name.clone(), s))
-        .collect();
-    let names: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
-    let week = read
-        .reader
-        .count_by_source(&names, now - chrono::Duration::days(7))?;
-    let rows: Vec<SourceStatus> = config
-        .sources
-        .iter()
-        .map(|source| {
-            let state = states.get(&source.name);
-            SourceStatus {
-                name: source.name.clone(),
-                url: source.url.to_string(),
-                health: vigil::health::classify(
-                    state,
-                    source.interval,
-                    config.crawl.unhealthy_after,
-                    now,
-                ),
-                last_success: state.and_then(|s| s.last_success),
-                last_error: state.and_then(|s| s.last_error.clone()),
-                consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
-                next_poll: state.and_then(|s| s.next_due),
-                items_per_day: week.get(&source.name).copied().unwrap_or(0) as f64 / 7.0,
-                documents_total: state.map_or(0, |s| s.documents_total),
-            }
-        })
-        .collect();
+    let rows = vigil::health::source_statuses(config, read, chrono::Utc::now())?;
     let troubled = rows
         .iter()
         .filter(|r| {

@@ -18,6 +18,7 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -291,13 +292,27 @@ impl Pipeline {
             let sessions = self.sessions.clone();
             let bounds = self.config.crawl.poll_bounds;
             tasks.spawn(async move {
-                crawl_source(source, &fetcher, &store, &sender, &bounds, &sessions).await
+                let started = Instant::now();
+                let outcome =
+                    crawl_source(source, &fetcher, &store, &sender, &bounds, &sessions).await;
+                crate::metrics::global()
+                    .fetch_latency
+                    .observe(started.elapsed().as_secs_f64());
+                outcome
             });
         }
         drop(sender);
         let mut outcomes = Vec::with_capacity(sources.len());
         while let Some(joined) = tasks.join_next().await {
             let outcome = joined.map_err(|e| PipelineError::Task(e.to_string()))?;
+            let metrics = crate::metrics::global();
+            metrics.fetches.fetch_add(1, Ordering::Relaxed);
+            metrics
+                .documents_fetched
+                .fetch_add(outcome.items as u64, Ordering::Relaxed);
+            if outcome.error.is_some() {
+                metrics.source_error(&outcome.name);
+            }
             notify(CrawlEvent::SourceDone {
                 name: outcome.name.clone(),
                 items: outcome.items,
@@ -982,6 +997,9 @@ fn write_batches(
                 body_chars: crate::dedup::Known::of(d).body_chars,
             }));
             pending_sources.push((batch, kept.len()));
+            crate::metrics::global()
+                .queue_documents
+                .store(pending_docs.len() as u64, Ordering::Relaxed);
         }
         if closed || pending_docs.len() >= COMMIT_EVERY_DOCUMENTS {
             let committed = writer.commit()?;
@@ -1031,7 +1049,20 @@ fn write_batches(
             pending_content.clear();
             if let Some(batch) = committed {
                 read.reader.reload()?;
+                let metrics = crate::metrics::global();
+                metrics.commits.fetch_add(1, Ordering::Relaxed);
+                metrics
+                    .documents_indexed
+                    .fetch_add(batch.count as u64, Ordering::Relaxed);
+                metrics.queue_documents.store(0, Ordering::Relaxed);
+                let started = Instant::now();
                 let matches = crate::percolate::match_batch(&read.reader, &read.queries, &batch)?;
+                metrics
+                    .percolate_latency
+                    .observe(started.elapsed().as_secs_f64());
+                metrics
+                    .matches
+                    .fetch_add(matches.len() as u64, Ordering::Relaxed);
                 read.store.record_matches(&matches, batch.last_seq)?;
                 stats.matches += matches.len();
                 cluster_matched(read);

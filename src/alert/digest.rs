@@ -265,6 +265,7 @@ fn top_documents(
             limit: TOP_DOCUMENTS * 2,
             offset: 0,
             sort: Sort::Newest,
+            ..Default::default()
         };
         let results = read
             .reader

@@ -50,6 +50,14 @@ pub enum Sort {
 pub struct SearchFilter {
     /// Only documents published at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only documents published before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only documents of these kinds (news, mastodon …); empty means all.
+    pub kinds: Vec<String>,
+    /// Only documents in these languages; empty means all.
+    pub langs: Vec<String>,
+    /// Only documents this query also matches (a stored query, a narrative's documents).
+    pub restrict: Option<Box<dyn Query>>,
     /// Only documents from these sources (any of them); empty means all.
     pub sources: Vec<String>,
     /// Results to return.
@@ -117,6 +125,21 @@ pub struct Hit {
     pub title: Highlighted,
     pub snippet: Highlighted,
     pub score: Option<f32>,
+}
+
+/// Values listed per facet at most.
+pub const FACET_VALUES: usize = 25;
+
+/// Facet counts and volume over time of a result set.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultStats {
+    pub total: u64,
+    pub sources: Vec<(String, u64)>,
+    pub kinds: Vec<(String, u64)>,
+    pub langs: Vec<(String, u64)>,
+    pub volume_start: DateTime<Utc>,
+    pub bucket_secs: i64,
+    pub volume: Vec<u32>,
 }
 
 /// A page of results and the total count.
@@ -287,6 +310,86 @@ impl Reader {
             });
         }
         Ok(SearchResults { total, hits })
+    }
+
+    /// Facet counts (sources, kinds, languages) and volume over time of every document a
+    /// filtered query matches, read from fast fields in one pass. The volume has `buckets`
+    /// slots of `bucket_secs` from `start`.
+    pub fn stats(
+        &self,
+        query: &dyn Query,
+        filter: &SearchFilter,
+        start: DateTime<Utc>,
+        bucket_secs: i64,
+        buckets: usize,
+    ) -> Result<ResultStats, IndexError> {
+        let searcher = self.searcher();
+        let filtered = self.with_filters(query.box_clone(), filter);
+        let weight = filtered.weight(EnableScoring::disabled_from_searcher(&searcher))?;
+        let mut facets: [HashMap<String, u64>; 3] = Default::default();
+        let mut volume = vec![0u32; buckets];
+        let mut total = 0u64;
+        let from = start.timestamp();
+        let bucket_secs = bucket_secs.max(1);
+        for segment in searcher.segment_readers() {
+            let published = segment.fast_fields().date(super::schema::PUBLISHED)?;
+            let columns: Vec<Option<tantivy::columnar::StrColumn>> = [
+                super::schema::SOURCE,
+                super::schema::KIND,
+                super::schema::LANG,
+            ]
+            .iter()
+            .map(|name| segment.fast_fields().str(name).ok().flatten())
+            .collect();
+            let mut ord_counts: Vec<HashMap<u64, u64>> = vec![HashMap::new(); 3];
+            weight.for_each_no_score(segment, &mut |docs| {
+                for &doc in docs {
+                    if segment.is_deleted(doc) {
+                        continue;
+                    }
+                    total += 1;
+                    for (column, counts) in columns.iter().zip(ord_counts.iter_mut()) {
+                        if let Some(ord) = column.as_ref().and_then(|c| c.term_ords(doc).next()) {
+                            *counts.entry(ord).or_default() += 1;
+                        }
+                    }
+                    if let Some(at) = published.first(doc) {
+                        let slot = (at.into_timestamp_secs() - from).div_euclid(bucket_secs);
+                        if let Some(v) = usize::try_from(slot).ok().and_then(|s| volume.get_mut(s))
+                        {
+                            *v += 1;
+                        }
+                    }
+                }
+            })?;
+            for ((column, counts), out) in columns.iter().zip(ord_counts).zip(facets.iter_mut()) {
+                let Some(column) = column else { continue };
+                let mut name = String::new();
+                for (ord, n) in counts {
+                    name.clear();
+                    if column.ord_to_str(ord, &mut name).unwrap_or(false) {
+                        *out.entry(name.clone()).or_default() += n;
+                    }
+                }
+            }
+        }
+        let ranked = |counts: HashMap<String, u64>| {
+            let mut v: Vec<(String, u64)> =
+                counts.into_iter().filter(|(k, _)| !k.is_empty()).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v.truncate(FACET_VALUES);
+            v
+        };
+        let [sources, kinds, langs] = facets;
+        Ok(ResultStats {
+            total,
+            sources: ranked(sources),
+            kinds: ranked(kinds),
+            langs: ranked(langs),
+            volume_start: start,
+            bucket_secs,
+            volume,
+        })
     }
 
     /// The segments holding documents of an ingest sequence range: what a commit just made.
@@ -519,29 +622,49 @@ impl Reader {
 
     fn with_filters(&self, query: Box<dyn Query>, filter: &SearchFilter) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
-        if let Some(since) = filter.since {
-            let lower = Term::from_field_date(
-                self.fields.published,
-                tantivy::DateTime::from_timestamp_secs(since.timestamp()),
-            );
+        if filter.since.is_some() || filter.until.is_some() {
+            let bound = |t: Option<DateTime<Utc>>, inclusive: bool| match t {
+                None => Bound::Unbounded,
+                Some(t) => {
+                    let term = Term::from_field_date(
+                        self.fields.published,
+                        tantivy::DateTime::from_timestamp_secs(t.timestamp()),
+                    );
+                    if inclusive {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Excluded(term)
+                    }
+                }
+            };
             clauses.push((
                 Occur::Must,
-                Box::new(RangeQuery::new(Bound::Included(lower), Bound::Unbounded)),
+                Box::new(RangeQuery::new(
+                    bound(filter.since, true),
+                    bound(filter.until, false),
+                )),
             ));
         }
-        if !filter.sources.is_empty() {
-            let any_source: Vec<(Occur, Box<dyn Query>)> = filter
-                .sources
+        for (field, values) in [
+            (self.fields.source, &filter.sources),
+            (self.fields.kind, &filter.kinds),
+            (self.fields.lang, &filter.langs),
+        ] {
+            if values.is_empty() {
+                continue;
+            }
+            let any: Vec<(Occur, Box<dyn Query>)> = values
                 .iter()
-                .map(|s| {
-                    let term = TermQuery::new(
-                        Term::from_field_text(self.fields.source, s),
-                        IndexRecordOption::Basic,
-                    );
+                .map(|v| {
+                    let term =
+                        TermQuery::new(Term::from_field_text(field, v), IndexRecordOption::Basic);
                     (Occur::Should, Box::new(term) as Box<dyn Query>)
                 })
                 .collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any_source))));
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(restrict) = &filter.restrict {
+            clauses.push((Occur::Must, restrict.box_clone()));
         }
         if clauses.len() == 1 {
             return clauses

@@ -102,6 +102,7 @@ fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, S
         limit: params.limit.unwrap_or(20).min(200),
         offset: params.offset.unwrap_or(0).min(10_000),
         sort: params.sort.unwrap_or_default(),
+        ..Default::default()
     };
     read.reader
         .search_highlighting(&*compiled.query, &*highlight, &filter)

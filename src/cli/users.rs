@@ -1,0 +1,149 @@
+//! `vigil user` and `vigil audit`: manage who may use the web UI and API, and read what they
+//! did. Passwords are read from standard input (one line) or a file, never from the command
+//! line, where other users of the machine could see them.
+
+use anyhow::{Context, Result, bail};
+use std::io::BufRead;
+use std::path::PathBuf;
+use vigil::auth::Role;
+use vigil::pipeline::ReadSide;
+use vigil::text::for_terminal;
+
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Add a user; the password is read from standard input (or --password-file).
+    Add {
+        name: String,
+        /// viewer, analyst or admin.
+        #[arg(long, default_value = "viewer")]
+        role: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Set a user's password (ends their sessions).
+    Passwd {
+        name: String,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+    /// Remove a user, their sessions and API tokens.
+    Remove { name: String },
+    /// List users and roles.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an API token for a user's scripts; printed once, stored hashed.
+    Token {
+        name: String,
+        /// What the token is for.
+        #[arg(long, default_value = "script")]
+        label: String,
+    },
+}
+
+fn read_password(file: Option<&PathBuf>) -> Result<String> {
+    let line = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+        None => {
+            eprintln!("password (one line on standard input):");
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            line
+        }
+    };
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+pub fn run(read: &ReadSide, action: Action) -> Result<()> {
+    match action {
+        Action::Add {
+            name,
+            role,
+            password_file,
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("--role {role:?}: use viewer, analyst or admin");
+            };
+            let password = read_password(password_file.as_ref())?;
+            read.store.add_user(&name, role, &password)?;
+            read.store.audit(
+                "cli",
+                "user add",
+                &format!("{name} as {}", role.as_str()),
+                "",
+            )?;
+            println!("added {} ({})", for_terminal(&name), role.as_str());
+        }
+        Action::Passwd {
+            name,
+            password_file,
+        } => {
+            let password = read_password(password_file.as_ref())?;
+            read.store.set_password(&name, &password)?;
+            read.store.audit("cli", "user passwd", &name, "")?;
+            println!("password changed; {}'s sessions ended", for_terminal(&name));
+        }
+        Action::Remove { name } => {
+            read.store.remove_user(&name)?;
+            read.store.audit("cli", "user remove", &name, "")?;
+            println!("removed {}", for_terminal(&name));
+        }
+        Action::List { json } => {
+            let users = read.store.users()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for u in users {
+                    println!(
+                        "{:<24} {:<8} since {}",
+                        for_terminal(&u.name),
+                        u.role.as_str(),
+                        u.created.format("%Y-%m-%d")
+                    );
+                }
+            }
+        }
+        Action::Token { name, label } => {
+            let token = read.store.create_api_token(&name, &label)?;
+            read.store
+                .audit("cli", "token create", &format!("{name}: {label}"), "")?;
+            println!("{token}");
+            eprintln!("shown once; send it as `Authorization: Bearer <token>`");
+        }
+    }
+    Ok(())
+}
+
+/// `vigil audit`: logins, query edits, exports and account changes, newest first.
+pub fn audit(read: &ReadSide, since: &str, json: bool) -> Result<()> {
+    let span = vigil::config::parse_duration(since)
+        .map_err(anyhow::Error::msg)
+        .context("--since")?;
+    let from = chrono::Utc::now() - chrono::Duration::from_std(span).context("--since")?;
+    let entries = read.store.audit_log(from, 10_000)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries)?);
+        return Ok(());
+    }
+    for e in entries {
+        println!(
+            "{}  {:<16} {:<14} {}{}",
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            for_terminal(&e.user),
+            for_terminal(&e.action),
+            for_terminal(&e.detail),
+            if e.address.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", for_terminal(&e.address))
+            }
+        );
+    }
+    Ok(())
+}
