@@ -50,8 +50,13 @@ enum Command {
     },
     /// One crawl pass over every configured source.
     Crawl,
-    /// Keep crawling, each source at its own interval, until Ctrl-C.
-    Run,
+    /// Keep crawling, each source at its own interval, and send scheduled digests and urgent
+    /// alerts, until Ctrl-C; with --serve, the web UI and API too.
+    Run {
+        /// Also serve the web UI and API on this address (e.g. 127.0.0.1:8080).
+        #[arg(long)]
+        serve: Option<SocketAddr>,
+    },
     /// Search the index.
     Search {
         /// The query (tantivy syntax over title and body; AND between bare words).
@@ -122,11 +127,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Serve the search page and JSON API over the index.
+    /// Crawl, send digests and alerts, and serve the web UI and JSON API, in one process.
     Serve {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Only serve: no crawling, no digests (a second web server over the same data).
+        #[arg(long)]
+        read_only: bool,
+        /// Mark cookies Secure (set when a TLS proxy is in front; `X-Forwarded-Proto: https`
+        /// does it per request).
+        #[arg(long)]
+        secure_cookies: bool,
     },
 }
 
@@ -244,37 +256,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             print_report(&report);
             Ok(crawl_exit_code(&report))
         }
-        Command::Run => {
+        Command::Run { serve } => {
             let config = Config::load(&cli.config)?;
-            let pipeline = open_pipeline(config)?;
-            println!(
-                "crawling {} sources; Ctrl-C stops after the current pass",
-                pipeline.config().sources.len()
-            );
-            let observer: Observer = Arc::new(|event: &CrawlEvent| {
-                if let CrawlEvent::SourceDone {
-                    error: Some(error), ..
-                } = event
-                {
-                    eprintln!("{}", for_terminal(error));
-                }
-            });
-            // Scheduled digests, urgent alerts and the outbox run beside the crawl, every minute.
-            let (stop, stopped) = tokio::sync::watch::channel(false);
-            let alerting = tokio::spawn(vigil::alert::run(
-                pipeline.read_side().clone(),
-                pipeline.config().clone(),
-                std::time::Duration::from_secs(60),
-                async move {
-                    let mut stopped = stopped;
-                    let _ = stopped.wait_for(|s| *s).await;
-                },
-            ));
-            let result = pipeline.run(ctrl_c(), Some(observer)).await;
-            let _ = stop.send(true);
-            let _ = alerting.await;
-            result?;
-            Ok(ExitCode::SUCCESS)
+            run_all(config, serve, false).await
         }
         Command::Search {
             query,
@@ -373,11 +357,19 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            read_only,
+            secure_cookies,
+        } => {
             let config = Config::load(&cli.config)?;
-            let read = ReadSide::open(&config)?;
-            serve(read, addr).await?;
-            Ok(ExitCode::SUCCESS)
+            if read_only {
+                let read = ReadSide::open(&config)?;
+                serve(read, config, addr, secure_cookies, ctrl_c()).await?;
+                Ok(ExitCode::SUCCESS)
+            } else {
+                run_all(config, Some(addr), secure_cookies).await
+            }
         }
     }
 }
@@ -603,16 +595,78 @@ fn queries(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
     }
 }
 
-async fn serve(read: ReadSide, addr: SocketAddr) -> Result<()> {
+async fn serve(
+    read: ReadSide,
+    config: Config,
+    addr: SocketAddr,
+    secure_cookies: bool,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
-    println!("search page: http://{local}/  (Ctrl-C to stop)");
-    axum::serve(listener, vigil::web::app(vigil::web::AppState { read }))
-        .with_graceful_shutdown(ctrl_c())
+    println!("web UI: http://{local}/  (Ctrl-C to stop)");
+    let mut state = vigil::web::AppState::new(read, config);
+    state.secure_cookies = secure_cookies;
+    axum::serve(listener, vigil::web::app(state))
+        .with_graceful_shutdown(shutdown)
         .await?;
     Ok(())
+}
+
+/// The crawler, the alerting loop and (with an address) the web server, in one process, until
+/// Ctrl-C.
+async fn run_all(
+    config: Config,
+    addr: Option<SocketAddr>,
+    secure_cookies: bool,
+) -> Result<ExitCode> {
+    let pipeline = open_pipeline(config)?;
+    println!(
+        "crawling {} sources; Ctrl-C stops after the current pass",
+        pipeline.config().sources.len()
+    );
+    let observer: Observer = Arc::new(|event: &CrawlEvent| {
+        if let CrawlEvent::SourceDone {
+            error: Some(error), ..
+        } = event
+        {
+            eprintln!("{}", for_terminal(error));
+        }
+    });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    // Scheduled digests, urgent alerts and the outbox run beside the crawl, every minute.
+    let alerting = tokio::spawn(vigil::alert::run(
+        pipeline.read_side().clone(),
+        pipeline.config().clone(),
+        std::time::Duration::from_secs(60),
+        until_stopped(),
+    ));
+    let web = match addr {
+        Some(addr) => Some(tokio::spawn(serve(
+            pipeline.read_side().clone(),
+            pipeline.config().clone(),
+            addr,
+            secure_cookies,
+            until_stopped(),
+        ))),
+        None => None,
+    };
+    let result = pipeline.run(ctrl_c(), Some(observer)).await;
+    let _ = stop.send(true);
+    let _ = alerting.await;
+    if let Some(web) = web {
+        web.await??;
+    }
+    result?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn demo(once: bool, port: u16) -> Result<ExitCode> {
@@ -719,8 +773,22 @@ async fn demo(once: bool, port: u16) -> Result<ExitCode> {
     if once {
         return Ok(crawl_exit_code(&report));
     }
+    // The web UI needs a signed-in user: the demo makes one with a fresh password.
+    let password = vigil::auth::random_hex(9);
+    let _ = read.store.remove_user("demo");
+    read.store
+        .add_user("demo", vigil::auth::Role::Analyst, &password)?;
+    println!("sign in as: demo / {password}");
+    let config = pipeline.config().clone();
     drop(pipeline);
-    serve(read, SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    serve(
+        read,
+        config,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        false,
+        ctrl_c(),
+    )
+    .await?;
     drop(server);
     Ok(ExitCode::SUCCESS)
 }

@@ -281,12 +281,26 @@ pub fn load_file(
     index: &tantivy::Index,
     lists: &Arc<Lists>,
 ) -> Result<StoredQuery, StoredQueryError> {
+    let text = std::fs::read_to_string(path).map_err(|e| StoredQueryError {
+        path: path.to_path_buf(),
+        message: format!("cannot read: {e}"),
+    })?;
+    load_text(&text, path, index, lists)
+}
+
+/// A stored query from its TOML text, as if read from `path` (its file name must match the id):
+/// the workbench checks an edit before it is saved.
+pub fn load_text(
+    text: &str,
+    path: &Path,
+    index: &tantivy::Index,
+    lists: &Arc<Lists>,
+) -> Result<StoredQuery, StoredQueryError> {
     let fail = |message: String| StoredQueryError {
         path: path.to_path_buf(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let file: QueryFile = toml::from_str(&text).map_err(|e| {
+    let file: QueryFile = toml::from_str(text).map_err(|e| {
         let at = e
             .span()
             .map(|s| format!("at byte {}: ", s.start))

@@ -1,249 +1,293 @@
-//! The web server: a search page and a JSON search API over the read side, plus `/healthz`.
-//! Handlers are thin: they parse parameters, run the search on a blocking thread and render.
-//! Every piece of crawled text is escaped; links are rendered only for http(s) URLs; responses
-//! carry a Content-Security-Policy that allows no script at all.
+//! The web server for communications staff and analysts: server-rendered pages (search,
+//! narratives, the query workbench, sources, digests), a JSON API for everything the pages show,
+//! CSV export, `/metrics` and `/healthz`. In: the read side, the configuration and the accounts
+//! in the state database; out: HTML, JSON, CSV and Prometheus text.
+//!
+//! Everything but `/healthz`, the login page and the stylesheet needs a signed-in user (a
+//! session cookie, HttpOnly and SameSite=Strict, or an API token). Every form carries a CSRF
+//! token. Crawled text is hostile: every title, snippet and URL is escaped, links are rendered
+//! only for http(s), and the Content-Security-Policy allows no script at all.
 
-use crate::index::reader::{SearchFilter, SearchResults, Sort};
+mod api;
+mod pages;
+mod search;
+mod session;
+mod workbench;
+
+use crate::auth::{LoginLimiter, Principal, Role};
+use crate::config::Config;
 use crate::pipeline::ReadSide;
 use crate::text::{escape_html, link_domain, linkable};
-use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::Utc;
-use serde::Deserialize;
 use std::fmt::Write;
+use std::sync::Arc;
+
+pub use search::SearchParams;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     pub read: ReadSide,
+    pub config: Arc<Config>,
+    pub limiter: Arc<LoginLimiter>,
+    /// Mark cookies Secure (served over TLS, or behind a proxy that terminates it).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(read: ReadSide, config: Config) -> AppState {
+        AppState {
+            read,
+            config: Arc::new(config),
+            limiter: Arc::new(LoginLimiter::default()),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// The router.
 pub fn app(state: AppState) -> Router {
+    let protected = Router::new()
+        .route("/", get(pages::search_page))
+        .route("/export.csv", get(api::export_csv))
+        .route("/narratives", get(pages::narratives_page))
+        .route("/narratives/{id}", get(pages::narrative_page))
+        .route("/queries", get(workbench::list_page))
+        .route("/queries/new", get(workbench::new_page))
+        .route(
+            "/queries/{id}",
+            get(workbench::edit_page).post(workbench::edit_post),
+        )
+        .route("/queries/{id}/toml", get(workbench::download))
+        .route("/sources", get(pages::sources_page))
+        .route("/digests", get(pages::digests_page))
+        .route("/digests/preview", get(pages::digest_preview))
+        .route("/logout", post(session::logout))
+        .route("/api/search", get(api::search))
+        .route("/api/search/stats", get(api::search_stats))
+        .route("/api/documents/{id}", get(api::document))
+        .route("/api/narratives", get(api::narratives))
+        .route("/api/narratives/{id}", get(api::narrative))
+        .route("/api/queries", get(api::queries))
+        .route("/api/queries/{id}/backtest", get(api::backtest))
+        .route("/api/sources", get(api::sources))
+        .route("/api/digests", get(api::digests))
+        .route("/api/digests/preview", get(api::digest_preview))
+        .route("/metrics", get(api::metrics))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_login,
+        ));
     Router::new()
-        .route("/", get(search_page))
-        .route("/api/search", get(search_api))
+        .merge(protected)
+        .route("/login", get(session::login_page).post(session::login))
         .route("/healthz", get(|| async { "ok" }))
         .route("/style.css", get(stylesheet))
+        .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(count_requests))
         .with_state(state)
 }
 
+async fn count_requests(request: Request, next: Next) -> Response {
+    crate::metrics::global()
+        .http_requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    next.run(request).await
+}
+
+async fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+/// The security headers every response carries (a route may narrow the policy further).
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
-    let set = |headers: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
+    if !headers.contains_key("content-security-policy") {
+        headers.insert(
+            "content-security-policy",
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        );
+    }
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("x-frame-options", "DENY"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
         headers.insert(name, HeaderValue::from_static(value));
-    };
-    set(
-        headers,
-        "content-security-policy",
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
-    set(headers, "x-content-type-options", "nosniff");
-    set(headers, "referrer-policy", "no-referrer");
-    set(headers, "x-frame-options", "DENY");
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     response
 }
 
-/// Search parameters shared by the page and the API.
-#[derive(Debug, Default, Deserialize)]
-pub struct SearchParams {
-    #[serde(default)]
-    pub q: String,
-    #[serde(default)]
-    pub since: Option<String>,
-    #[serde(default)]
-    pub source: Option<String>,
-    #[serde(default)]
-    pub sort: Option<Sort>,
-    #[serde(default)]
-    pub limit: Option<usize>,
-    #[serde(default)]
-    pub offset: Option<usize>,
-}
-
-/// A request the server refuses, as a JSON or HTML error.
-#[derive(Debug)]
-pub struct BadRequest(String);
-
-impl IntoResponse for BadRequest {
-    fn into_response(self) -> Response {
-        (
-            StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": self.0 })),
-        )
-            .into_response()
+/// Lets signed-in users through with their `Principal` attached; others get a redirect to the
+/// login page (pages) or 401 (API, metrics, export).
+async fn require_login(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let store = state.read.store.clone();
+    let headers = request.headers().clone();
+    let principal = tokio::task::spawn_blocking(move || session::principal(&store, &headers))
+        .await
+        .ok()
+        .flatten();
+    match principal {
+        Some(principal) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        None => {
+            let path = request.uri().path();
+            if path.starts_with("/api/") || path == "/metrics" || path.ends_with(".csv") {
+                let mut response = (
+                    StatusCode::UNAUTHORIZED,
+                    Json(serde_json::json!({"error": "login required: a session or an API token (Authorization: Bearer …)"})),
+                )
+                    .into_response();
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                response
+            } else {
+                let target = request
+                    .uri()
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "/".into());
+                Redirect::to(&format!("/login?next={}", url_encode(&target))).into_response()
+            }
+        }
     }
 }
 
-fn run_search(read: &ReadSide, params: &SearchParams) -> Result<SearchResults, String> {
-    let compiled = read
-        .compile(&params.q)
-        .map_err(|e| format!("invalid query: {}", e.render(&params.q)))?;
-    let highlight = compiled.highlight_query(&read.reader);
-    let since = match params.since.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(text) => {
-            let span = crate::config::parse_duration(text).map_err(|e| format!("since: {e}"))?;
-            Some(Utc::now() - chrono::Duration::from_std(span).map_err(|e| format!("since: {e}"))?)
-        }
-        None => None,
+/// Percent-encodes a query-string value.
+pub(crate) fn url_encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// A refusal: status and message, as HTML for pages.
+pub(crate) fn refuse(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Html(format!(
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Vigil</title><link rel=stylesheet href=\"/style.css\"></head><body><main><p class=error>{}</p><p><a href=\"/\">Back to search</a></p></main></body></html>",
+            escape_html(message)
+        )),
+    )
+        .into_response()
+}
+
+/// A JSON error.
+pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// Whether the principal has at least `role`.
+pub(crate) fn allowed(principal: &Principal, role: Role) -> bool {
+    principal.role >= role
+}
+
+/// The client's address as the audit log records it (the proxy's, when behind one: Vigil
+/// listens on 127.0.0.1).
+pub(crate) fn client_address(headers: &HeaderMap) -> String {
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .map(|v| v.trim().chars().take(64).collect())
+        .unwrap_or_else(|| "local".into())
+}
+
+/// An escaped link for crawled `title` and `url`: an anchor only for http(s), with the real
+/// domain beside it.
+pub(crate) fn doc_link(title_html: &str, url: &str) -> String {
+    let title = if title_html.is_empty() {
+        "(untitled)".to_string()
+    } else {
+        title_html.to_string()
     };
-    let filter = SearchFilter {
-        since,
-        sources: params
-            .source
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect(),
-        limit: params.limit.unwrap_or(20).min(200),
-        offset: params.offset.unwrap_or(0).min(10_000),
-        sort: params.sort.unwrap_or_default(),
-        ..Default::default()
-    };
-    read.reader
-        .search_highlighting(&*compiled.query, &*highlight, &filter)
-        .map_err(|e| e.to_string())
+    match linkable(url) {
+        Some(url) => format!(
+            "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{title}</a> <span class=meta>{}</span>",
+            escape_html(url),
+            escape_html(&link_domain(url))
+        ),
+        None => title,
+    }
 }
 
-async fn search_api(
-    State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
-) -> Result<Json<SearchResults>, BadRequest> {
-    let read = state.read.clone();
-    tokio::task::spawn_blocking(move || run_search(&read, &params))
-        .await
-        .map_err(|e| BadRequest(e.to_string()))?
-        .map(Json)
-        .map_err(BadRequest)
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], STYLE)
-}
-
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:0 auto;padding:1rem;color:#1a1a1a}
-header{display:flex;gap:1rem;align-items:baseline}h1{font-size:1.4rem;margin:0}
-form{display:flex;flex-wrap:wrap;gap:.5rem;margin:1rem 0}input[type=search]{flex:1 1 20rem;font-size:1rem;padding:.4rem}
-select,button,input{font-size:1rem;padding:.4rem}mark{background:#ffe066}.hit{margin:1.2rem 0}
-.meta{color:#555;font-size:.9rem}.error{color:#a00}.flag{border-left:4px solid #c60;padding-left:.8rem;margin:1rem 0}
-a{color:#0645ad}@media (max-width:40rem){body{padding:.5rem}}";
-
-async fn search_page(
-    State(state): State<AppState>,
-    Query(params): Query<SearchParams>,
-) -> Html<String> {
-    let read = state.read.clone();
-    let page = tokio::task::spawn_blocking(move || render_page(&read, &params)).await;
-    Html(page.unwrap_or_else(|e| {
-        format!(
-            "<!doctype html><p>internal error: {}</p>",
-            escape_html(&e.to_string())
-        )
-    }))
-}
-
-fn render_page(read: &ReadSide, params: &SearchParams) -> String {
-    let mut out = String::new();
-    let q = escape_html(&params.q);
-    let since = escape_html(params.since.as_deref().unwrap_or(""));
-    let relevance = params.sort == Some(Sort::Relevance);
+/// The page around `body`: navigation, the signed-in user and the log-out form.
+pub(crate) fn layout(title: &str, principal: &Principal, active: &str, body: &str) -> Html<String> {
+    let mut out = String::with_capacity(body.len() + 2_048);
     let _ = write!(
         out,
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <title>Vigil search</title><link rel=stylesheet href=\"/style.css\"></head><body>\
-         <header><h1>Vigil</h1><span class=meta>{} documents indexed</span></header>\
-         <form method=get action=\"/\" role=search><input type=search name=q value=\"{q}\" placeholder=\"court AND (void OR illegal)\" aria-label=\"query\" autofocus>\
-         <input name=since value=\"{since}\" placeholder=\"since, e.g. 7d\" size=14 aria-label=\"since\">\
-         <select name=sort aria-label=\"sort\"><option value=newest>newest</option><option value=relevance{}>relevance</option></select>\
-         <button type=submit>Search</button></form>",
-        read.reader.num_docs(),
-        if relevance { " selected" } else { "" }
+         <title>{} · Vigil</title><link rel=stylesheet href=\"/style.css\"></head><body>\
+         <a class=skip href=\"#main\">Skip to content</a><header><nav aria-label=\"main\"><strong class=brand>Vigil</strong>",
+        escape_html(title)
     );
-    if params.q.trim().is_empty() {
-        render_flags(read, &mut out);
-    } else {
-        match run_search(read, params) {
-            Err(e) => {
-                let _ = write!(out, "<pre class=error>{}</pre>", escape_html(&e));
-            }
-            Ok(results) => {
-                let _ = write!(out, "<p class=meta>{} results</p>", results.total);
-                for hit in &results.hits {
-                    let title = if hit.title.text.is_empty() {
-                        "(untitled)".to_string()
-                    } else {
-                        hit.title.to_html()
-                    };
-                    let heading = match linkable(&hit.url) {
-                        Some(url) => format!(
-                            "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{title}</a> <span class=meta>{}</span>",
-                            escape_html(url),
-                            escape_html(&link_domain(url))
-                        ),
-                        None => title,
-                    };
-                    let _ = write!(
-                        out,
-                        "<div class=hit><div>{heading}</div><div class=meta>{} · {} · {}</div><div>{}</div></div>",
-                        escape_html(&hit.source),
-                        hit.published.format("%Y-%m-%d %H:%M UTC"),
-                        escape_html(&hit.lang),
-                        hit.snippet.to_html()
-                    );
-                }
-            }
-        }
-    }
-    out.push_str("</body></html>");
-    out
-}
-
-fn render_flags(read: &ReadSide, out: &mut String) {
-    let Ok(activity) = read.activity(Utc::now()) else {
-        return;
-    };
-    let flagged: Vec<_> = activity.iter().filter(|a| a.assessment.flagged).collect();
-    if flagged.is_empty() {
-        return;
-    }
-    out.push_str("<h2>Flagged narratives</h2>");
-    for a in flagged {
+    for (href, label, key) in [
+        ("/", "Search", "s"),
+        ("/narratives", "Narratives", "n"),
+        ("/queries", "Queries", "q"),
+        ("/sources", "Sources", "o"),
+        ("/digests", "Digests", "d"),
+    ] {
+        let current = if label == active {
+            " aria-current=page"
+        } else {
+            ""
+        };
         let _ = write!(
             out,
-            "<div class=flag><strong>{}</strong> <span class=meta>{} · {} documents in the window, {:.1}× baseline</span>",
-            escape_html(&a.title),
-            a.severity.as_str(),
-            a.assessment.count,
-            a.assessment.ratio
+            "<a href=\"{href}\" accesskey={key}{current}>{label}</a>"
         );
-        if let Some(first) = &a.first_seen {
-            let _ = write!(
-                out,
-                "<div class=meta>first seen {} in {}</div>",
-                first.published.format("%Y-%m-%d %H:%M UTC"),
-                escape_html(&first.source)
-            );
-        }
-        out.push_str("<ul>");
-        for s in &a.samples {
-            let title = match linkable(&s.url) {
-                Some(url) => format!(
-                    "<a href=\"{}\" rel=\"noopener noreferrer nofollow\">{}</a>",
-                    escape_html(url),
-                    escape_html(&s.title)
-                ),
-                None => escape_html(&s.title),
-            };
-            let _ = write!(
-                out,
-                "<li>{title} <span class=meta>{}</span></li>",
-                escape_html(&s.source)
-            );
-        }
-        out.push_str("</ul></div>");
     }
+    let csrf = principal.csrf.as_deref().unwrap_or("");
+    let _ = write!(
+        out,
+        "</nav><form class=who method=post action=\"/logout\"><span>{} ({})</span><input type=hidden name=csrf value=\"{}\"><button type=submit>Log out</button></form></header><main id=main>{body}</main></body></html>",
+        escape_html(&principal.user),
+        principal.role.as_str(),
+        escape_html(csrf)
+    );
+    Html(out)
 }
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        STYLE,
+    )
+}
+
+const STYLE: &str = "*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-serif;max-width:72rem;margin:0 auto;padding:0 1rem 2rem;color:#1a1a1a}
+header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;border-bottom:1px solid #ddd;padding:.6rem 0;margin-bottom:1rem}
+nav{display:flex;flex-wrap:wrap;gap:.3rem 1rem;align-items:baseline}nav a{text-decoration:none}nav a[aria-current]{font-weight:bold;text-decoration:underline}.brand{font-size:1.2rem;margin-right:.5rem}
+.who{display:flex;gap:.5rem;align-items:center;margin:0;font-size:.9rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.3rem}
+h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
+form.search{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}form.search input[type=search]{flex:1 1 24rem}
+input,select,button,textarea{font:inherit;padding:.35rem .5rem}textarea{width:100%;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}
+button{cursor:pointer}:focus-visible{outline:3px solid #1a4f8b;outline-offset:2px}mark{background:#ffe066}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 15rem;gap:1.5rem}.facets h3{font-size:.95rem;margin:.8rem 0 .2rem}.facets ul{list-style:none;padding:0;margin:0;font-size:.9rem}
+.hit{margin:0 0 1.1rem}.meta{color:#555;font-size:.88rem}.error{color:#a00;white-space:pre-wrap}.ok{color:#060}
+.badge{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:#eef3f9;color:#1a4f8b;margin-right:.3rem}.badge.urgent{background:#b00020;color:#fff}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
+.spark{font-family:ui-monospace,monospace;color:#1a4f8b;letter-spacing:-1px}.chart svg{max-width:100%;height:auto}.card{border:1px solid #ddd;border-radius:.4rem;padding:.7rem 1rem;margin:0 0 1rem}
+.pager{display:flex;gap:1rem;margin:1rem 0}a{color:#0645ad}
+@media (max-width:48rem){.layout{grid-template-columns:1fr}body{padding:0 .6rem 1rem}table{font-size:.85rem}}";

@@ -6,12 +6,23 @@ use axum::body::Body;
 use axum::http::Request;
 use tower::ServiceExt;
 
+thread_local! {
+    static TOKEN: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+}
+
+/// A signed-in GET: the token comes from `TOKEN` (set by the test that builds the app).
 async fn get(
     app: axum::Router,
     uri: &str,
 ) -> (axum::http::StatusCode, axum::http::HeaderMap, String) {
+    let token = TOKEN.with(|t| t.borrow().clone());
     let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get(uri)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();
@@ -37,9 +48,16 @@ async fn hostile_text_is_escaped_and_never_linked() {
     deployment.add_query("tribunal", "tribunal");
     let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 2, "{report:#?}");
-    let app = vigil::web::app(vigil::web::AppState {
-        read: pipeline.read_side().clone(),
-    });
+    let read = pipeline.read_side();
+    read.store
+        .add_user("reader", vigil::auth::Role::Viewer, "a long enough password")
+        .unwrap();
+    let token = read.store.create_api_token("reader", "test").unwrap();
+    TOKEN.with(|t| *t.borrow_mut() = token);
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read.clone(),
+        pipeline.config().clone(),
+    ));
 
     let (status, headers, page) = get(app.clone(), "/?q=tribunal").await;
     assert_eq!(status, 200);

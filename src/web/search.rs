@@ -1,0 +1,232 @@
+//! Search as the pages, the API and the export share it: parameters (query text, time range,
+//! source, kind, language, stored query, narrative, sort, paging) turned into a compiled query
+//! and a filter, then results with highlighted snippets, facet counts and volume over time.
+
+use crate::index::reader::{ResultStats, SearchFilter, SearchResults, Sort};
+use crate::pipeline::ReadSide;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+
+/// Results per page at most.
+pub const MAX_LIMIT: usize = 200;
+/// Documents a narrative filter considers at most.
+const MAX_NARRATIVE_DOCS: usize = 50_000;
+
+/// Search parameters shared by the page, the API and the export.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    pub q: String,
+    /// `7d`, `24h`, or a date (`2026-11-01`) or time (RFC 3339).
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub lang: Option<String>,
+    /// A stored query's id.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// A narrative's id.
+    #[serde(default)]
+    pub narrative: Option<String>,
+    #[serde(default)]
+    pub sort: Option<Sort>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+    #[serde(default)]
+    pub offset: Option<usize>,
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A point in time: a span back from now (`7d`), a date, or an RFC 3339 time.
+pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    if let Ok(span) = crate::config::parse_duration(text) {
+        return Duration::from_std(span)
+            .map(|d| now - d)
+            .map_err(|e| e.to_string());
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not a span (7d), a date (2026-11-01) or a time"))
+}
+
+impl SearchParams {
+    /// Whether there is anything to search for (text or a filter).
+    pub fn is_empty(&self) -> bool {
+        self.q.trim().is_empty()
+            && present(&self.query).is_none()
+            && present(&self.narrative).is_none()
+            && present(&self.source).is_none()
+    }
+
+    /// The query text searched: `*` when only filters are given.
+    pub fn text(&self) -> &str {
+        if self.q.trim().is_empty() {
+            "*"
+        } else {
+            &self.q
+        }
+    }
+}
+
+/// A compiled search: the scored query, what to highlight and the filter.
+pub struct Prepared {
+    pub query: Box<dyn tantivy::query::Query>,
+    pub highlight: Box<dyn tantivy::query::Query>,
+    pub filter: SearchFilter,
+}
+
+/// Compiles the parameters; the error is for the person who typed them.
+pub fn prepare(
+    read: &ReadSide,
+    params: &SearchParams,
+    max_limit: usize,
+) -> Result<Prepared, String> {
+    let now = Utc::now();
+    let text = params.text();
+    let compiled = read
+        .compile(text)
+        .map_err(|e| format!("invalid query: {}", e.render(text)))?;
+    let highlight = compiled.highlight_query(&read.reader);
+    let since = present(&params.since)
+        .map(|t| parse_time(t, now).map_err(|e| format!("since: {e}")))
+        .transpose()?;
+    let until = present(&params.until)
+        .map(|t| parse_time(t, now).map_err(|e| format!("until: {e}")))
+        .transpose()?;
+    let mut restrict: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
+    if let Some(id) = present(&params.query) {
+        let stored = read
+            .queries
+            .iter()
+            .find(|q| q.id == id)
+            .ok_or_else(|| format!("no stored query {id:?}"))?;
+        restrict.push((tantivy::query::Occur::Must, stored.query.box_clone()));
+    }
+    if let Some(id) = present(&params.narrative) {
+        let mut members = read.store.cluster_members(id).map_err(|e| e.to_string())?;
+        if members.is_empty() {
+            return Err(format!("no narrative {id:?}"));
+        }
+        members.truncate(MAX_NARRATIVE_DOCS);
+        let field = read.reader.fields().id;
+        let terms: Vec<tantivy::Term> = members
+            .iter()
+            .map(|(doc, _)| tantivy::Term::from_field_text(field, doc))
+            .collect();
+        restrict.push((
+            tantivy::query::Occur::Must,
+            Box::new(tantivy::query::TermSetQuery::new(terms)),
+        ));
+    }
+    let one = |v: &Option<String>| present(v).map(|s| vec![s.to_string()]).unwrap_or_default();
+    let filter = SearchFilter {
+        since,
+        until,
+        sources: one(&params.source),
+        kinds: one(&params.kind),
+        langs: one(&params.lang),
+        restrict: (!restrict.is_empty()).then(|| {
+            Box::new(tantivy::query::BooleanQuery::new(restrict)) as Box<dyn tantivy::query::Query>
+        }),
+        limit: params.limit.unwrap_or(20).clamp(1, max_limit),
+        offset: params.offset.unwrap_or(0).min(10_000),
+        sort: params.sort.unwrap_or_default(),
+    };
+    Ok(Prepared {
+        query: compiled.query,
+        highlight,
+        filter,
+    })
+}
+
+/// One page of results.
+pub fn run(
+    read: &ReadSide,
+    params: &SearchParams,
+    max_limit: usize,
+) -> Result<SearchResults, String> {
+    let started = std::time::Instant::now();
+    let prepared = prepare(read, params, max_limit)?;
+    let results = read
+        .reader
+        .search_highlighting(&*prepared.query, &*prepared.highlight, &prepared.filter)
+        .map_err(|e| e.to_string());
+    crate::metrics::global()
+        .search_latency
+        .observe(started.elapsed().as_secs_f64());
+    results
+}
+
+/// Facets and volume of the whole result set: daily over the range (hourly under three days).
+pub fn stats(read: &ReadSide, params: &SearchParams) -> Result<ResultStats, String> {
+    let prepared = prepare(read, params, MAX_LIMIT)?;
+    let now = Utc::now();
+    let end = prepared.filter.until.unwrap_or(now).min(now);
+    let start = prepared.filter.since.unwrap_or(end - Duration::days(30));
+    let span = (end - start).num_seconds().max(1);
+    let (bucket, buckets) = if span <= 3 * 86_400 {
+        (3_600, (span / 3_600 + 1) as usize)
+    } else {
+        (86_400, (span / 86_400 + 1) as usize)
+    };
+    let start = if bucket == 86_400 {
+        start
+            .date_naive()
+            .and_hms_opt(0, 0, 0)
+            .map_or(start, |t| t.and_utc())
+    } else {
+        start
+    };
+    read.reader
+        .stats(
+            &*prepared.query,
+            &prepared.filter,
+            start,
+            bucket,
+            buckets.min(400),
+        )
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_spans_dates_or_timestamps() {
+        let now = DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let cases = [
+            ("7d", Some("2026-11-21T12:00:00+00:00")),
+            ("24h", Some("2026-11-27T12:00:00+00:00")),
+            ("2026-11-01", Some("2026-11-01T00:00:00+00:00")),
+            (
+                "2026-11-02T08:30:00+01:00",
+                Some("2026-11-02T07:30:00+00:00"),
+            ),
+            ("yesterday", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(
+                parse_time(text, now).ok().map(|t| t.to_rfc3339()),
+                expected.map(str::to_string),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Signing in and out: the login form (with its own CSRF token, a double-submit cookie), login
+//! throttling per user and per address, the session cookie, and finding the signed-in user of a
+//! request from its cookie or its API token.
+
+use super::{AppState, client_address, refuse};
+use crate::auth::Principal;
+use crate::store::Store;
+use crate::text::escape_html;
+use axum::Extension;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use chrono::Utc;
+use serde::Deserialize;
+
+pub const SESSION_COOKIE: &str = "vigil_session";
+const LOGIN_COOKIE: &str = "vigil_login";
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The signed-in user: an API token (`Authorization: Bearer`) or a session cookie.
+pub fn principal(store: &Store, headers: &HeaderMap) -> Option<Principal> {
+    let now = Utc::now();
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        return store.api_token(token.trim(), now).ok().flatten();
+    }
+    let id = cookie(headers, SESSION_COOKIE)?;
+    store.session(id, now).ok().flatten()
+}
+
+/// Compares secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Whether a form's CSRF token is the session's. API-token requests carry no cookie, so
+/// another site cannot forge them, and need none.
+pub fn csrf_ok(principal: &Principal, token: &str) -> bool {
+    match &principal.csrf {
+        None => true,
+        Some(expected) => same_secret(expected, token),
+    }
+}
+
+fn cookie_header(
+    state: &AppState,
+    headers: &HeaderMap,
+    name: &str,
+    value: &str,
+    max_age: i64,
+) -> HeaderValue {
+    let secure = state.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    let text = format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        if secure { "; Secure" } else { "" }
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
+}
+
+/// Only a local path may be a redirect target (no `//host`, no scheme).
+fn local_target(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+fn login_form(token: &str, next: &str, message: Option<&str>) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>Sign in · Vigil</title><link rel=stylesheet href=\"/style.css\"></head>\
+         <body><main id=main><h1>Vigil</h1>{}<form class=card method=post action=\"/login\">\
+         <p><label for=user>User</label><br><input id=user name=user autocomplete=username required autofocus></p>\
+         <p><label for=password>Password</label><br><input id=password name=password type=password autocomplete=current-password required></p>\
+         <input type=hidden name=csrf value=\"{}\"><input type=hidden name=next value=\"{}\"><button type=submit>Sign in</button></form></main></body></html>",
+        message
+            .map(|m| format!("<p class=error role=alert>{}</p>", escape_html(m)))
+            .unwrap_or_default(),
+        escape_html(token),
+        escape_html(next)
+    )
+}
+
+pub async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let token = crate::auth::random_hex(16);
+    let next = local_target(query.next.as_deref());
+    let mut response = Html(login_form(&token, &next, None)).into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie_header(&state, &headers, LOGIN_COOKIE, &token, 3_600),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    user: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let next = local_target(form.next.as_deref());
+    // The login form's token must match its cookie: another site cannot sign a browser in
+    // under the attacker's account.
+    if !cookie(&headers, LOGIN_COOKIE).is_some_and(|c| same_secret(c, &form.csrf)) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "The sign-in form expired or came from another site. Reload the page and try again.",
+        );
+    }
+    let address = client_address(&headers);
+    let user: String = form.user.trim().chars().take(64).collect();
+    let now = std::time::Instant::now();
+    if !state.limiter.allowed(&user, &address, now) {
+        let store = state.read.store.clone();
+        let (u, a) = (user.clone(), address.clone());
+        let _ =
+            tokio::task::spawn_blocking(move || store.audit(&u, "login throttled", "", &a)).await;
+        let mut response = Html(login_form(
+            &form.csrf,
+            &next,
+            Some("Too many failed sign-ins. Wait a few minutes and try again."),
+        ))
+        .into_response();
+        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
+        return response;
+    }
+    let store = state.read.store.clone();
+    let (u, password, a) = (user.clone(), form.password, address.clone());
+    let outcome = tokio::task::spawn_blocking(move || {
+        let role = store.check_password(&u, &password)?;
+        match role {
+            Some(_) => {
+                let (id, _) = store.create_session(&u, Utc::now())?;
+                store.audit(&u, "login", "ok", &a)?;
+                Ok::<_, crate::store::StoreError>(Some(id))
+            }
+            None => {
+                store.audit(&u, "login failed", "", &a)?;
+                Ok(None)
+            }
+        }
+    })
+    .await;
+    match outcome {
+        Ok(Ok(Some(id))) => {
+            let mut response = Redirect::to(&next).into_response();
+            let headers_out = response.headers_mut();
+            headers_out.append(
+                header::SET_COOKIE,
+                cookie_header(
+                    &state,
+                    &headers,
+                    SESSION_COOKIE,
+                    &id,
+                    crate::auth::SESSION_HOURS * 3_600,
+                ),
+            );
+            headers_out.append(
+                header::SET_COOKIE,
+                cookie_header(&state, &headers, LOGIN_COOKIE, "", 0),
+            );
+            response
+        }
+        Ok(Ok(None)) => {
+            state.limiter.failed(&user, &address, now);
+            let mut response = Html(login_form(
+                &form.csrf,
+                &next,
+                Some("Unknown user or wrong password."),
+            ))
+            .into_response();
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response
+        }
+        _ => refuse(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Signing in failed; see the server log.",
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !csrf_ok(&principal, &form.csrf) {
+        return refuse(StatusCode::FORBIDDEN, "The form expired; reload the page.");
+    }
+    if let Some(id) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
+        let store = state.read.store.clone();
+        let user = principal.user.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = store.end_session(&id);
+            store.audit(&user, "logout", "", "")
+        })
+        .await;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        cookie_header(&state, &headers, SESSION_COOKIE, "", 0),
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_this_site_and_cookies_parse() {
+        let cases = [
+            (Some("/narratives?since=7d"), "/narratives?since=7d"),
+            (Some("//evil.example.org/x"), "/"),
+            (Some("https://evil.example.org/"), "/"),
+            (Some("/\\evil.example.org"), "/"),
+            (None, "/"),
+        ];
+        for (next, expected) in cases {
+            assert_eq!(local_target(next), expected, "{next:?}");
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; vigil_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(cookie(&headers, "missing"), None);
+        assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
+    }
+}
