@@ -18,6 +18,7 @@ use crate::store::Store;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -60,6 +61,32 @@ pub struct ReadSide {
     pub calendar: Arc<crate::detect::spike::Calendar>,
     /// The story clusterer, with the live clusters in memory between batches.
     pub clusterer: Arc<std::sync::Mutex<crate::detect::cluster::Clusterer>>,
+    /// The stored queries as the folder holds them now (see `current_queries`).
+    live: Arc<Mutex<LiveQueries>>,
+}
+
+/// The stored-query folder as last loaded: its files' names, sizes and times, and the queries.
+struct LiveQueries {
+    dir: PathBuf,
+    signature: Vec<(PathBuf, u64, Option<std::time::SystemTime>)>,
+    queries: Arc<Vec<StoredQuery>>,
+}
+
+fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, Option<std::time::SystemTime>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let meta = e.metadata().ok()?;
+                    meta.is_file()
+                        .then(|| (e.path(), meta.len(), meta.modified().ok()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
 }
 
 impl ReadSide {
@@ -71,6 +98,11 @@ impl ReadSide {
         let queries = Arc::new(crate::query::stored::load_dir(&config.queries_dir, &index)?);
         let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
         let calendar = Arc::new(crate::query::stored::load_calendar(&config.queries_dir)?);
+        let live = Arc::new(Mutex::new(LiveQueries {
+            dir: config.queries_dir.clone(),
+            signature: folder_signature(&config.queries_dir),
+            queries: Arc::clone(&queries),
+        }));
         Ok(ReadSide {
             reader,
             store,
@@ -78,7 +110,29 @@ impl ReadSide {
             lists,
             calendar,
             clusterer: Default::default(),
+            live,
         })
+    }
+
+    /// The stored queries as the folder holds them now: reloaded when a file was added, changed
+    /// or removed since the last call (an analyst saved in the workbench, or pulled from git).
+    /// A folder that no longer loads is reported and the last good set kept.
+    pub fn current_queries(&self) -> Arc<Vec<StoredQuery>> {
+        let mut live = self.live.lock().unwrap_or_else(|p| p.into_inner());
+        let signature = folder_signature(&live.dir);
+        if signature != live.signature {
+            live.signature = signature;
+            match crate::query::stored::load_dir(&live.dir, self.reader.index()) {
+                Ok(queries) => {
+                    tracing::info!(queries = queries.len(), "stored queries reloaded");
+                    live.queries = Arc::new(queries);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "stored queries not reloaded; the last good set stays")
+                }
+            }
+        }
+        Arc::clone(&live.queries)
     }
 
     /// Compiles an ad-hoc search in the analysts' language, with the stored queries' lists.
@@ -245,8 +299,11 @@ impl Pipeline {
                 last_seq: max,
                 count: (max - done) as usize,
             };
-            let matches =
-                crate::percolate::match_batch(&self.read.reader, &self.read.queries, &batch)?;
+            let matches = crate::percolate::match_batch(
+                &self.read.reader,
+                &self.read.current_queries(),
+                &batch,
+            )?;
             self.read.store.record_matches(&matches, max)?;
             tracing::info!(
                 first_seq = batch.first_seq,
@@ -1056,7 +1113,8 @@ fn write_batches(
                     .fetch_add(batch.count as u64, Ordering::Relaxed);
                 metrics.queue_documents.store(0, Ordering::Relaxed);
                 let started = Instant::now();
-                let matches = crate::percolate::match_batch(&read.reader, &read.queries, &batch)?;
+                let matches =
+                    crate::percolate::match_batch(&read.reader, &read.current_queries(), &batch)?;
                 metrics
                     .percolate_latency
                     .observe(started.elapsed().as_secs_f64());

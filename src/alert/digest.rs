@@ -149,30 +149,27 @@ pub fn build(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Digest, DigestError> {
-    let queries: Vec<&StoredQuery> = read
-        .queries
-        .iter()
-        .filter(|q| selection.covers(q))
-        .collect();
+    let current = read.current_queries();
+    let queries: Vec<&StoredQuery> = current.iter().filter(|q| selection.covers(q)).collect();
     let span = end - start;
     // Narratives active in the period that concern the selection, emerging ones only.
     let narratives: Vec<Narrative> = crate::detect::narrative::narratives(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.current_queries(),
         &read.calendar,
         start,
         end,
     )?
     .into_iter()
-    .filter(|n| emerging(n) && concerns(n, &read.queries, selection))
+    .filter(|n| emerging(n) && concerns(n, &read.current_queries(), selection))
     .take(TOP_NARRATIVES)
     .collect();
     // Volumes, with the query-level emergence flags and spikes at the period's end.
     let activity: Vec<QueryActivity> = crate::detect::assess_queries(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.current_queries(),
         &read.calendar,
         end,
     )?;

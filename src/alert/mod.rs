@@ -155,14 +155,14 @@ pub fn tick_alerts(
     let urgent: Vec<crate::detect::narrative::Narrative> = crate::detect::narrative::narratives(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.current_queries(),
         &read.calendar,
         now - chrono::Duration::days(7),
         now,
     )?
     .into_iter()
     .filter(|n| n.spikes.iter().any(|s| s.urgent))
-    .filter(|n| digest::concerns(n, &read.queries, &selection))
+    .filter(|n| digest::concerns(n, &read.current_queries(), &selection))
     .collect();
     let mut written = Vec::new();
     let mut grown = Vec::new();

@@ -76,7 +76,7 @@ pub async fn narrative(State(state): State<AppState>, Path(id): Path<String>) ->
         crate::detect::narrative::narrative(
             &read.store,
             &read.reader,
-            &read.queries,
+            &read.current_queries(),
             &read.calendar,
             &id,
             Utc::now(),
@@ -107,7 +107,7 @@ pub async fn queries(State(state): State<AppState>) -> Response {
     json(move || {
         let now = Utc::now();
         let mut out = Vec::new();
-        for q in state.read.queries.iter() {
+        for q in state.read.current_queries().iter() {
             out.push(QueryInfo {
                 id: q.id.clone(),
                 title: q.title.clone(),
@@ -146,8 +146,8 @@ pub async fn backtest(
 ) -> Response {
     json(move || {
         let read = &state.read;
-        let stored = read
-            .queries
+        let current = read.current_queries();
+        let stored = current
             .iter()
             .find(|q| q.id == id)
             .ok_or((StatusCode::NOT_FOUND, format!("no stored query {id:?}")))?;

@@ -103,7 +103,7 @@ fn render_search(state: &AppState, principal: &Principal, params: &SearchParams)
         "<select name=query aria-label=\"stored query\">{}",
         option("", "any stored query", false)
     );
-    for q in read.queries.iter() {
+    for q in read.current_queries().iter() {
         out.push_str(&option(
             &q.id,
             &q.title,
@@ -258,7 +258,7 @@ pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Nar
     crate::detect::narrative::narratives(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.current_queries(),
         &read.calendar,
         start,
         now,
@@ -370,7 +370,7 @@ pub async fn narrative_page(
         let found = crate::detect::narrative::narrative(
             &read.store,
             &read.reader,
-            &read.queries,
+            &read.current_queries(),
             &read.calendar,
             &id,
             Utc::now(),

@@ -109,8 +109,8 @@ pub fn prepare(
         .transpose()?;
     let mut restrict: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     if let Some(id) = present(&params.query) {
-        let stored = read
-            .queries
+        let current = read.current_queries();
+        let stored = current
             .iter()
             .find(|q| q.id == id)
             .ok_or_else(|| format!("no stored query {id:?}"))?;

@@ -405,7 +405,7 @@ pub async fn edit_post(
                     Ok(q) => match crate::query::stored::run_examples(std::slice::from_ref(&q)) {
                         Ok(failures) if failures.is_empty() => Ok(q),
                         Ok(failures) => Err(format!(
-                            "Not saved: {} example(s) do not behave. Run it to see which.",
+                            "{} example(s) do not behave; they are listed below.",
                             failures.len()
                         )),
                         Err(e) => Err(e.to_string()),

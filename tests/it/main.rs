@@ -13,3 +13,4 @@ mod social;
 mod support;
 mod tune;
 mod web;
+mod webui;

@@ -50,7 +50,11 @@ async fn hostile_text_is_escaped_and_never_linked() {
     assert_eq!(report.new_documents, 2, "{report:#?}");
     let read = pipeline.read_side();
     read.store
-        .add_user("reader", vigil::auth::Role::Viewer, "a long enough password")
+        .add_user(
+            "reader",
+            vigil::auth::Role::Viewer,
+            "a long enough password",
+        )
         .unwrap();
     let token = read.store.create_api_token("reader", "test").unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
