@@ -13,12 +13,11 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{NAMES, Rng, document, vocabulary};
+use common::{NAMES, Rng, document, open_or_build, percentile, vocabulary};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 use vigil::index::reader::{Reader, SearchFilter, Sort};
-use vigil::index::writer::Writer;
 use vigil::model::Document;
 use vigil::query::stored::{StoredQuery, compile_stored};
 
@@ -84,45 +83,6 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
         });
     }
     out
-}
-
-fn open_or_build(size: usize, vocab: &[String]) -> (tantivy::Index, Writer, u64) {
-    let root = std::env::var_os("VIGIL_BENCH_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/tmp/vigil-bench"));
-    let dir = root.join(format!("percolate-{size}"));
-    let index = vigil::index::open_or_create(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let mut writer = Writer::open(&index).unwrap_or_else(|e| panic!("{e}"));
-    let existing = vigil::index::writer::max_seq(&index)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or(0);
-    if (existing as usize) < size {
-        let started = Instant::now();
-        let mut rng = Rng(0xABCDEF ^ existing);
-        let mut n = existing;
-        while (n as usize) < size {
-            let chunk: Vec<Document> = (0..10_000.min(size - n as usize))
-                .map(|i| document(&mut rng, vocab, n + i as u64))
-                .collect();
-            n += chunk.len() as u64;
-            writer.upsert(&chunk).unwrap_or_else(|e| panic!("{e}"));
-            if n % 100_000 == 0 || n as usize >= size {
-                writer.commit().unwrap_or_else(|e| panic!("{e}"));
-                eprintln!(
-                    "  built {n} documents ({:.0} s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-        }
-    }
-    let next = vigil::index::writer::max_seq(&index)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .unwrap_or(0);
-    (index, writer, next)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
 
 fn main() {

@@ -159,3 +159,52 @@ pub fn document(rng: &mut Rng, vocab: &[String], n: u64) -> Document {
         social: Default::default(),
     }
 }
+
+/// The generated index of `size` documents under `$VIGIL_BENCH_DIR` (default
+/// `/var/tmp/vigil-bench`), built once and reused by the benchmarks that need a large index;
+/// with its writer and its highest ingest sequence number.
+pub fn open_or_build(
+    size: usize,
+    vocab: &[String],
+) -> (tantivy::Index, vigil::index::writer::Writer, u64) {
+    let root = std::env::var_os("VIGIL_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/var/tmp/vigil-bench"));
+    let dir = root.join(format!("percolate-{size}"));
+    let index = vigil::index::open_or_create(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut writer = vigil::index::writer::Writer::open(&index).unwrap_or_else(|e| panic!("{e}"));
+    let existing = vigil::index::writer::max_seq(&index)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or(0);
+    if (existing as usize) < size {
+        let started = std::time::Instant::now();
+        let mut rng = Rng(0xABCDEF ^ existing);
+        let mut n = existing;
+        while (n as usize) < size {
+            let chunk: Vec<Document> = (0..10_000.min(size - n as usize))
+                .map(|i| document(&mut rng, vocab, n + i as u64))
+                .collect();
+            n += chunk.len() as u64;
+            writer.upsert(&chunk).unwrap_or_else(|e| panic!("{e}"));
+            if n % 100_000 == 0 || n as usize >= size {
+                writer.commit().unwrap_or_else(|e| panic!("{e}"));
+                eprintln!(
+                    "  built {n} documents ({:.0} s)",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    let next = vigil::index::writer::max_seq(&index)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or(0);
+    (index, writer, next)
+}
+
+/// The value at quantile `p` of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
