@@ -95,7 +95,7 @@ async fn main() {
         let _ = axum::serve(feed_listener, feeds).await;
     });
     let mut toml = format!(
-        "data_dir = {:?}\nqueries_dir = \"queries\"\n[crawl]\ncontact_url = \"mailto:bench@court.example.org\"\nrate_per_host = 1000.0\nmin_interval = \"1m\"\n",
+        "data_dir = {:?}\nqueries_dir = \"queries\"\n[crawl]\ncontact_url = \"mailto:bench@court.example.org\"\nrate_per_host = 100.0\n",
         dir.path()
     );
     for i in 0..FEEDS {
