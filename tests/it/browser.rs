@@ -243,6 +243,7 @@ impl Browser {
 }
 
 async fn reqwest_json(url: &str) -> Result<Value, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()

@@ -569,3 +569,129 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     assert_eq!(ana.get("/sources").await.status, StatusCode::SEE_OTHER);
     drop(server);
 }
+
+/// `vigil serve` as an operator runs it: one process crawls (the demo corpus from a local
+/// server), indexes and serves; a user and an API token are made with the CLI; the audit log
+/// records both.
+#[tokio::test]
+async fn vigil_serve_crawls_and_serves_in_one_process() {
+    let data = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let server = vigil::demo::serve_corpus(&root.join("demo")).await.unwrap();
+    crate::support::write_demo_config(data.path(), &data.path().join("index"), &server.base_url);
+    std::fs::write(data.path().join("pw"), "operator password 1\n").unwrap();
+    let dir = data.path().to_path_buf();
+    let run = move |args: Vec<&'static str>| {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+                .args(args)
+                .current_dir(dir)
+                .env("RUST_LOG", "off")
+                .output()
+                .unwrap()
+        })
+    };
+    let added = run(vec![
+        "user",
+        "add",
+        "ana",
+        "--role",
+        "analyst",
+        "--password-file",
+        "pw",
+    ])
+    .await
+    .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let token = run(vec!["user", "token", "ana", "--label", "ops"])
+        .await
+        .unwrap();
+    let token = String::from_utf8_lossy(&token.stdout).trim().to_string();
+    assert!(token.starts_with("vgl_"), "{token}");
+    let listed = run(vec!["user", "list"]).await.unwrap();
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("analyst"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["serve", "--addr", &addr])
+        .current_dir(data.path())
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://{addr}");
+    let mut found = 0;
+    for _ in 0..240 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        let Ok(response) = client
+            .get(format!("{base}/api/search?q=warrant"))
+            .bearer_auth(&token)
+            .send()
+            .await
+        else {
+            continue;
+        };
+        if let Ok(value) = serde_json::from_str::<Value>(&response.text().await.unwrap_or_default())
+        {
+            found = value["total"].as_u64().unwrap_or(0);
+            if found > 0 {
+                break;
+            }
+        }
+    }
+    let healthz = client.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(healthz.status(), 200);
+    let refused = client
+        .get(format!("{base}/api/search?q=warrant"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        found > 0,
+        "the crawl in the serving process indexed the corpus"
+    );
+    let indexed: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("vigil_documents_indexed_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    assert!(indexed > 100, "{metrics}");
+    let audit = run(vec!["audit", "--json"]).await.unwrap();
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"user add") && actions.contains(&"token create"),
+        "{actions:?}"
+    );
+    drop(server);
+}
