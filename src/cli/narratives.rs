@@ -123,15 +123,25 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     println!("platforms: {}", list(&n.platforms, 10));
     if !n.spikes.is_empty() {
         println!("spikes:");
-        for s in &n.spikes {
+        for e in vigil::detect::spike::episodes(&n.spikes) {
+            let s = &e.peak;
             println!(
-                "  {} {} documents (expected {:.1}, p {:.1e}, z {:.1}){}{}",
-                s.hour.format("%Y-%m-%d %H:00"),
+                "  {} to {} ({} h): peak {} documents in {} h (expected {:.1}, p {:.1e}, z {:.1}){}{}",
+                e.start.format("%Y-%m-%d %H:00"),
+                e.end.format("%Y-%m-%d %H:00"),
+                e.hours,
                 s.count,
+                s.window_hours,
                 s.expected,
                 s.p_value,
                 s.z,
-                if s.burst { ", in a burst" } else { "" },
+                if s.urgent {
+                    ", unexplained burst"
+                } else if s.burst {
+                    ", in a burst"
+                } else {
+                    ""
+                },
                 s.event
                     .as_deref()
                     .map(|e| format!(", expected event: {}", for_terminal(e)))

@@ -413,9 +413,89 @@ pub fn spikes(
     out
 }
 
+/// Consecutive spike-hours of one kind (urgent or not, the same expected event) as one episode,
+/// for a person to read: when it started and ended, and its peak.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Episode {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub hours: usize,
+    pub peak: Spike,
+}
+
+/// Groups spikes (oldest first, as `spikes` returns them) into episodes.
+pub fn episodes(spikes: &[Spike]) -> Vec<Episode> {
+    let mut out: Vec<Episode> = Vec::new();
+    for spike in spikes {
+        if let Some(last) = out.last_mut()
+            && spike.hour - last.end == Duration::hours(1)
+            && spike.urgent == last.peak.urgent
+            && spike.event == last.peak.event
+        {
+            last.end = spike.hour;
+            last.hours += 1;
+            if spike.count > last.peak.count {
+                last.peak = spike.clone();
+            }
+            continue;
+        }
+        out.push(Episode {
+            start: spike.hour,
+            end: spike.hour,
+            hours: 1,
+            peak: spike.clone(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn consecutive_hours_of_one_kind_are_one_episode() {
+        let spike = |h: i64, count: u32, urgent: bool| Spike {
+            hour: at(h),
+            window_hours: 24,
+            count,
+            expected: 1.0,
+            p_value: 0.001,
+            z: 4.0,
+            burst: true,
+            event: None,
+            urgent,
+        };
+        let spikes = [
+            spike(10, 5, true),
+            spike(11, 8, true),
+            spike(12, 6, true),
+            spike(13, 6, false),
+            spike(20, 9, true),
+        ];
+        let found = episodes(&spikes);
+        let summary: Vec<(i64, i64, usize, u32, bool)> = found
+            .iter()
+            .map(|e| {
+                (
+                    (e.start - at(0)).num_hours(),
+                    (e.end - at(0)).num_hours(),
+                    e.hours,
+                    e.peak.count,
+                    e.peak.urgent,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (10, 12, 3, 8, true),
+                (13, 13, 1, 6, false),
+                (20, 20, 1, 9, true)
+            ]
+        );
+        assert!(episodes(&[]).is_empty());
+    }
 
     fn at(hours: i64) -> DateTime<Utc> {
         // A Monday, midnight.

@@ -421,13 +421,18 @@ pub async fn narrative_page(
         }
         if !n.spikes.is_empty() {
             out.push_str("<h2>Spikes</h2><ul>");
-            for s in &n.spikes {
+            for e in crate::detect::spike::episodes(&n.spikes) {
+                let s = &e.peak;
+                let when = if e.hours == 1 {
+                    format!("the {} h to {}", s.window_hours, time(e.start))
+                } else {
+                    format!("{} to {} ({} hours)", time(e.start), time(e.end), e.hours)
+                };
                 let _ = write!(
                     out,
-                    "<li>{} in the {} h to {} (expected {:.1}, p = {:.1e}){}{}</li>",
+                    "<li>{when}: peak {} in {} h (expected {:.1}, p = {:.1e}){}{}</li>",
                     s.count,
                     s.window_hours,
-                    time(s.hour),
                     s.expected,
                     s.p_value,
                     if s.urgent { " — <strong>unexplained burst</strong>" } else { "" },

@@ -94,7 +94,7 @@ pub struct LoginQuery {
 fn login_form(token: &str, next: &str, message: Option<&str>) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\"><title>Sign in · Vigil</title><link rel=stylesheet href=\"/style.css\"></head>\
-         <body><main id=main><h1>Vigil</h1>{}<form class=card method=post action=\"/login\">\
+         <body><main id=main class=narrow><h1>Vigil</h1>{}<form class=card method=post action=\"/login\">\
          <p><label for=user>User</label><br><input id=user name=user autocomplete=username required autofocus></p>\
          <p><label for=password>Password</label><br><input id=password name=password type=password autocomplete=current-password required></p>\
          <input type=hidden name=csrf value=\"{}\"><input type=hidden name=next value=\"{}\"><button type=submit>Sign in</button></form></main></body></html>",
