@@ -111,6 +111,37 @@ async fn evaluate(corpus: &str) {
             )
             .unwrap_or_default();
         eprintln!("by source: {kinds:?}");
+        // Centroid cosines between clusters of one story and of different stories.
+        let centroids: Vec<(String, vigil::detect::cluster::Sparse)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.id.clone(),
+                    vigil::detect::cluster::Sparse::from_json(&r.centroid),
+                )
+            })
+            .collect();
+        let (mut same, mut different) = (Vec::new(), Vec::new());
+        for (i, (a, ca)) in centroids.iter().enumerate() {
+            for (b, cb) in &centroids[i + 1..] {
+                let (Some(sa), Some(sb)) = (cluster_story.get(a), cluster_story.get(b)) else {
+                    continue;
+                };
+                let cos = ca.cosine(cb);
+                if sa == sb {
+                    same.push((cos, sa.clone()));
+                } else {
+                    different.push((cos, format!("{sa}/{sb}")));
+                }
+            }
+        }
+        same.sort_by(|x, y| y.0.total_cmp(&x.0));
+        different.sort_by(|x, y| y.0.total_cmp(&x.0));
+        eprintln!("same story: {:?}", same.iter().take(30).collect::<Vec<_>>());
+        eprintln!(
+            "different stories, highest: {:?}",
+            different.iter().take(15).collect::<Vec<_>>()
+        );
     }
     let bcubed = vigil::detect::quality::bcubed(&predicted, &truth_of);
     let pairwise = vigil::detect::quality::pairwise(&predicted, &truth_of);

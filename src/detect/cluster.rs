@@ -436,7 +436,7 @@ impl Sparse {
     }
 
     /// Reads the stored form; centroids written by older versions (term → weight) are hashed.
-    fn from_json(text: &str) -> Sparse {
+    pub fn from_json(text: &str) -> Sparse {
         if let Ok(mut pairs) = serde_json::from_str::<Vec<(u64, f32)>>(text) {
             pairs.sort_by_key(|p| p.0);
             pairs.dedup_by_key(|p| p.0);
