@@ -178,12 +178,14 @@ pub fn stats(read: &ReadSide, params: &SearchParams) -> Result<ResultStats, Stri
     let end = prepared.filter.until.unwrap_or(now).min(now);
     let start = prepared.filter.since.unwrap_or(end - Duration::days(30));
     let span = (end - start).num_seconds().max(1);
-    let (bucket, buckets) = if span <= 3 * 86_400 {
-        (3_600, (span / 3_600 + 1) as usize)
+    // Hours under three days, else days, else as many days a bar as keep it to 400 bars.
+    let bucket = if span <= 3 * 86_400 {
+        3_600
     } else {
-        (86_400, (span / 86_400 + 1) as usize)
+        86_400 * (span / 86_400 / 400 + 1)
     };
-    let start = if bucket == 86_400 {
+    let buckets = (span / bucket + 1) as usize;
+    let start = if bucket >= 86_400 {
         start
             .date_naive()
             .and_hms_opt(0, 0, 0)

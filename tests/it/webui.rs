@@ -541,6 +541,16 @@ async fn pages_and_api_need_a_login_and_show_everything() {
         "error",
     )
     .unwrap();
+    // A range of decades is drawn in at most 401 bars of whole days.
+    let wide: Value = serde_json::from_str(
+        &viewer
+            .get("/api/search/stats?q=warrant&since=1990-01-01")
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(wide["volume"].as_array().unwrap().len() <= 401, "{wide}");
+    assert_eq!(wide["bucket_secs"].as_i64().unwrap() % 86_400, 0);
     assert_eq!(
         viewer.get("/api/documents/none").await.status,
         StatusCode::NOT_FOUND
