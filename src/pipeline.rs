@@ -159,6 +159,41 @@ impl ReadSide {
             now,
         )?)
     }
+
+    /// The narratives active since `since`, most urgent first, with the stored queries as the
+    /// folder holds them now.
+    pub fn narratives(
+        &self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::detect::narrative::Narrative>, crate::detect::narrative::NarrativeError>
+    {
+        crate::detect::narrative::narratives(
+            &self.store,
+            &self.reader,
+            &self.current_queries(),
+            &self.calendar,
+            since,
+            now,
+        )
+    }
+
+    /// One narrative by id.
+    pub fn narrative(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<crate::detect::narrative::Narrative>, crate::detect::narrative::NarrativeError>
+    {
+        crate::detect::narrative::narrative(
+            &self.store,
+            &self.reader,
+            &self.current_queries(),
+            &self.calendar,
+            id,
+            now,
+        )
+    }
 }
 
 /// What happened to one source in a pass.

@@ -153,26 +153,15 @@ pub fn build(
     let queries: Vec<&StoredQuery> = current.iter().filter(|q| selection.covers(q)).collect();
     let span = end - start;
     // Narratives active in the period that concern the selection, emerging ones only.
-    let narratives: Vec<Narrative> = crate::detect::narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.current_queries(),
-        &read.calendar,
-        start,
-        end,
-    )?
-    .into_iter()
-    .filter(|n| emerging(n) && concerns(n, &read.current_queries(), selection))
-    .take(TOP_NARRATIVES)
-    .collect();
+    let narratives: Vec<Narrative> = read
+        .narratives(start, end)?
+        .into_iter()
+        .filter(|n| emerging(n) && concerns(n, &current, selection))
+        .take(TOP_NARRATIVES)
+        .collect();
     // Volumes, with the query-level emergence flags and spikes at the period's end.
-    let activity: Vec<QueryActivity> = crate::detect::assess_queries(
-        &read.store,
-        &read.reader,
-        &read.current_queries(),
-        &read.calendar,
-        end,
-    )?;
+    let activity: Vec<QueryActivity> =
+        crate::detect::assess_queries(&read.store, &read.reader, &current, &read.calendar, end)?;
     let mut volumes = Vec::with_capacity(queries.len());
     for query in &queries {
         let count = read.store.count_matches_between(&query.id, start, end)?;

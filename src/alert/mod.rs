@@ -152,18 +152,13 @@ pub fn tick_alerts(
     };
     let cooldown =
         chrono::Duration::from_std(alerts.cooldown).unwrap_or(chrono::Duration::hours(6));
-    let urgent: Vec<crate::detect::narrative::Narrative> = crate::detect::narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.current_queries(),
-        &read.calendar,
-        now - chrono::Duration::days(7),
-        now,
-    )?
-    .into_iter()
-    .filter(|n| n.spikes.iter().any(|s| s.urgent))
-    .filter(|n| digest::concerns(n, &read.current_queries(), &selection))
-    .collect();
+    let current = read.current_queries();
+    let urgent: Vec<crate::detect::narrative::Narrative> = read
+        .narratives(now - chrono::Duration::days(7), now)?
+        .into_iter()
+        .filter(|n| n.spikes.iter().any(|s| s.urgent))
+        .filter(|n| digest::concerns(n, &current, &selection))
+        .collect();
     let mut written = Vec::new();
     let mut grown = Vec::new();
     let message =

@@ -72,17 +72,11 @@ pub async fn narratives(
 
 pub async fn narrative(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     json(move || {
-        let read = &state.read;
-        crate::detect::narrative::narrative(
-            &read.store,
-            &read.reader,
-            &read.current_queries(),
-            &read.calendar,
-            &id,
-            Utc::now(),
-        )
-        .map_err(internal)?
-        .ok_or((StatusCode::NOT_FOUND, format!("no narrative {id:?}")))
+        state
+            .read
+            .narrative(&id, Utc::now())
+            .map_err(internal)?
+            .ok_or((StatusCode::NOT_FOUND, format!("no narrative {id:?}")))
     })
     .await
 }

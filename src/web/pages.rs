@@ -254,16 +254,7 @@ pub struct SinceParams {
 pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Narrative>, String> {
     let now = Utc::now();
     let start = search::parse_time(since.unwrap_or("7d"), now)?;
-    let read = &state.read;
-    crate::detect::narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.current_queries(),
-        &read.calendar,
-        start,
-        now,
-    )
-    .map_err(|e| e.to_string())
+    state.read.narratives(start, now).map_err(|e| e.to_string())
 }
 
 fn badges(n: &Narrative) -> String {
@@ -366,15 +357,7 @@ pub async fn narrative_page(
     Path(id): Path<String>,
 ) -> Response {
     blocking(move || {
-        let read = &state.read;
-        let found = crate::detect::narrative::narrative(
-            &read.store,
-            &read.reader,
-            &read.current_queries(),
-            &read.calendar,
-            &id,
-            Utc::now(),
-        );
+        let found = state.read.narrative(&id, Utc::now());
         let n = match found {
             Ok(Some(n)) => n,
             Ok(None) => return refuse(StatusCode::NOT_FOUND, "No such narrative."),

@@ -383,14 +383,7 @@ pub async fn edit_post(
     blocking(move || {
         match form.action.as_str() {
             "download" => {
-                let _ = state.read.store.audit(&principal.user, "export", &format!("query file {id}"), &address);
-                let mut response = form.toml.clone().into_response();
-                let h = response.headers_mut();
-                h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/toml; charset=utf-8"));
-                if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{id}.toml\"")) {
-                    h.insert(header::CONTENT_DISPOSITION, v);
-                }
-                response
+                toml_download(&state, &principal, &address, &id, form.toml.clone())
             }
             "save" => {
                 if !allowed(&principal, Role::Analyst) {
@@ -462,11 +455,22 @@ pub async fn download(
     let Ok(text) = std::fs::read_to_string(file_of(&state, &id)) else {
         return refuse(StatusCode::NOT_FOUND, "No such query.");
     };
+    toml_download(&state, &principal, &client_address(&headers), &id, text)
+}
+
+/// A query file as a download, recorded in the audit log as an export.
+fn toml_download(
+    state: &AppState,
+    principal: &Principal,
+    address: &str,
+    id: &str,
+    text: String,
+) -> Response {
     let _ = state.read.store.audit(
         &principal.user,
         "export",
         &format!("query file {id}"),
-        &client_address(&headers),
+        address,
     );
     let mut response = text.into_response();
     let h = response.headers_mut();

@@ -326,8 +326,18 @@ fn header<'a>(mail: &'a str, name: &str) -> Option<&'a str> {
         .map(|l| l[name.len() + 1..].trim())
 }
 
-#[tokio::test]
-async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
+/// The demo corpus served, its configuration with the alerting channels appended, and the
+/// sinks those channels deliver to.
+struct Setup {
+    data: tempfile::TempDir,
+    server: vigil::demo::DemoServer,
+    smtp: SmtpSink,
+    hooks: Hooks,
+    folder: std::path::PathBuf,
+    config_path: std::path::PathBuf,
+}
+
+async fn setup() -> Setup {
     set_secrets();
     let data = tempfile::tempdir().unwrap();
     let (server, _) = crate::support::demo_corpus(data.path()).await;
@@ -343,6 +353,26 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
     let mut toml = std::fs::read_to_string(&config_path).unwrap();
     toml.push_str(&alerting_toml(&smtp, &hook_base, &folder));
     std::fs::write(&config_path, toml).unwrap();
+    Setup {
+        data,
+        server,
+        smtp,
+        hooks,
+        folder,
+        config_path,
+    }
+}
+
+#[tokio::test]
+async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
+    let Setup {
+        data: _data,
+        server,
+        smtp,
+        hooks,
+        folder,
+        config_path,
+    } = setup().await;
     let config = vigil::config::Config::load(&config_path).unwrap();
     let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
     pipeline.crawl(&config.sources, None).await.unwrap();
@@ -580,21 +610,14 @@ async fn smtp_over_starttls_and_tls_trusts_the_configured_authority() {
 
 #[tokio::test]
 async fn a_crash_between_sending_and_marking_sends_once_more_with_the_same_message_id() {
-    set_secrets();
-    let data = tempfile::tempdir().unwrap();
-    let (server, _) = crate::support::demo_corpus(data.path()).await;
-    let smtp = SmtpSink::start(Secure::Plain, None);
-    let hooks = Hooks::default();
-    let hook_base = hook_server(hooks.clone()).await;
-    let folder = data.path().join("digests");
-    let config_path = crate::support::write_demo_config(
-        data.path(),
-        &data.path().join("index"),
-        &server.base_url,
-    );
-    let mut toml = std::fs::read_to_string(&config_path).unwrap();
-    toml.push_str(&alerting_toml(&smtp, &hook_base, &folder));
-    std::fs::write(&config_path, toml).unwrap();
+    let Setup {
+        data,
+        server,
+        smtp,
+        hooks,
+        folder,
+        config_path: _,
+    } = setup().await;
     let dir = data.path().to_path_buf();
     let vigil = move |args: &'static [&'static str], crash: bool| {
         let dir = dir.clone();
@@ -700,23 +723,13 @@ fn vigil_command(dir: &Path, args: &[&str], crash: bool) -> std::process::Output
 
 #[tokio::test]
 async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
-    set_secrets();
-    let data = tempfile::tempdir().unwrap();
-    let (server, _) = crate::support::demo_corpus(data.path()).await;
-    let smtp = SmtpSink::start(Secure::Plain, None);
-    let hook_base = hook_server(Hooks::default()).await;
-    let config_path = crate::support::write_demo_config(
-        data.path(),
-        &data.path().join("index"),
-        &server.base_url,
-    );
-    let mut toml = std::fs::read_to_string(&config_path).unwrap();
-    toml.push_str(&alerting_toml(
-        &smtp,
-        &hook_base,
-        &data.path().join("digests"),
-    ));
-    std::fs::write(&config_path, toml).unwrap();
+    let Setup {
+        data: _data,
+        server,
+        smtp,
+        config_path,
+        ..
+    } = setup().await;
     let config = vigil::config::Config::load(&config_path).unwrap();
     let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
     pipeline.crawl(&config.sources, None).await.unwrap();

@@ -18,15 +18,7 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
         let report = pipeline.crawl(&config.sources, None).await.unwrap();
         assert_eq!(report.failed().count(), 0, "{report:#?}");
         let read = pipeline.read_side();
-        let all = vigil::detect::narrative::narratives(
-            &read.store,
-            &read.reader,
-            &read.queries,
-            &read.calendar,
-            week,
-            now,
-        )
-        .unwrap();
+        let all = read.narratives(week, now).unwrap();
         assert!(all.len() >= 5, "{}", all.len());
         // Every matched document is in exactly one cluster.
         let clustered: usize = all.iter().map(|n| n.documents).sum();
@@ -97,15 +89,7 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
         vigil::detect::cluster::cluster_pending(&read.store, &read.reader, &Default::default())
             .unwrap();
     assert_eq!(report.documents, 0, "{report:?}");
-    let all = vigil::detect::narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.queries,
-        &read.calendar,
-        week,
-        now,
-    )
-    .unwrap();
+    let all = read.narratives(week, now).unwrap();
     let ids_after: BTreeSet<String> = all.iter().map(|n| n.id.clone()).collect();
     assert_eq!(ids_before, ids_after);
     let mut seen = HashSet::new();
