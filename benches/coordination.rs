@@ -1,5 +1,5 @@
 //! Coordinated-sharing detection (`detect::coordination`, CooRTweet semantics) on the real data
-//! in `../shared/data/coordination/`: network sizes for several settings, the time each run
+//! in `benches/data/coordination/` (gzipped copies of the CooRTweet data, MIT): network sizes for several settings, the time each run
 //! takes, and the precision and recall of finding a known coordinated group injected into that
 //! real background.
 //!
@@ -25,13 +25,17 @@ const GROUP: usize = 25;
 const OBJECTS: usize = 40;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data/coordination")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/data/coordination")
 }
 
 /// Reads a CSV's rows as maps from header to cell.
 fn rows(name: &str) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(data_dir().join(name))
-        .unwrap_or_else(|e| panic!("{name}: {e} (the shared data folder is needed)"));
+    let path = data_dir().join(format!("{name}.gz"));
+    let mut text = String::new();
+    std::fs::File::open(&path)
+        .map(flate2::read::GzDecoder::new)
+        .and_then(|mut gz| std::io::Read::read_to_string(&mut gz, &mut text))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     text.lines()
         .skip(1)
         .map(|l| l.split(',').map(str::to_string).collect())

@@ -1,6 +1,6 @@
-//! Article-extraction quality and speed on the shared benchmark (181 real pages with ground
+//! Article-extraction quality and speed on the article-extraction benchmark copied into `benches/data/` (181 real pages with ground
 //! truth). Writes `target/extraction/vigil.json` (page id → extracted text) for
-//! `../shared/tools/eval_extraction.py` and prints pages per second (extraction only; reading
+//! `scripts/eval_extraction.py` and prints pages per second (extraction only; reading
 //! and gunzipping the files is not timed). `scripts/bench-extraction.sh` runs this and Python
 //! trafilatura on the same pages and prints both side by side.
 
@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let pages_dir = root.join("../shared/data/article-extraction-benchmark/html");
+    let pages_dir = root.join("benches/data/article-extraction/html");
     let mut pages = Vec::new();
-    for entry in std::fs::read_dir(&pages_dir).expect("the benchmark pages (../shared/data)") {
+    for entry in std::fs::read_dir(&pages_dir).expect("the benchmark pages (benches/data/article-extraction)") {
         let path = entry.expect("entry").path();
         let Some(id) = path
             .file_name()

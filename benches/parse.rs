@@ -1,5 +1,5 @@
 //! Documents per second parsed and normalised for each source kind, from fixtures in each
-//! platform's real format (`../shared/data/feeds/`, `tests/fixtures/`). Parsing runs on one
+//! platform's real format (`tests/fixtures/`). Parsing runs on one
 //! thread; fetching is not included. Run: `cargo bench --bench parse`.
 
 use std::path::Path;
@@ -35,7 +35,7 @@ fn source(kind: &str, extra: &str) -> SourceConfig {
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let shared = root.join("../shared/data/feeds");
+    let shared = root.join("tests/fixtures/feeds");
     let read =
         |path: &Path| std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let post = {

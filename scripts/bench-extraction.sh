@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Article extraction, side by side: Vigil (dom_smoothie) and Python trafilatura on the same 181
-# pages of the shared benchmark, scored by the shared script. Installs trafilatura into a
+# pages of the article-extraction benchmark in benches/data/, scored by scripts/eval_extraction.py. Installs trafilatura into a
 # virtualenv under target/ the first time. Prints F1 and pages per second for both, and the ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 out="$target/extraction"
 mkdir -p "$out"
-eval_script=../shared/tools/eval_extraction.py
-pages=../shared/data/article-extraction-benchmark/html
+eval_script=scripts/eval_extraction.py
+pages=benches/data/article-extraction/html
 
 cargo bench --bench extraction 2>/dev/null | tee "$out/vigil.txt"
 vigil_rate=$(grep -o '[0-9.]* pages/s (1 thread)' "$out/vigil.txt" | cut -d' ' -f1)

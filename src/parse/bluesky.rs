@@ -336,7 +336,7 @@ mod tests {
     fn real_post() -> Result<serde_json::Value, Box<dyn std::error::Error>> {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/bluesky/bsky_thread_view_post_with_embed_media.json"
+            "/tests/fixtures/feeds/bluesky/bsky_thread_view_post_with_embed_media.json"
         ))?;
         Ok(serde_json::from_str::<serde_json::Value>(&text)?["thread"]["post"].clone())
     }

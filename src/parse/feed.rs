@@ -161,7 +161,7 @@ mod tests {
     fn reads_youtube_descriptions_and_views() {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/feed-rs/atom_mediarss_youtube_1.xml"
+            "/tests/fixtures/feeds/feed-rs/atom_mediarss_youtube_1.xml"
         ))
         .unwrap();
         let item = &parse_feed(&fetched(&body, "application/atom+xml"))

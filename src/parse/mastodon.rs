@@ -209,7 +209,7 @@ mod tests {
     fn reads_the_real_public_timeline() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/mastodon/mastodon_timeline_public.json"
+            "/tests/fixtures/feeds/mastodon/mastodon_timeline_public.json"
         ))?;
         let parsed = parse_statuses(&fetched(&body))?;
         assert_eq!(parsed.items.len(), 8);
@@ -238,7 +238,7 @@ mod tests {
     fn reads_tags_boosts_and_links() -> Result<(), Box<dyn std::error::Error>> {
         let body = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/mastodon/mastodon_timeline_tag_hoot.json"
+            "/tests/fixtures/feeds/mastodon/mastodon_timeline_tag_hoot.json"
         ))?;
         let parsed = parse_statuses(&fetched(&body))?;
         assert_eq!(parsed.items[0].social.hashtags, vec!["hoot".to_string()]);

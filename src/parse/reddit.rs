@@ -179,7 +179,7 @@ mod tests {
     fn reads_real_listings() -> Result<(), Box<dyn std::error::Error>> {
         let new = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/reddit/reddit_listing_subreddit_new.json"
+            "/tests/fixtures/feeds/reddit/reddit_listing_subreddit_new.json"
         ))?;
         let parsed = parse_listing(&fetched(&new))?;
         assert_eq!(parsed.items.len(), 100);
@@ -195,7 +195,7 @@ mod tests {
         assert_eq!(first.social.engagement.replies, Some(1));
         let search = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/data/feeds/reddit/reddit_listing_subreddit_search.json"
+            "/tests/fixtures/feeds/reddit/reddit_listing_subreddit_search.json"
         ))?;
         assert_eq!(parse_listing(&fetched(&search))?.items.len(), 6);
         Ok(())

@@ -91,7 +91,7 @@ async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json
     server.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &crate::support::shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &crate::support::feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     // The failing source on a host of its own: a 500 slows down every source on its host.
     let failing = FixtureServer::start_on([127, 0, 0, 31]).await;

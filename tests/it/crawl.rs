@@ -1,7 +1,7 @@
 //! Crawl → index → search → stored queries, against the fixture server: real feeds from
-//! `../shared/data/feeds/` (ISO-8859-1 ones and a truncated, invalid one among them).
+//! `tests/fixtures/feeds/` (ISO-8859-1 ones and a truncated, invalid one among them).
 
-use crate::support::{Deployment, FixtureServer, shared_feeds, source};
+use crate::support::{Deployment, FixtureServer, feed_fixtures, source};
 use std::time::Duration;
 use vigil::pipeline::Pipeline;
 
@@ -18,7 +18,7 @@ fn search(pipeline: &Pipeline, text: &str) -> Vec<String> {
 #[tokio::test]
 async fn crawl_then_search_then_recrawl_adds_nothing_and_a_broken_feed_fails_alone() {
     let server = FixtureServer::start().await;
-    let feeds = shared_feeds().join("feed-rs");
+    let feeds = feed_fixtures().join("feed-rs");
     let files = [
         ("golem", "rss_1.0_iso8859.xml", "application/rdf+xml"),
         ("dicas", "rss_0.91_encoding_1.xml", "application/rss+xml"),
@@ -162,7 +162,7 @@ async fn changed_content_is_updated_in_place_not_duplicated() {
 #[tokio::test]
 async fn per_host_rate_limit_spaces_requests() {
     let server = FixtureServer::start().await;
-    let body = std::fs::read(shared_feeds().join("feed-rs/rss_2.0_bbc.xml")).unwrap();
+    let body = std::fs::read(feed_fixtures().join("feed-rs/rss_2.0_bbc.xml")).unwrap();
     let mut sources = String::new();
     for i in 0..4 {
         server.put(&format!("{i}.xml"), "application/rss+xml", body.clone());
@@ -193,7 +193,7 @@ async fn a_crash_before_percolation_is_caught_up_once() {
     server.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     let deployment = Deployment::new(
         "rate_per_host = 50.0",
@@ -240,7 +240,7 @@ async fn run_polls_each_source_at_its_interval_and_stops_on_shutdown() {
     server.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     let deployment = Deployment::new(
         "rate_per_host = 50.0",

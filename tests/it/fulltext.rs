@@ -106,7 +106,7 @@ async fn robots_disallow_and_crawl_delay_hold_except_for_api_sources() {
         "User-agent: Vigil\nDisallow: /f/blocked\nCrawl-delay: 0.5\n",
     );
     let body =
-        std::fs::read(crate::support::shared_feeds().join("feed-rs/rss_2.0_bbc.xml")).unwrap();
+        std::fs::read(crate::support::feed_fixtures().join("feed-rs/rss_2.0_bbc.xml")).unwrap();
     let mut sources = String::new();
     for name in ["one", "two", "three", "blocked"] {
         server.put(&format!("{name}.xml"), "application/rss+xml", body.clone());

@@ -3,7 +3,7 @@
 //! source on 127.0.0.1: the crawl must finish, the healthy source must be unaffected, and the
 //! error must name the source, the URL and the cause.
 
-use crate::support::{Deployment, FixtureServer, shared_feeds, source};
+use crate::support::{Deployment, FixtureServer, feed_fixtures, source};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -23,7 +23,7 @@ async fn crawl_beside_healthy(
     healthy.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     let sources = [
         source(HEALTHY, &healthy.url("/f/bbc.xml")),
@@ -345,7 +345,7 @@ async fn truncated_feed() {
     server.put_file(
         "cut.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_invalid_1.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_invalid_1.xml"),
     );
     let url = server.url("/f/cut.xml");
     let (outcome, _, _) = crawl_beside_healthy("truncated", &url, "").await;
@@ -381,7 +381,7 @@ async fn storm_of_500s() {
     healthy.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     let mut sources = source(HEALTHY, &healthy.url("/f/bbc.xml"));
     for i in 0..30 {
@@ -497,7 +497,7 @@ async fn a_private_address_is_refused_unless_the_source_allows_it() {
     healthy.put_file(
         "bbc.xml",
         "application/rss+xml",
-        &shared_feeds().join("feed-rs/rss_2.0_bbc.xml"),
+        &feed_fixtures().join("feed-rs/rss_2.0_bbc.xml"),
     );
     let sources = format!(
         "{}[[sources]]\nname = \"inside\"\nkind = \"feed\"\nurl = \"{url}\"\n",

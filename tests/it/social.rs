@@ -1,7 +1,7 @@
 //! Social sources through the local server, in their platforms' real response formats: paging
 //! asks only for what is new, and hashtags, mentions and shared links are fields of their own.
 
-use crate::support::{Deployment, FixtureServer, search, shared_feeds};
+use crate::support::{Deployment, FixtureServer, search, feed_fixtures};
 
 fn mastodon_source(name: &str, url: &str) -> String {
     format!(
@@ -15,12 +15,12 @@ async fn mastodon_timelines_page_forward_and_index_social_fields() {
     server.put_file(
         "public",
         "application/json",
-        &shared_feeds().join("mastodon/mastodon_timeline_public.json"),
+        &feed_fixtures().join("mastodon/mastodon_timeline_public.json"),
     );
     server.put_file(
         "hoot",
         "application/json",
-        &shared_feeds().join("mastodon/mastodon_timeline_tag_hoot.json"),
+        &feed_fixtures().join("mastodon/mastodon_timeline_tag_hoot.json"),
     );
     let sources = [
         mastodon_source("public", &server.url("/f/public")),
@@ -109,12 +109,12 @@ async fn reddit_listings_page_forward_and_youtube_feeds_are_read() {
     server.put_file(
         "new.json",
         "application/json",
-        &shared_feeds().join("reddit/reddit_listing_subreddit_new.json"),
+        &feed_fixtures().join("reddit/reddit_listing_subreddit_new.json"),
     );
     server.put_file(
         "videos.xml",
         "application/atom+xml",
-        &shared_feeds().join("feed-rs/atom_mediarss_youtube_1.xml"),
+        &feed_fixtures().join("feed-rs/atom_mediarss_youtube_1.xml"),
     );
     let sources = format!(
         "[[sources]]\nname = \"askreddit\"\nkind = \"reddit\"\nurl = \"{}\"\nallow_private = true\nrate = 50.0\n\n[[sources]]\nname = \"channel\"\nkind = \"youtube\"\nurl = \"{}\"\nallow_private = true\nfull_text = \"never\"\n",
@@ -153,7 +153,7 @@ async fn reddit_listings_page_forward_and_youtube_feeds_are_read() {
 async fn bluesky_searches_ask_only_for_posts_since_the_newest_seen() {
     let server = FixtureServer::start_on([127, 0, 0, 73]).await;
     let post = std::fs::read_to_string(
-        shared_feeds().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
+        feed_fixtures().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
     )
     .unwrap();
     let mut post: serde_json::Value =
@@ -325,7 +325,7 @@ async fn mastodon_accounts_given_by_profile_url_are_looked_up_once() {
             "/api/v1/accounts/4242/statuses",
             axum::routing::get(|| async {
                 std::fs::read_to_string(
-                    crate::support::shared_feeds().join("mastodon/mastodon_timeline_tag_hoot.json"),
+                    crate::support::feed_fixtures().join("mastodon/mastodon_timeline_tag_hoot.json"),
                 )
                 .unwrap()
             }),
@@ -380,7 +380,7 @@ async fn mastodon_accounts_given_by_profile_url_are_looked_up_once() {
 async fn bluesky_sessions_use_the_app_password_once_and_never_show_it() {
     use axum::http::{HeaderMap, StatusCode};
     let post = std::fs::read_to_string(
-        shared_feeds().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
+        feed_fixtures().join("bluesky/bsky_thread_view_post_with_embed_media.json"),
     )
     .unwrap();
     let mut post: serde_json::Value =

@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The shared fixture folder of real feeds written by others.
-pub fn shared_feeds() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/feeds")
+/// Real feeds and API responses written by others (copied with their licences; see its README).
+pub fn feed_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/feeds")
 }
 
 /// Our own fixtures.
