@@ -51,7 +51,7 @@ fn main() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let config = vigil::config::Config::load(&config_path).unwrap_or_else(|e| panic!("{e}"));
-    let read = vigil::pipeline::ReadSide::open(&config).unwrap_or_else(|e| panic!("{e}"));
+    let read = vigil::readside::ReadSide::open(&config).unwrap_or_else(|e| panic!("{e}"));
 
     let started = Instant::now();
     let vocab = vocabulary();
@@ -74,7 +74,7 @@ fn main() {
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("empty commit"));
         read.reader.reload().unwrap_or_else(|e| panic!("{e}"));
-        let matches = vigil::percolate::match_batch(&read.reader, &read.queries, &committed)
+        let matches = vigil::percolate::match_batch(&read.reader, &read.queries(), &committed)
             .unwrap_or_else(|e| panic!("{e}"));
         matched += matches.len();
         read.store
@@ -111,10 +111,10 @@ fn main() {
     let started = Instant::now();
     let rendered = vigil::alert::render::render(&digest);
     let render_ms = started.elapsed().as_secs_f64() * 1_000.0;
-    let smtp = vigil::alert::config::Smtp {
+    let smtp = vigil::config::alerting::Smtp {
         host: "127.0.0.1".into(),
         port: 25,
-        security: vigil::alert::config::Security::None,
+        security: vigil::config::alerting::Security::None,
         username: None,
         password: None,
         from: "Vigil <vigil@court.example.org>".into(),

@@ -12,7 +12,9 @@ fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let pages_dir = root.join("benches/data/article-extraction/html");
     let mut pages = Vec::new();
-    for entry in std::fs::read_dir(&pages_dir).expect("the benchmark pages (benches/data/article-extraction)") {
+    for entry in std::fs::read_dir(&pages_dir)
+        .expect("the benchmark pages (benches/data/article-extraction)")
+    {
         let path = entry.expect("entry").path();
         let Some(id) = path
             .file_name()

@@ -141,7 +141,7 @@ fn main() {
         let elapsed = started.elapsed();
         assert_eq!(report.failed().count(), 0, "{report:#?}");
         println!("ingest: {} items in {feeds} feeds ({:.1} MiB of RSS) from 127.0.0.1", items, served_bytes as f64 / 1048576.0);
-        println!("ingest: {} documents committed, {} stored-query matches ({} queries)", report.new_documents, report.matches, pipeline.read_side().queries.len());
+        println!("ingest: {} documents committed, {} stored-query matches ({} queries)", report.new_documents, report.matches, pipeline.read_side().queries().len());
         println!("ingest: {:.2} s fetch to committed index: {:.0} documents/s", elapsed.as_secs_f64(), report.new_documents as f64 / elapsed.as_secs_f64());
         println!("ingest: peak memory (VmHWM, includes the in-process fixture server): {:.0} MiB", common::peak_rss_mib());
     });

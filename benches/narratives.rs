@@ -297,7 +297,7 @@ async fn evaluate(corpus: &str) {
     let narratives = vigil::detect::narrative::narratives(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.queries(),
         &calendar,
         now - chrono::Duration::days(30),
         now,

@@ -66,7 +66,7 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             title: text.clone(),
             description: String::new(),
             query_text: text,
-            severity: vigil::query::stored::Severity::Watch,
+            severity: vigil::types::Severity::Watch,
             owner: None,
             languages: Vec::new(),
             disarm: Vec::new(),

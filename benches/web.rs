@@ -109,14 +109,18 @@ async fn main() {
     let pipeline =
         Arc::new(vigil::pipeline::Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}")));
     let read = pipeline.read_side().clone();
-    read.store
+    let store = pipeline.store().clone();
+    store
         .add_user("bench", vigil::auth::Role::Viewer, "benchmark password")
         .unwrap_or_else(|e| panic!("{e}"));
-    let token = read
-        .store
+    let token = store
         .create_api_token("bench", "bench")
         .unwrap_or_else(|e| panic!("{e}"));
-    let app = vigil::web::app(vigil::web::AppState::new(read.clone(), config.clone()));
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read.clone(),
+        store,
+        config.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .unwrap_or_else(|e| panic!("{e}"));

@@ -5,46 +5,13 @@
 //! or changed ones.
 
 use crate::model::Document;
+use crate::store::Known;
 use std::collections::{HashMap, HashSet};
-use xxhash_rust::xxh3::xxh3_64;
 
 /// SimHash distance at or below which two texts count as near-identical. Over 3-word shingles a
 /// one-word edit of a 20-word text moves about 11 bits, while unrelated texts sit near 32 (the
 /// chance of an unrelated pair within 12 bits is about 1e-7).
 pub const NEAR_DUPLICATE_BITS: u32 = 12;
-
-/// 64-bit SimHash of a text, over lowercase word 3-shingles (single words for very short texts).
-pub fn simhash(text: &str) -> u64 {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase())
-        .collect();
-    if words.is_empty() {
-        return 0;
-    }
-    let mut weights = [0i32; 64];
-    let mut add = |hash: u64| {
-        for (bit, weight) in weights.iter_mut().enumerate() {
-            if hash >> bit & 1 == 1 {
-                *weight += 1;
-            } else {
-                *weight -= 1;
-            }
-        }
-    };
-    if words.len() < 3 {
-        words.iter().for_each(|w| add(xxh3_64(w.as_bytes())));
-    } else {
-        for shingle in words.windows(3) {
-            add(xxh3_64(shingle.join(" ").as_bytes()));
-        }
-    }
-    weights.iter().enumerate().fold(
-        0u64,
-        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
-    )
-}
 
 /// Band width of the near-duplicate index: 8 bands of 8 bits, so any two fingerprints within 7
 /// bits share at least one band exactly (pigeonhole); pairs at 8 to 12 bits are found with high
@@ -119,25 +86,6 @@ pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
 }
 
-/// What is known of an already indexed document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Known {
-    pub content_hash: u64,
-    pub source: String,
-    pub body_chars: u32,
-}
-
-impl Known {
-    /// What a document would leave known once indexed.
-    pub fn of(document: &Document) -> Known {
-        Known {
-            content_hash: document.content_hash,
-            source: document.source.clone(),
-            body_chars: document.body.chars().count().min(u32::MAX as usize) as u32,
-        }
-    }
-}
-
 /// What to do with a document whose id may already be indexed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -184,9 +132,48 @@ pub fn new_or_changed(batch: Vec<Document>, known: &HashMap<String, Known>) -> V
         .collect()
 }
 
+/// What one commit's worth of documents already holds, so a pass never indexes the same item
+/// twice before its commit: an id seen earlier in the pass is replaced only by its own
+/// source's edit or a fuller text (`judge`), and a news source's same text under another link
+/// is dropped. Social posts with identical text from many accounts are all kept: on a platform
+/// that repetition is the copy-paste and coordination signal, not a feed repeating itself.
+#[derive(Default)]
+pub struct InPass {
+    known: HashMap<String, Known>,
+    texts: HashSet<(String, u64)>,
+}
+
+impl InPass {
+    /// Whether a document adds to what the pass holds. A news text is remembered by source
+    /// here, whether or not the document is kept later.
+    pub fn admits(&mut self, document: &Document) -> bool {
+        if let Some(earlier) = self.known.get(&document.id)
+            && judge(document, Some(earlier)) != Verdict::Update
+        {
+            return false;
+        }
+        document.kind != "news"
+            || self
+                .texts
+                .insert((document.source.clone(), document.content_hash))
+    }
+
+    /// Records a document the writer kept, so a later copy in the pass is judged against it.
+    pub fn remember(&mut self, document: &Document) {
+        self.known.insert(document.id.clone(), Known::of(document));
+    }
+
+    /// Forgets the pass so far (after a commit, the state database knows it).
+    pub fn clear(&mut self) {
+        self.known.clear();
+        self.texts.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::simhash;
 
     #[test]
     fn near_copies_are_close_and_different_texts_far() {
@@ -306,5 +293,89 @@ mod tests {
             .map(|d| (d.id.as_str(), d.content_hash))
             .collect();
         assert_eq!(kept, vec![("b", 3), ("c", 5)]);
+    }
+
+    #[test]
+    fn in_pass_duplicates_table() {
+        let doc = |id: &str, source: &str, kind: &str, hash: u64, body: &str| Document {
+            id: id.into(),
+            url: String::new(),
+            source: source.into(),
+            kind: kind.into(),
+            title: "t".into(),
+            body: body.into(),
+            author: String::new(),
+            lang: "en".into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: hash,
+            simhash: 0,
+            dup_group: id.into(),
+            social: Default::default(),
+        };
+        // (earlier documents kept in the pass, the next one, admitted?)
+        let cases: Vec<(&str, Vec<Document>, Document, bool)> = vec![
+            (
+                "nothing earlier",
+                vec![],
+                doc("a", "s", "news", 1, "x"),
+                true,
+            ),
+            (
+                "same id, same text",
+                vec![doc("a", "s", "news", 1, "x")],
+                doc("a", "s", "news", 1, "x"),
+                false,
+            ),
+            (
+                "same id, own source's edit",
+                vec![doc("a", "s", "news", 1, "x")],
+                doc("a", "s", "news", 2, "y"),
+                true,
+            ),
+            (
+                "same id, thinner copy from another source",
+                vec![doc("a", "s", "news", 1, "long text")],
+                doc("a", "t", "news", 2, "short"),
+                false,
+            ),
+            (
+                "same id, fuller text from another source",
+                vec![doc("a", "s", "news", 1, "short")],
+                doc("a", "t", "news", 2, "a much longer text"),
+                true,
+            ),
+            (
+                "news: same text, same source, another link",
+                vec![doc("a", "s", "news", 1, "x")],
+                doc("b", "s", "news", 1, "x"),
+                false,
+            ),
+            (
+                "news: same text from another outlet",
+                vec![doc("a", "s", "news", 1, "x")],
+                doc("b", "t", "news", 1, "x"),
+                true,
+            ),
+            (
+                "social: same text from the same account",
+                vec![doc("a", "s", "social", 1, "x")],
+                doc("b", "s", "social", 1, "x"),
+                true,
+            ),
+        ];
+        for (name, earlier, next, expected) in cases {
+            let mut pass = InPass::default();
+            for document in &earlier {
+                assert!(pass.admits(document), "{name}: earlier refused");
+                pass.remember(document);
+            }
+            assert_eq!(pass.admits(&next), expected, "{name}");
+            pass.clear();
+            assert!(
+                pass.admits(&next),
+                "{name}: after a commit the pass is empty"
+            );
+        }
     }
 }

@@ -176,7 +176,7 @@ pub enum StatusError {
 /// Every configured source's status, in configuration order (CLI and web).
 pub fn source_statuses(
     config: &crate::config::Config,
-    read: &crate::pipeline::ReadSide,
+    read: &crate::readside::ReadSide,
     now: DateTime<Utc>,
 ) -> Result<Vec<SourceStatus>, StatusError> {
     let states: std::collections::HashMap<String, SourceState> = read

@@ -8,6 +8,7 @@ pub mod alert;
 pub mod auth;
 pub mod chart;
 pub mod config;
+pub mod crawl;
 pub mod dedup;
 pub mod demo;
 pub mod detect;
@@ -22,10 +23,12 @@ pub mod parse;
 pub mod percolate;
 pub mod pipeline;
 pub mod query;
+pub mod readside;
 pub mod schedule;
 pub mod statute;
 pub mod store;
 pub mod text;
+pub mod types;
 pub mod web;
 
 /// The version string used in the User-Agent and the web UI.

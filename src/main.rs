@@ -11,7 +11,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use vigil::config::Config;
 use vigil::index::reader::{SearchFilter, Sort};
-use vigil::pipeline::{CrawlEvent, CrawlReport, Observer, Pipeline, ReadSide};
+use vigil::pipeline::{CrawlEvent, CrawlReport, Observer, Pipeline};
+use vigil::readside::ReadSide;
+use vigil::store::Store;
 use vigil::text::for_terminal;
 
 #[path = "cli/digest.rs"]
@@ -320,7 +322,17 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         } => {
             let config = Config::load(&cli.config)?;
             let read = ReadSide::open(&config)?;
-            digest::run(&read, &config, action, &since, &format, schedule.as_deref()).await
+            let store = Store::open(&config.state_path())?;
+            digest::run(
+                &read,
+                &store,
+                &config,
+                action,
+                &since,
+                &format,
+                schedule.as_deref(),
+            )
+            .await
         }
         Command::Sources {
             action: SourcesAction::Status { json },
@@ -331,8 +343,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::User { action } => {
             let config = Config::load(&cli.config)?;
-            let read = ReadSide::open(&config)?;
-            users::run(&read, action)?;
+            users::run(&Store::open(&config.state_path())?, action)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit { since, json } => {
@@ -365,7 +376,8 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(&cli.config)?;
             if read_only {
                 let read = ReadSide::open(&config)?;
-                serve(read, config, addr, secure_cookies, ctrl_c()).await?;
+                let store = Arc::new(Store::open(&config.state_path())?);
+                serve(read, store, config, addr, secure_cookies, ctrl_c()).await?;
                 Ok(ExitCode::SUCCESS)
             } else {
                 run_all(config, Some(addr), secure_cookies).await
@@ -461,7 +473,7 @@ fn search(
     };
     let since = match since {
         Some(text) => {
-            let span = vigil::config::parse_duration(&text)
+            let span = vigil::types::parse_duration(&text)
                 .map_err(anyhow::Error::msg)
                 .context("--since")?;
             Some(chrono::Utc::now() - chrono::Duration::from_std(span)?)
@@ -597,6 +609,7 @@ fn queries(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
 
 async fn serve(
     read: ReadSide,
+    store: Arc<Store>,
     config: Config,
     addr: SocketAddr,
     secure_cookies: bool,
@@ -607,7 +620,7 @@ async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("web UI: http://{local}/  (Ctrl-C to stop)");
-    let mut state = vigil::web::AppState::new(read, config);
+    let mut state = vigil::web::AppState::new(read, store, config);
     state.secure_cookies = secure_cookies;
     axum::serve(listener, vigil::web::app(state))
         .with_graceful_shutdown(shutdown)
@@ -645,6 +658,7 @@ async fn run_all(
     // Scheduled digests, urgent alerts and the outbox run beside the crawl, every minute.
     let alerting = tokio::spawn(vigil::alert::run(
         pipeline.read_side().clone(),
+        pipeline.store().clone(),
         pipeline.config().clone(),
         std::time::Duration::from_secs(60),
         until_stopped(),
@@ -652,6 +666,7 @@ async fn run_all(
     let web = match addr {
         Some(addr) => Some(tokio::spawn(serve(
             pipeline.read_side().clone(),
+            pipeline.store().clone(),
             pipeline.config().clone(),
             addr,
             secure_cookies,
@@ -690,7 +705,7 @@ async fn demo(once: bool, port: u16) -> Result<ExitCode> {
     let pipeline = open_pipeline(config)?;
     println!(
         "{} stored queries from {}",
-        pipeline.read_side().queries.len(),
+        pipeline.read_side().queries().len(),
         queries_dir.display()
     );
     let sources = pipeline.config().sources.clone();
@@ -775,14 +790,15 @@ async fn demo(once: bool, port: u16) -> Result<ExitCode> {
     }
     // The web UI needs a signed-in user: the demo makes one with a fresh password.
     let password = vigil::auth::random_hex(9);
-    let _ = read.store.remove_user("demo");
-    read.store
-        .add_user("demo", vigil::auth::Role::Analyst, &password)?;
+    let store = pipeline.store().clone();
+    let _ = store.remove_user("demo");
+    store.add_user("demo", vigil::auth::Role::Analyst, &password)?;
     println!("sign in as: demo / {password}");
     let config = pipeline.config().clone();
     drop(pipeline);
     serve(
         read,
+        store,
         config,
         SocketAddr::from(([127, 0, 0, 1], port)),
         false,

@@ -34,7 +34,7 @@ impl SourceKind {
     /// for clients without OAuth; the others allow far more than one a second.
     pub fn default_rate(self) -> Option<f64> {
         match self {
-            SourceKind::Gdelt => Some(crate::parse::gdelt::RATE),
+            SourceKind::Gdelt => Some(0.2), // one request every 5 seconds
             SourceKind::Reddit => Some(10.0 / 60.0),
             _ => None,
         }

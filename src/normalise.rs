@@ -2,7 +2,6 @@
 //! a canonical URL (tracking parameters and fragments stripped), a language code, a UTC
 //! publication time that is never in the future, and a stable id. Pure functions: no I/O.
 
-use crate::dedup;
 use crate::model::{Document, RawItem};
 use chrono::{DateTime, Utc};
 use ego_tree::iter::Edge;
@@ -90,7 +89,7 @@ pub fn normalise(
         .unwrap_or_else(|| detect_language(&title, &body));
     let id = document_id(&url, item.guid.as_deref(), source, &title, published);
     let content_hash = xxhash_rust::xxh3::xxh3_64(format!("{title}\u{0}{body}").as_bytes());
-    let simhash = dedup::simhash(&format!("{title} {body}"));
+    let simhash = crate::text::simhash(&format!("{title} {body}"));
     Some(Document {
         dup_group: id.clone(),
         social: clean_social(item.social),
@@ -199,7 +198,7 @@ pub fn apply_article(
     }
     document.content_hash =
         xxhash_rust::xxh3::xxh3_64(format!("{}\u{0}{}", document.title, document.body).as_bytes());
-    document.simhash = dedup::simhash(&format!("{} {}", document.title, document.body));
+    document.simhash = crate::text::simhash(&format!("{} {}", document.title, document.body));
 }
 
 /// The stable id of a document: from its canonical URL when it has one (so the same article

@@ -79,6 +79,25 @@ pub struct MatchRow {
     pub published: DateTime<Utc>,
 }
 
+/// What is known of an already indexed document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub content_hash: u64,
+    pub source: String,
+    pub body_chars: u32,
+}
+
+impl Known {
+    /// What a document would leave known once indexed.
+    pub fn of(document: &crate::model::Document) -> Known {
+        Known {
+            content_hash: document.content_hash,
+            source: document.source.clone(),
+            body_chars: document.body.chars().count().min(u32::MAX as usize) as u32,
+        }
+    }
+}
+
 /// The state database.
 pub struct Store {
     path: PathBuf,
@@ -271,6 +290,27 @@ impl Store {
         })
     }
 
+    /// Opens a connection that can only read (`PRAGMA query_only`): the read side's, so a
+    /// write through it fails instead of slipping past the writer. The database must exist.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let wrap = |source| StoreError {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(wrap)?;
+        conn.pragma_update(None, "query_only", true).map_err(wrap)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            conn: Mutex::new(conn),
+        })
+    }
+
     pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
@@ -387,10 +427,7 @@ impl Store {
     }
 
     /// What is known of the given ids that are already indexed.
-    pub fn known_documents(
-        &self,
-        ids: &[&str],
-    ) -> Result<HashMap<String, crate::dedup::Known>, StoreError> {
+    pub fn known_documents(&self, ids: &[&str]) -> Result<HashMap<String, Known>, StoreError> {
         self.with(|c| {
             let mut statement = c.prepare_cached(
                 "SELECT content_hash, source, body_chars FROM seen WHERE doc_id = ?1",
@@ -399,7 +436,7 @@ impl Store {
             for id in ids {
                 let known = statement
                     .query_row([id], |r| {
-                        Ok(crate::dedup::Known {
+                        Ok(Known {
                             content_hash: r.get::<_, i64>(0)? as u64,
                             source: r.get(1)?,
                             body_chars: r.get(2)?,
@@ -843,6 +880,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_read_only_connection_reads_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite");
+        let writer = Store::open(&path).unwrap();
+        writer
+            .record_deferral("a", "https://a.example.org/feed", Utc::now())
+            .unwrap();
+        let reader = Store::open_read_only(&path).unwrap();
+        assert_eq!(reader.source_states().unwrap().len(), 1);
+        let refused = reader
+            .record_deferral("b", "https://b.example.org/feed", Utc::now())
+            .unwrap_err();
+        assert!(refused.to_string().contains("readonly"), "{refused}");
+        assert_eq!(writer.source_states().unwrap().len(), 1);
+    }
+
+    #[test]
     fn records_state_matches_and_marks() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("state.sqlite"))?;
@@ -938,7 +992,7 @@ mod tests {
             store.known_documents(&["d", "x"])?,
             HashMap::from([(
                 "d".to_string(),
-                crate::dedup::Known {
+                Known {
                     content_hash: u64::MAX,
                     source: "a".into(),
                     body_chars: 3

@@ -1,6 +1,7 @@
 //! Escaping and bounding of untrusted text for every output Vigil writes: HTML, Markdown and the
 //! terminal. Crawled text is written by the people Vigil watches, so every renderer goes through
 //! these functions; nothing here allocates more than its input's size times a small constant.
+//! Also the text's SimHash fingerprint, computed at normalisation and compared by `dedup`.
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape_html(text: &str) -> String {
@@ -114,6 +115,41 @@ pub fn domain_and_parents(domain: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// 64-bit SimHash of a text, over lowercase word 3-shingles (single words for very short texts).
+pub fn simhash(text: &str) -> u64 {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase())
+        .collect();
+    if words.is_empty() {
+        return 0;
+    }
+    let mut weights = [0i32; 64];
+    let mut add = |hash: u64| {
+        for (bit, weight) in weights.iter_mut().enumerate() {
+            if hash >> bit & 1 == 1 {
+                *weight += 1;
+            } else {
+                *weight -= 1;
+            }
+        }
+    };
+    if words.len() < 3 {
+        words
+            .iter()
+            .for_each(|w| add(xxhash_rust::xxh3::xxh3_64(w.as_bytes())));
+    } else {
+        for shingle in words.windows(3) {
+            add(xxhash_rust::xxh3::xxh3_64(shingle.join(" ").as_bytes()));
+        }
+    }
+    weights.iter().enumerate().fold(
+        0u64,
+        |acc, (bit, &w)| if w > 0 { acc | 1 << bit } else { acc },
+    )
 }
 
 #[cfg(test)]

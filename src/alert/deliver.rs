@@ -8,8 +8,10 @@
 //! `X-Vigil-Idempotency-Key` header), as the webhook's `Idempotency-Key` header, as the folder
 //! file's name; a receiver seeing it twice can drop the repeat.
 
-use super::config::{Channel, ChannelKind, Folder, Security, Smtp, Webhook, WebhookStyle};
 use super::render::Rendered;
+use crate::config::alerting::{
+    Channel, ChannelKind, Folder, Security, Smtp, Webhook, WebhookStyle,
+};
 use std::time::Duration;
 
 /// What is sent.

@@ -10,8 +10,9 @@ use crate::detect::narrative::Narrative;
 use crate::detect::{DocRef, QueryActivity};
 use crate::health::Health;
 use crate::index::reader::{Highlighted, SearchFilter, Sort};
-use crate::pipeline::ReadSide;
-use crate::query::stored::{Severity, StoredQuery};
+use crate::query::stored::StoredQuery;
+use crate::readside::ReadSide;
+use crate::types::Severity;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -149,7 +150,7 @@ pub fn build(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Digest, DigestError> {
-    let current = read.current_queries();
+    let current = read.queries();
     let queries: Vec<&StoredQuery> = current.iter().filter(|q| selection.covers(q)).collect();
     let span = end - start;
     // Narratives active in the period that concern the selection, emerging ones only.

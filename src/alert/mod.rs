@@ -7,7 +7,6 @@
 //! - `schedule` says which slot is due; `tick` turns due slots and urgent narratives into
 //!   outbox messages; `outbox` keeps them until `deliver` has sent them.
 
-pub mod config;
 pub mod deliver;
 pub mod digest;
 pub mod outbox;
@@ -15,10 +14,12 @@ pub mod render;
 pub mod schedule;
 
 use crate::config::Config;
-use crate::pipeline::ReadSide;
+use crate::readside::ReadSide;
+use crate::store::Store;
 use chrono::{DateTime, Utc};
 use digest::{Digest, DigestError, Kind, Selection};
 use outbox::{Mark, Outgoing};
+use std::sync::Arc;
 
 /// A failure while turning schedules and narratives into messages.
 #[derive(Debug, thiserror::Error)]
@@ -41,7 +42,7 @@ fn slot_key(t: DateTime<Utc>) -> String {
 pub fn schedule_digest(
     read: &ReadSide,
     config: &Config,
-    schedule: &config::Schedule,
+    schedule: &crate::config::alerting::Schedule,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> Result<Digest, AlertError> {
@@ -60,14 +61,15 @@ pub fn schedule_digest(
 /// slots missed while Vigil was down are caught up by one digest. Returns the keys written.
 pub fn tick_schedules(
     read: &ReadSide,
+    outbox: &Store,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AlertError> {
     let mut written = Vec::new();
     for schedule in &config.alerting.schedules {
-        let last = read.store.schedule_last_slot(&schedule.name)?;
+        let last = outbox.schedule_last_slot(&schedule.name)?;
         if last.is_none() {
-            read.store.register_schedule(&schedule.name, now)?;
+            outbox.register_schedule(&schedule.name, now)?;
             continue;
         }
         let Some(slot) = schedule::due(schedule, last, now) else {
@@ -84,7 +86,7 @@ pub fn tick_schedules(
             recipients: schedule.recipients.clone(),
             rendered: render::render(&digest),
         };
-        read.store.enqueue(
+        outbox.enqueue(
             &[outgoing],
             &[Mark::Schedule {
                 name: schedule.name.clone(),
@@ -102,6 +104,7 @@ pub fn tick_schedules(
 /// since its last slot (or its period); the schedule's own slots are left as they are.
 pub fn send_now(
     read: &ReadSide,
+    outbox: &Store,
     config: &Config,
     name: &str,
     now: DateTime<Utc>,
@@ -110,7 +113,7 @@ pub fn send_now(
         .alerting
         .schedule(name)
         .ok_or_else(|| AlertError::UnknownSchedule(name.to_string()))?;
-    let last = read.store.schedule_last_slot(name)?;
+    let last = outbox.schedule_last_slot(name)?;
     let start = match (schedule.period, last) {
         (Some(period), _) => {
             now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::days(1))
@@ -120,7 +123,7 @@ pub fn send_now(
     };
     let digest = schedule_digest(read, config, schedule, start, now)?;
     let key = format!("digest-{name}-now-{}", slot_key(now));
-    read.store.enqueue(
+    outbox.enqueue(
         &[Outgoing {
             key: key.clone(),
             origin: name.to_string(),
@@ -140,6 +143,7 @@ pub fn send_now(
 /// message with every other that grew. Returns the keys written.
 pub fn tick_alerts(
     read: &ReadSide,
+    outbox: &Store,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AlertError> {
@@ -152,7 +156,7 @@ pub fn tick_alerts(
     };
     let cooldown =
         chrono::Duration::from_std(alerts.cooldown).unwrap_or(chrono::Duration::hours(6));
-    let current = read.current_queries();
+    let current = read.queries();
     let urgent: Vec<crate::detect::narrative::Narrative> = read
         .narratives(now - chrono::Duration::days(7), now)?
         .into_iter()
@@ -193,7 +197,7 @@ pub fn tick_alerts(
             }
         };
     for narrative in urgent {
-        match read.store.narrative_alert(&narrative.id)? {
+        match outbox.narrative_alert(&narrative.id)? {
             None => {
                 let key = format!("alert-{}-1", narrative.id);
                 let mark = Mark::Narrative {
@@ -201,7 +205,7 @@ pub fn tick_alerts(
                     at: now,
                     documents: narrative.documents,
                 };
-                read.store.enqueue(
+                outbox.enqueue(
                     &[message(Kind::Alert, key.clone(), vec![narrative])],
                     &[mark],
                     now,
@@ -232,8 +236,7 @@ pub fn tick_alerts(
                 documents: n.documents,
             })
             .collect();
-        read.store
-            .enqueue(&[message(Kind::Update, key.clone(), grown)], &marks, now)?;
+        outbox.enqueue(&[message(Kind::Update, key.clone(), grown)], &marks, now)?;
         written.push(key);
     }
     Ok(written)
@@ -241,12 +244,12 @@ pub fn tick_alerts(
 
 /// One round of the alerting loop: due digests and urgent alerts into the outbox, then the
 /// outbox delivered. Errors are logged; the next round tries again.
-pub async fn round(read: &ReadSide, config: &Config, http: &reqwest::Client) {
+pub async fn round(read: &ReadSide, outbox: &Arc<Store>, config: &Config, http: &reqwest::Client) {
     let now = Utc::now();
-    let (r, c) = (read.clone(), config.clone());
+    let (r, o, c) = (read.clone(), outbox.clone(), config.clone());
     let queued = tokio::task::spawn_blocking(move || {
-        let schedules = tick_schedules(&r, &c, now);
-        let alerts = tick_alerts(&r, &c, now);
+        let schedules = tick_schedules(&r, &o, &c, now);
+        let alerts = tick_alerts(&r, &o, &c, now);
         (schedules, alerts)
     })
     .await;
@@ -260,7 +263,7 @@ pub async fn round(read: &ReadSide, config: &Config, http: &reqwest::Client) {
         }
         Err(error) => tracing::warn!(%error, "alerting round failed"),
     }
-    match outbox::deliver_due(&read.store, &config.alerting, http, Utc::now()).await {
+    match self::outbox::deliver_due(outbox, &config.alerting, http, Utc::now()).await {
         Ok(report) if report.sent + report.failed > 0 => {
             tracing::info!(
                 sent = report.sent,
@@ -276,6 +279,7 @@ pub async fn round(read: &ReadSide, config: &Config, http: &reqwest::Client) {
 /// Runs alerting rounds every `every` until `shutdown` resolves.
 pub async fn run(
     read: ReadSide,
+    outbox: Arc<Store>,
     config: Config,
     every: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,
@@ -292,7 +296,7 @@ pub async fn run(
     };
     tokio::pin!(shutdown);
     loop {
-        round(&read, &config, &http).await;
+        round(&read, &outbox, &config, &http).await;
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(every) => {}

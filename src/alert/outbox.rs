@@ -8,9 +8,9 @@
 //! after the backoff, with the same idempotency key (Message-ID, `Idempotency-Key`) for the
 //! receiver to drop.
 
-use super::config::Alerting;
 use super::digest::Kind;
 use super::render::Rendered;
+use crate::config::alerting::Alerting;
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{OptionalExtension, params};

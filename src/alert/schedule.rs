@@ -3,7 +3,7 @@
 //! and the period its digest covers. Slots missed while Vigil was down are caught up once, by
 //! the latest of them, with a period reaching back to the last slot handled.
 
-use super::config::Schedule;
+use crate::config::alerting::Schedule;
 use chrono::{DateTime, Duration, Utc};
 
 /// The longest period a caught-up digest covers.
@@ -66,7 +66,7 @@ pub fn period(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::stored::Severity;
+    use crate::types::Severity;
 
     fn schedule(cron: &str, tz: &str) -> Schedule {
         Schedule {

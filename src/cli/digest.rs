@@ -7,7 +7,8 @@ use chrono::Utc;
 use std::process::ExitCode;
 use vigil::alert::digest::Selection;
 use vigil::config::Config;
-use vigil::pipeline::ReadSide;
+use vigil::readside::ReadSide;
+use vigil::store::Store;
 use vigil::text::for_terminal;
 
 #[derive(clap::Subcommand)]
@@ -34,6 +35,7 @@ pub enum Action {
 
 pub async fn run(
     read: &ReadSide,
+    store: &Store,
     config: &Config,
     action: Option<Action>,
     since: &str,
@@ -42,7 +44,7 @@ pub async fn run(
 ) -> Result<ExitCode> {
     match action {
         None => {
-            let period = vigil::config::parse_duration(since)
+            let period = vigil::types::parse_duration(since)
                 .map_err(anyhow::Error::msg)
                 .context("--since")?;
             let now = Utc::now();
@@ -79,15 +81,15 @@ pub async fn run(
             Ok(ExitCode::SUCCESS)
         }
         Some(Action::Send { name }) => {
-            let key = vigil::alert::send_now(read, config, &name, Utc::now())?;
+            let key = vigil::alert::send_now(read, store, config, &name, Utc::now())?;
             println!("queued {key}");
-            deliver(read, config).await
+            deliver(store, config).await
         }
         Some(Action::Deliver { now }) => {
             if now {
-                read.store.retry_now(Utc::now())?;
+                store.retry_now(Utc::now())?;
             }
-            deliver(read, config).await
+            deliver(store, config).await
         }
         Some(Action::List { limit, json }) => {
             let entries = read.store.outbox(limit)?;
@@ -131,10 +133,10 @@ pub async fn run(
     }
 }
 
-async fn deliver(read: &ReadSide, config: &Config) -> Result<ExitCode> {
+async fn deliver(store: &Store, config: &Config) -> Result<ExitCode> {
     let http = vigil::alert::deliver::http_client().map_err(anyhow::Error::msg)?;
     let report =
-        vigil::alert::outbox::deliver_due(&read.store, &config.alerting, &http, Utc::now()).await?;
+        vigil::alert::outbox::deliver_due(store, &config.alerting, &http, Utc::now()).await?;
     println!("sent {}, failed {}", report.sent, report.failed);
     for error in &report.errors {
         eprintln!("{}", for_terminal(error));

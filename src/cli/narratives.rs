@@ -3,8 +3,8 @@
 
 use anyhow::{Result, bail};
 use vigil::detect::narrative::{self, Narrative};
-use vigil::pipeline::ReadSide;
 use vigil::query::tune::sparkline;
+use vigil::readside::ReadSide;
 use vigil::text::for_terminal;
 
 fn list(items: &[(String, usize)], n: usize) -> String {
@@ -73,7 +73,7 @@ pub fn list_narratives(read: &ReadSide, since_text: &str, json: bool) -> Result<
     let all = narrative::narratives(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.queries(),
         &read.calendar,
         since,
         now,
@@ -98,7 +98,7 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     let Some(n) = narrative::narrative(
         &read.store,
         &read.reader,
-        &read.queries,
+        &read.queries(),
         &read.calendar,
         id,
         now,

@@ -5,9 +5,9 @@
 use anyhow::{Context, Result, anyhow};
 use std::path::Path;
 use vigil::index::reader::Hit;
-use vigil::pipeline::ReadSide;
 use vigil::query::Compiled;
 use vigil::query::tune;
+use vigil::readside::ReadSide;
 use vigil::text::for_terminal;
 
 /// A query named on the command line, compiled against the real index.
@@ -27,7 +27,7 @@ pub fn resolve(read: &ReadSide, arg: &str) -> Result<Named> {
     } else {
         None
     };
-    let (label, text, languages) = match (&stored, read.queries.iter().find(|q| q.id == arg)) {
+    let (label, text, languages) = match (&stored, read.queries().iter().find(|q| q.id == arg)) {
         (Some(q), _) | (None, Some(q)) => (q.id.clone(), q.query_text.clone(), q.languages.clone()),
         (None, None) => ("query".to_string(), arg.to_string(), Vec::new()),
     };
@@ -41,7 +41,7 @@ pub fn resolve(read: &ReadSide, arg: &str) -> Result<Named> {
 }
 
 pub fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    let span = vigil::config::parse_duration(text)
+    let span = vigil::types::parse_duration(text)
         .map_err(anyhow::Error::msg)
         .context("--since")?;
     Ok(chrono::Utc::now() - chrono::Duration::from_std(span)?)

@@ -6,7 +6,8 @@ use anyhow::{Context, Result, bail};
 use std::io::BufRead;
 use std::path::PathBuf;
 use vigil::auth::Role;
-use vigil::pipeline::ReadSide;
+use vigil::readside::ReadSide;
+use vigil::store::Store;
 use vigil::text::for_terminal;
 
 #[derive(clap::Subcommand)]
@@ -60,7 +61,7 @@ fn read_password(file: Option<&PathBuf>) -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-pub fn run(read: &ReadSide, action: Action) -> Result<()> {
+pub fn run(store: &Store, action: Action) -> Result<()> {
     match action {
         Action::Add {
             name,
@@ -71,8 +72,8 @@ pub fn run(read: &ReadSide, action: Action) -> Result<()> {
                 bail!("--role {role:?}: use viewer, analyst or admin");
             };
             let password = read_password(password_file.as_ref())?;
-            read.store.add_user(&name, role, &password)?;
-            read.store.audit(
+            store.add_user(&name, role, &password)?;
+            store.audit(
                 "cli",
                 "user add",
                 &format!("{name} as {}", role.as_str()),
@@ -85,17 +86,17 @@ pub fn run(read: &ReadSide, action: Action) -> Result<()> {
             password_file,
         } => {
             let password = read_password(password_file.as_ref())?;
-            read.store.set_password(&name, &password)?;
-            read.store.audit("cli", "user passwd", &name, "")?;
+            store.set_password(&name, &password)?;
+            store.audit("cli", "user passwd", &name, "")?;
             println!("password changed; {}'s sessions ended", for_terminal(&name));
         }
         Action::Remove { name } => {
-            read.store.remove_user(&name)?;
-            read.store.audit("cli", "user remove", &name, "")?;
+            store.remove_user(&name)?;
+            store.audit("cli", "user remove", &name, "")?;
             println!("removed {}", for_terminal(&name));
         }
         Action::List { json } => {
-            let users = read.store.users()?;
+            let users = store.users()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
@@ -110,9 +111,8 @@ pub fn run(read: &ReadSide, action: Action) -> Result<()> {
             }
         }
         Action::Token { name, label } => {
-            let token = read.store.create_api_token(&name, &label)?;
-            read.store
-                .audit("cli", "token create", &format!("{name}: {label}"), "")?;
+            let token = store.create_api_token(&name, &label)?;
+            store.audit("cli", "token create", &format!("{name}: {label}"), "")?;
             println!("{token}");
             eprintln!("shown once; send it as `Authorization: Bearer <token>`");
         }
@@ -122,7 +122,7 @@ pub fn run(read: &ReadSide, action: Action) -> Result<()> {
 
 /// `vigil audit`: logins, query edits, exports and account changes, newest first.
 pub fn audit(read: &ReadSide, since: &str, json: bool) -> Result<()> {
-    let span = vigil::config::parse_duration(since)
+    let span = vigil::types::parse_duration(since)
         .map_err(anyhow::Error::msg)
         .context("--since")?;
     let from = chrono::Utc::now() - chrono::Duration::from_std(span).context("--since")?;

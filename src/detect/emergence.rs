@@ -5,68 +5,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::time::Duration;
 
 /// Baseline rate assumed when the baseline is (near) empty, in matches per window: a narrative
 /// coming from nothing is judged against one match per window, so `min_count` decides.
 pub const BASELINE_FLOOR: f64 = 1.0;
 
-/// Thresholds of the rule, per stored query.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct EmergenceSettings {
-    /// The recent window whose matches are counted.
-    pub window: Duration,
-    /// The span before the window that sets the normal rate.
-    pub baseline: Duration,
-    /// Fewest matches in the window to flag.
-    pub min_count: u32,
-    /// Smallest window-to-baseline ratio to flag.
-    pub min_ratio: f64,
-}
-
-impl Default for EmergenceSettings {
-    fn default() -> Self {
-        EmergenceSettings {
-            window: Duration::from_secs(24 * 3600),
-            baseline: Duration::from_secs(7 * 24 * 3600),
-            min_count: 5,
-            min_ratio: 3.0,
-        }
-    }
-}
-
-impl EmergenceSettings {
-    /// Checks the thresholds make sense.
-    pub fn validate(&self) -> Result<(), String> {
-        if self.window < Duration::from_secs(3600) {
-            return Err("window must be at least 1h".into());
-        }
-        if self.baseline < self.window {
-            return Err("baseline must be at least as long as window".into());
-        }
-        if self.min_count == 0 {
-            return Err("min_count must be at least 1".into());
-        }
-        if !(self.min_ratio.is_finite() && self.min_ratio >= 1.0) {
-            return Err("min_ratio must be at least 1.0".into());
-        }
-        Ok(())
-    }
-
-    fn chrono(d: Duration) -> chrono::Duration {
-        chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(365))
-    }
-
-    /// Start of the recent window.
-    pub fn window_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        now - Self::chrono(self.window)
-    }
-
-    /// Start of the baseline span.
-    pub fn baseline_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        self.window_start(now) - Self::chrono(self.baseline)
-    }
-}
+pub use crate::query::settings::EmergenceSettings;
 
 /// What the rule concluded for one query.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -114,6 +58,7 @@ pub fn assess(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn flags_growth_not_steady_volume() {

@@ -11,8 +11,9 @@ pub mod quality;
 pub mod spike;
 
 use crate::index::reader::{Reader, StoredDoc};
-use crate::query::stored::{Severity, StoredQuery};
+use crate::query::stored::StoredQuery;
 use crate::store::Store;
+use crate::types::Severity;
 use chrono::{DateTime, DurationRound, Utc};
 use emergence::Assessment;
 use serde::Serialize;

@@ -17,59 +17,9 @@
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 
-/// Thresholds, per stored query (`[spike]` in its file) with these defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SpikeSettings {
-    /// Fewest matches in an hour that can be a spike.
-    pub min_count: u32,
-    /// An hour is unusual when its count is this improbable under the baseline (Poisson)…
-    pub max_p_value: f64,
-    /// …or this many standard deviations above the recent EWMA.
-    pub min_z: f64,
-    /// Kleinberg: how many times more likely a match is in the burst state.
-    pub burst_s: f64,
-    /// Kleinberg: the cost of entering the burst state, times ln(hours).
-    pub burst_gamma: f64,
-    /// Days of history after which the baseline learns the hour of day and day of week.
-    pub seasonal_after_days: u32,
-    /// Hours each test counts over, ending at the hour tested (1: single hours). Narratives
-    /// of a few items a day need a day; a firehose query can use an hour.
-    pub window_hours: u32,
-}
-
-impl Default for SpikeSettings {
-    fn default() -> SpikeSettings {
-        SpikeSettings {
-            min_count: 5,
-            max_p_value: 0.001,
-            min_z: 3.0,
-            burst_s: 3.0,
-            burst_gamma: 0.5,
-            seasonal_after_days: 14,
-            window_hours: 24,
-        }
-    }
-}
-
-impl SpikeSettings {
-    pub fn validate(&self) -> Result<(), String> {
-        if !(self.max_p_value > 0.0 && self.max_p_value < 1.0) {
-            return Err("max_p_value must be between 0 and 1".into());
-        }
-        if self.burst_s <= 1.0 {
-            return Err("burst_s must be above 1".into());
-        }
-        if self.min_z <= 0.0 || self.burst_gamma < 0.0 {
-            return Err("min_z must be positive and burst_gamma not negative".into());
-        }
-        if !(1..=7 * 24).contains(&self.window_hours) {
-            return Err("window_hours must be between 1 and 168".into());
-        }
-        Ok(())
-    }
-}
+pub use crate::query::settings::SpikeSettings;
 
 /// The lowest expected count per hour: an hour that never saw a match is not "infinitely"
 /// unusual at its first one.
@@ -447,6 +397,20 @@ pub fn episodes(spikes: &[Spike]) -> Vec<Episode> {
         });
     }
     out
+}
+
+/// Loads the calendar of expected events (`dir/calendar.toml`); none when the file is absent.
+pub fn load_calendar(dir: &Path) -> Result<Calendar, crate::query::stored::StoredQueryError> {
+    let path = dir.join("calendar.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Calendar::parse(&text)
+            .map_err(|message| crate::query::stored::StoredQueryError { path, message }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
+        Err(e) => Err(crate::query::stored::StoredQueryError {
+            path,
+            message: format!("cannot read: {e}"),
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod robots;
 
 use crate::config::{CrawlSettings, SourceConfig};
 use crate::model::Fetched;
+use crate::types::Secret;
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
 use std::collections::HashMap;
@@ -61,29 +62,6 @@ impl FetchRequest {
             last_modified: None,
             bearer: None,
         }
-    }
-}
-
-/// A credential: usable, but never shown by `Debug` or `Display`, so no log line or error can
-/// carry it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a credential.
-    pub fn new(value: String) -> Secret {
-        Secret(value)
-    }
-
-    /// The credential itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 

@@ -292,7 +292,7 @@ pub fn page_url(base: &Url, cursor: Option<&str>) -> Url {
 pub fn session_request(
     service: &Url,
     identifier: &str,
-    password: &crate::fetch::Secret,
+    password: &crate::types::Secret,
 ) -> Result<(Url, Vec<u8>), String> {
     let url = service
         .join("/xrpc/com.atproto.server.createSession")
@@ -304,7 +304,7 @@ pub fn session_request(
 }
 
 /// The access token of a createSession answer.
-pub fn session_token(body: &[u8]) -> Result<crate::fetch::Secret, String> {
+pub fn session_token(body: &[u8]) -> Result<crate::types::Secret, String> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Session {
@@ -318,7 +318,7 @@ pub fn session_token(body: &[u8]) -> Result<crate::fetch::Secret, String> {
     }
     let session: Session = serde_json::from_slice(body)
         .map_err(|e| format!("unexpected JSON for a Bluesky session: {e}"))?;
-    Ok(crate::fetch::Secret::new(session.access_jwt))
+    Ok(crate::types::Secret::new(session.access_jwt))
 }
 
 #[cfg(test)]

@@ -11,8 +11,6 @@ use url::Url;
 
 /// Articles asked for per request (the API's maximum).
 pub const PAGE_SIZE: u32 = 250;
-/// The request budget GDELT documents: one request every 5 seconds.
-pub const RATE: f64 = 0.2;
 
 #[derive(Deserialize)]
 struct Response {

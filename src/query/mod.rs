@@ -7,6 +7,7 @@
 pub mod compile;
 pub mod eval;
 pub mod lists;
+pub mod settings;
 pub mod spans;
 pub mod stored;
 pub mod syntax;

@@ -4,10 +4,11 @@
 //! name and the error. `run_examples` checks every example against a throw-away index with the
 //! same analyzers as the real one, so an example means what a crawled document would.
 
-use crate::detect::emergence::EmergenceSettings;
 use crate::index::schema::Fields;
 use crate::query::QueryError;
 use crate::query::lists::Lists;
+use crate::query::settings::{EmergenceSettings, SpikeSettings};
+use crate::types::Severity;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,25 +16,6 @@ use tantivy::IndexWriter;
 use tantivy::collector::DocSetCollector;
 use tantivy::query::Query;
 use tantivy::schema::{TantivyDocument, Value};
-
-/// How much attention a stored query's flags deserve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Watch,
-    Urgent,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Watch => "watch",
-            Severity::Urgent => "urgent",
-        }
-    }
-}
 
 /// An example document a stored query must (or must not) match.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -67,7 +49,7 @@ struct QueryFile {
     #[serde(default)]
     emergence: RawEmergence,
     #[serde(default)]
-    spike: crate::detect::spike::SpikeSettings,
+    spike: SpikeSettings,
     #[serde(default)]
     examples: Vec<Example>,
 }
@@ -112,7 +94,7 @@ pub struct StoredQuery {
     /// The statement or Statute article that answers the narrative, shown beside it.
     pub rebuttal: Option<Rebuttal>,
     /// Spike thresholds for this query's hourly volume.
-    pub spike: crate::detect::spike::SpikeSettings,
+    pub spike: SpikeSettings,
     pub emergence: EmergenceSettings,
     pub examples: Vec<Example>,
     pub path: PathBuf,
@@ -227,20 +209,6 @@ pub fn load_lists(dir: &Path) -> Result<Lists, StoredQueryError> {
     })
 }
 
-/// Loads the calendar of expected events (`dir/calendar.toml`); none when the file is absent.
-pub fn load_calendar(dir: &Path) -> Result<crate::detect::spike::Calendar, StoredQueryError> {
-    let path = dir.join("calendar.toml");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => crate::detect::spike::Calendar::parse(&text)
-            .map_err(|message| StoredQueryError { path, message }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Default::default()),
-        Err(e) => Err(StoredQueryError {
-            path,
-            message: format!("cannot read: {e}"),
-        }),
-    }
-}
-
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
 /// sorted by id, with the lists of `dir/lists/`.
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
@@ -333,7 +301,7 @@ pub fn load_text(
     let duration = |key: &str, value: Option<String>, default| match value {
         None => Ok(default),
         Some(text) => {
-            crate::config::parse_duration(&text).map_err(|m| fail(format!("emergence.{key}: {m}")))
+            crate::types::parse_duration(&text).map_err(|m| fail(format!("emergence.{key}: {m}")))
         }
     };
     let emergence = EmergenceSettings {

@@ -88,7 +88,7 @@ pub struct QueryInfo {
     pub title: String,
     pub description: String,
     pub query: String,
-    pub severity: crate::query::stored::Severity,
+    pub severity: crate::types::Severity,
     pub owner: Option<String>,
     pub languages: Vec<String>,
     pub disarm: Vec<String>,
@@ -101,7 +101,7 @@ pub async fn queries(State(state): State<AppState>) -> Response {
     json(move || {
         let now = Utc::now();
         let mut out = Vec::new();
-        for q in state.read.current_queries().iter() {
+        for q in state.read.queries().iter() {
             out.push(QueryInfo {
                 id: q.id.clone(),
                 title: q.title.clone(),
@@ -140,7 +140,7 @@ pub async fn backtest(
 ) -> Response {
     json(move || {
         let read = &state.read;
-        let current = read.current_queries();
+        let current = read.queries();
         let stored = current
             .iter()
             .find(|q| q.id == id)
@@ -211,7 +211,7 @@ pub async fn export_csv(
     let address = client_address(&headers);
     let result = tokio::task::spawn_blocking(move || {
         let results = search::run(&state.read, &params, EXPORT_ROWS)?;
-        let _ = state.read.store.audit(
+        let _ = state.store.audit(
             &principal.user,
             "export",
             &format!("csv, {} rows: {}", results.hits.len(), params.q),

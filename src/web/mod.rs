@@ -16,7 +16,8 @@ mod workbench;
 
 use crate::auth::{LoginLimiter, Principal, Role};
 use crate::config::Config;
-use crate::pipeline::ReadSide;
+use crate::readside::ReadSide;
+use crate::store::Store;
 use crate::text::{escape_html, link_domain, linkable};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -33,6 +34,8 @@ pub use search::SearchParams;
 #[derive(Clone)]
 pub struct AppState {
     pub read: ReadSide,
+    /// The state database, read-write: sessions, accounts and the audit log.
+    pub store: Arc<Store>,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
     /// Mark cookies Secure (served over TLS, or behind a proxy that terminates it).
@@ -40,9 +43,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(read: ReadSide, config: Config) -> AppState {
+    pub fn new(read: ReadSide, store: Arc<Store>, config: Config) -> AppState {
         AppState {
             read,
+            store,
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
             secure_cookies: false,
@@ -137,7 +141,7 @@ async fn require_login(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let store = state.read.store.clone();
+    let store = state.store.clone();
     let headers = request.headers().clone();
     let principal = tokio::task::spawn_blocking(move || session::principal(&store, &headers))
         .await

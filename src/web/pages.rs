@@ -103,7 +103,7 @@ fn render_search(state: &AppState, principal: &Principal, params: &SearchParams)
         "<select name=query aria-label=\"stored query\">{}",
         option("", "any stored query", false)
     );
-    for q in read.current_queries().iter() {
+    for q in read.queries().iter() {
         out.push_str(&option(
             &q.id,
             &q.title,

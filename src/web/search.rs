@@ -3,7 +3,7 @@
 //! and a filter, then results with highlighted snippets, facet counts and volume over time.
 
 use crate::index::reader::{ResultStats, SearchFilter, SearchResults, Sort};
-use crate::pipeline::ReadSide;
+use crate::readside::ReadSide;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 
@@ -48,7 +48,7 @@ fn present(value: &Option<String>) -> Option<&str> {
 
 /// A point in time: a span back from now (`7d`), a date, or an RFC 3339 time.
 pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    if let Ok(span) = crate::config::parse_duration(text) {
+    if let Ok(span) = crate::types::parse_duration(text) {
         return Duration::from_std(span)
             .map(|d| now - d)
             .map_err(|e| e.to_string());
@@ -109,7 +109,7 @@ pub fn prepare(
         .transpose()?;
     let mut restrict: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     if let Some(id) = present(&params.query) {
-        let current = read.current_queries();
+        let current = read.queries();
         let stored = current
             .iter()
             .find(|q| q.id == id)

@@ -149,7 +149,7 @@ pub async fn login(
     let user: String = form.user.trim().chars().take(64).collect();
     let now = std::time::Instant::now();
     if !state.limiter.allowed(&user, &address, now) {
-        let store = state.read.store.clone();
+        let store = state.store.clone();
         let (u, a) = (user.clone(), address.clone());
         let _ =
             tokio::task::spawn_blocking(move || store.audit(&u, "login throttled", "", &a)).await;
@@ -165,7 +165,7 @@ pub async fn login(
             .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
         return response;
     }
-    let store = state.read.store.clone();
+    let store = state.store.clone();
     let (u, password, a) = (user.clone(), form.password, address.clone());
     let outcome = tokio::task::spawn_blocking(move || {
         let role = store.check_password(&u, &password)?;
@@ -236,7 +236,7 @@ pub async fn logout(
         return refuse(StatusCode::FORBIDDEN, "The form expired; reload the page.");
     }
     if let Some(id) = cookie(&headers, SESSION_COOKIE).map(str::to_string) {
-        let store = state.read.store.clone();
+        let store = state.store.clone();
         let user = principal.user.clone();
         let _ = tokio::task::spawn_blocking(move || {
             let _ = store.end_session(&id);

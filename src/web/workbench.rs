@@ -418,7 +418,7 @@ pub async fn edit_post(
                                     old.as_deref().and_then(|t| check(&state, &id, t).ok()).map(|o| o.query_text).unwrap_or_else(|| "(new)".into()),
                                     q.query_text
                                 );
-                                let _ = state.read.store.audit(&principal.user, "query edit", &detail, &address);
+                                let _ = state.store.audit(&principal.user, "query edit", &detail, &address);
                                 format!(
                                     "<p class=ok role=status>Saved to {}. Percolation picks it up with the next batch.</p>{}",
                                     escape_html(&path.display().to_string()),
@@ -466,7 +466,7 @@ fn toml_download(
     id: &str,
     text: String,
 ) -> Response {
-    let _ = state.read.store.audit(
+    let _ = state.store.audit(
         &principal.user,
         "export",
         &format!("query file {id}"),

@@ -271,10 +271,15 @@ async fn a_browser_signs_in_searches_reads_a_narrative_and_runs_the_workbench_an
     let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 3, "{report:#?}");
     let read = pipeline.read_side().clone();
-    read.store
+    let store = pipeline.store().clone();
+    store
         .add_user("ana", vigil::auth::Role::Analyst, "browser test password")
         .unwrap();
-    let app = vigil::web::app(vigil::web::AppState::new(read, pipeline.config().clone()));
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read,
+        store,
+        pipeline.config().clone(),
+    ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

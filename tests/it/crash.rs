@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 use vigil::index::reader::SearchFilter;
-use vigil::pipeline::ReadSide;
+use vigil::readside::ReadSide;
 
 const FEEDS: usize = 40;
 const ITEMS_PER_FEED: usize = 50;

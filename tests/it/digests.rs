@@ -384,16 +384,18 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
         .unwrap()
         .with_timezone(&Utc);
     assert!(
-        vigil::alert::tick_schedules(read, &config, monday)
+        vigil::alert::tick_schedules(read, pipeline.store(), &config, monday)
             .unwrap()
             .is_empty()
     );
     // 07:30 in Amsterdam (06:30 UTC in winter): one digest, queued for five channels.
     let slot = monday + Duration::minutes(90);
-    let keys = vigil::alert::tick_schedules(read, &config, slot + Duration::minutes(1)).unwrap();
+    let keys =
+        vigil::alert::tick_schedules(read, pipeline.store(), &config, slot + Duration::minutes(1))
+            .unwrap();
     assert_eq!(keys, vec!["digest-morning-20261130T063000Z".to_string()]);
     assert!(
-        vigil::alert::tick_schedules(read, &config, slot + Duration::hours(3))
+        vigil::alert::tick_schedules(read, pipeline.store(), &config, slot + Duration::hours(3))
             .unwrap()
             .is_empty()
     );
@@ -401,7 +403,7 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
     // The Slack receiver refuses the first attempt.
     *hooks.refuse.lock().unwrap() = 1;
     let now = slot + Duration::minutes(1);
-    let first = deliver_due(&read.store, &config.alerting, &http, now)
+    let first = deliver_due(pipeline.store(), &config.alerting, &http, now)
         .await
         .unwrap();
     assert_eq!((first.sent, first.failed), (4, 1), "{first:?}");
@@ -460,7 +462,7 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
 
     // Nothing more until the backoff has passed; then the refused message goes through.
     let early = deliver_due(
-        &read.store,
+        pipeline.store(),
         &config.alerting,
         &http,
         now + Duration::seconds(30),
@@ -469,7 +471,7 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
     .unwrap();
     assert_eq!(early.sent + early.failed, 0);
     let retry = deliver_due(
-        &read.store,
+        pipeline.store(),
         &config.alerting,
         &http,
         now + Duration::seconds(61),
@@ -513,12 +515,17 @@ async fn scheduled_digests_reach_every_channel_once_and_are_retried() {
     // Down from Tuesday to Thursday noon: one digest on return, Thursday's, covering since
     // Monday's slot.
     let thursday = slot + Duration::days(3) + Duration::hours(5);
-    let keys = vigil::alert::tick_schedules(read, &config, thursday).unwrap();
+    let keys = vigil::alert::tick_schedules(read, pipeline.store(), &config, thursday).unwrap();
     assert_eq!(keys, vec!["digest-morning-20261203T063000Z".to_string()]);
-    let again =
-        vigil::alert::tick_schedules(read, &config, thursday + Duration::minutes(5)).unwrap();
+    let again = vigil::alert::tick_schedules(
+        read,
+        pipeline.store(),
+        &config,
+        thursday + Duration::minutes(5),
+    )
+    .unwrap();
     assert!(again.is_empty());
-    deliver_due(&read.store, &config.alerting, &http, thursday)
+    deliver_due(pipeline.store(), &config.alerting, &http, thursday)
         .await
         .unwrap();
     let json: serde_json::Value = serde_json::from_str(
@@ -550,13 +557,16 @@ async fn smtp_over_starttls_and_tls_trusts_the_configured_authority() {
     };
     let http = vigil::alert::deliver::http_client().unwrap();
     for (secure, security) in [
-        (Secure::StartTls, vigil::alert::config::Security::Starttls),
-        (Secure::Wrapper, vigil::alert::config::Security::Tls),
+        (
+            Secure::StartTls,
+            vigil::config::alerting::Security::Starttls,
+        ),
+        (Secure::Wrapper, vigil::config::alerting::Security::Tls),
     ] {
         let sink = SmtpSink::start(secure, Some(tls.clone()));
-        let channel = vigil::alert::config::Channel {
+        let channel = vigil::config::alerting::Channel {
             name: "mail".into(),
-            kind: vigil::alert::config::ChannelKind::Email(vigil::alert::config::Smtp {
+            kind: vigil::config::alerting::ChannelKind::Email(vigil::config::alerting::Smtp {
                 host: "127.0.0.1".into(),
                 port: sink.addr.port(),
                 security,
@@ -586,10 +596,10 @@ async fn smtp_over_starttls_and_tls_trusts_the_configured_authority() {
             secure == Secure::Wrapper || secure == Secure::StartTls
         );
         // Without the authority the server's certificate is refused, and the error says where.
-        let untrusted = vigil::alert::config::Channel {
+        let untrusted = vigil::config::alerting::Channel {
             kind: match &channel.kind {
-                vigil::alert::config::ChannelKind::Email(smtp) => {
-                    vigil::alert::config::ChannelKind::Email(vigil::alert::config::Smtp {
+                vigil::config::alerting::ChannelKind::Email(smtp) => {
+                    vigil::config::alerting::ChannelKind::Email(vigil::config::alerting::Smtp {
                         ca_file: None,
                         ..smtp.clone()
                     })
@@ -738,7 +748,7 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
     let now = Utc::now();
 
     // The demo's campaigns are urgent now: one alert each, at once.
-    let alerts = vigil::alert::tick_alerts(read, &config, now).unwrap();
+    let alerts = vigil::alert::tick_alerts(read, pipeline.store(), &config, now).unwrap();
     assert!(!alerts.is_empty());
     assert!(
         alerts
@@ -746,7 +756,7 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
             .all(|k| k.starts_with("alert-n") && k.ends_with("-1")),
         "{alerts:?}"
     );
-    let report = deliver_due(&read.store, &config.alerting, &http, now)
+    let report = deliver_due(pipeline.store(), &config.alerting, &http, now)
         .await
         .unwrap();
     assert_eq!(report.sent, alerts.len());
@@ -758,7 +768,7 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
     );
     // Within the cooldown nothing more is sent, grown or not.
     assert!(
-        vigil::alert::tick_alerts(read, &config, now + Duration::minutes(5))
+        vigil::alert::tick_alerts(read, pipeline.store(), &config, now + Duration::minutes(5))
             .unwrap()
             .is_empty()
     );
@@ -768,7 +778,8 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
         .trim_start_matches("alert-")
         .trim_end_matches("-1")
         .to_string();
-    read.store
+    pipeline
+        .store()
         .enqueue(
             &[],
             &[vigil::alert::outbox::Mark::Narrative {
@@ -779,7 +790,7 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
             now,
         )
         .unwrap();
-    let updates = vigil::alert::tick_alerts(read, &config, now).unwrap();
+    let updates = vigil::alert::tick_alerts(read, pipeline.store(), &config, now).unwrap();
     assert_eq!(updates.len(), 1, "{updates:?}");
     assert!(updates[0].starts_with("update-"));
     assert_eq!(
@@ -787,11 +798,11 @@ async fn urgent_narratives_alert_at_once_then_updates_wait_for_the_cooldown() {
         Some(3)
     );
     assert!(
-        vigil::alert::tick_alerts(read, &config, now)
+        vigil::alert::tick_alerts(read, pipeline.store(), &config, now)
             .unwrap()
             .is_empty()
     );
-    deliver_due(&read.store, &config.alerting, &http, now)
+    deliver_due(pipeline.store(), &config.alerting, &http, now)
         .await
         .unwrap();
     let last = smtp.mailbox.all().pop().unwrap();

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use vigil::pipeline::{Pipeline, SourceOutcome};
+use vigil::{crawl::SourceOutcome, pipeline::Pipeline};
 
 const HEALTHY: &str = "healthy";
 

@@ -85,9 +85,12 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
     // Reopening runs no clustering again and keeps every id.
     let pipeline = Pipeline::open(config.clone()).unwrap();
     let read = pipeline.read_side();
-    let report =
-        vigil::detect::cluster::cluster_pending(&read.store, &read.reader, &Default::default())
-            .unwrap();
+    let report = vigil::detect::cluster::cluster_pending(
+        pipeline.store(),
+        &read.reader,
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(report.documents, 0, "{report:?}");
     let all = read.narratives(week, now).unwrap();
     let ids_after: BTreeSet<String> = all.iter().map(|n| n.id.clone()).collect();

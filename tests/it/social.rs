@@ -1,7 +1,7 @@
 //! Social sources through the local server, in their platforms' real response formats: paging
 //! asks only for what is new, and hashtags, mentions and shared links are fields of their own.
 
-use crate::support::{Deployment, FixtureServer, search, feed_fixtures};
+use crate::support::{Deployment, FixtureServer, feed_fixtures, search};
 
 fn mastodon_source(name: &str, url: &str) -> String {
     format!(
@@ -325,7 +325,8 @@ async fn mastodon_accounts_given_by_profile_url_are_looked_up_once() {
             "/api/v1/accounts/4242/statuses",
             axum::routing::get(|| async {
                 std::fs::read_to_string(
-                    crate::support::feed_fixtures().join("mastodon/mastodon_timeline_tag_hoot.json"),
+                    crate::support::feed_fixtures()
+                        .join("mastodon/mastodon_timeline_tag_hoot.json"),
                 )
                 .unwrap()
             }),

@@ -49,17 +49,19 @@ async fn hostile_text_is_escaped_and_never_linked() {
     let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 2, "{report:#?}");
     let read = pipeline.read_side();
-    read.store
+    pipeline
+        .store()
         .add_user(
             "reader",
             vigil::auth::Role::Viewer,
             "a long enough password",
         )
         .unwrap();
-    let token = read.store.create_api_token("reader", "test").unwrap();
+    let token = pipeline.store().create_api_token("reader", "test").unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
+        pipeline.store().clone(),
         pipeline.config().clone(),
     ));
 

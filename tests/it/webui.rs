@@ -207,14 +207,19 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
     pipeline.crawl(&config.sources, None).await.unwrap();
     let read = pipeline.read_side().clone();
-    read.store
+    let store = pipeline.store().clone();
+    store
         .add_user("ana", Role::Analyst, "analyst password 1")
         .unwrap();
-    read.store
+    store
         .add_user("vic", Role::Viewer, "viewer password 12")
         .unwrap();
-    let token = read.store.create_api_token("vic", "tests").unwrap();
-    let app = vigil::web::app(vigil::web::AppState::new(read.clone(), config.clone()));
+    let token = store.create_api_token("vic", "tests").unwrap();
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read.clone(),
+        store,
+        config.clone(),
+    ));
     let anonymous = Client {
         app: app.clone(),
         cookie: None,
@@ -442,7 +447,7 @@ async fn pages_and_api_need_a_login_and_show_everything() {
         edited
     );
     // The percolator and the API see the saved query at once.
-    let current = read.current_queries();
+    let current = read.queries();
     let q = current.iter().find(|q| q.id == "void-warrant").unwrap();
     assert!(
         q.query_text.contains("totally invalid warrant"),

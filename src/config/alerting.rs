@@ -5,7 +5,7 @@
 //! or file, and read when a message is sent.
 
 use crate::config::PasswordFrom;
-use crate::query::stored::Severity;
+use crate::types::Severity;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -222,7 +222,7 @@ fn from_env_or_file(
 fn duration(key: &str, text: Option<String>, default: Duration) -> Result<Duration, Invalid> {
     match text {
         None => Ok(default),
-        Some(text) => crate::config::parse_duration(&text).map_err(|e| (key.to_string(), e)),
+        Some(text) => crate::types::parse_duration(&text).map_err(|e| (key.to_string(), e)),
     }
 }
 
@@ -385,7 +385,7 @@ fn schedule(raw: RawSchedule, channels: &[Channel]) -> Result<Schedule, Invalid>
     }
     let period = match raw.period {
         Some(text) => {
-            Some(crate::config::parse_duration(&text).map_err(|e| ("period".to_string(), e))?)
+            Some(crate::types::parse_duration(&text).map_err(|e| ("period".to_string(), e))?)
         }
         None => None,
     };
@@ -560,9 +560,9 @@ mod tests {
         );
         let s = a.schedule("morning").unwrap();
         assert_eq!(s.timezone, chrono_tz::Europe::Amsterdam);
-        assert_eq!(s.min_severity, crate::query::stored::Severity::Info);
+        assert_eq!(s.min_severity, crate::types::Severity::Info);
         let alerts = a.alerts.as_ref().unwrap();
         assert_eq!(alerts.cooldown, std::time::Duration::from_secs(6 * 3600));
-        assert_eq!(alerts.min_severity, crate::query::stored::Severity::Watch);
+        assert_eq!(alerts.min_severity, crate::types::Severity::Watch);
     }
 }

@@ -2,7 +2,10 @@
 //! happen once at start; every error names the file, the key and what is wrong. The rest of
 //! Vigil receives plain values from here and never reads the file itself.
 
+pub mod alerting;
+
 use crate::model::SourceKind;
+use crate::types::parse_duration;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -41,7 +44,7 @@ pub struct Config {
     /// The sources, in file order.
     pub sources: Vec<SourceConfig>,
     /// Digest schedules, urgent alerts and the channels they go to.
-    pub alerting: crate::alert::config::Alerting,
+    pub alerting: crate::config::alerting::Alerting,
 }
 
 /// Crawl-wide defaults and limits.
@@ -119,7 +122,7 @@ pub enum PasswordFrom {
 
 impl PasswordFrom {
     /// Reads the password; the error says where it looked, never what it found.
-    pub fn read(&self) -> Result<crate::fetch::Secret, String> {
+    pub fn read(&self) -> Result<crate::types::Secret, String> {
         let value = match self {
             PasswordFrom::Env(name) => std::env::var(name)
                 .map_err(|_| format!("environment variable {name} is not set"))?,
@@ -134,7 +137,7 @@ impl PasswordFrom {
         if value.is_empty() {
             return Err("the secret is empty".into());
         }
-        Ok(crate::fetch::Secret::new(value))
+        Ok(crate::types::Secret::new(value))
     }
 }
 
@@ -181,10 +184,10 @@ struct RawConfig {
     #[serde(default)]
     sources: Vec<RawSource>,
     #[serde(default)]
-    channels: Vec<crate::alert::config::RawChannel>,
+    channels: Vec<crate::config::alerting::RawChannel>,
     #[serde(default)]
-    schedules: Vec<crate::alert::config::RawSchedule>,
-    alerts: Option<crate::alert::config::RawAlerts>,
+    schedules: Vec<crate::config::alerting::RawSchedule>,
+    alerts: Option<crate::config::alerting::RawAlerts>,
 }
 
 #[derive(Deserialize)]
@@ -311,7 +314,7 @@ impl Config {
             }
         };
         let alerting =
-            crate::alert::config::validate(raw.channels, raw.schedules, raw.alerts, base)
+            crate::config::alerting::validate(raw.channels, raw.schedules, raw.alerts, base)
                 .map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
             alerting,
@@ -542,12 +545,6 @@ fn check_rate(rate: f64) -> Result<(), String> {
     } else {
         Err("requests per second must be above 0 and at most 100".into())
     }
-}
-
-/// Parses a human duration such as `15m`, `1h 30m` or `7d`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim())
-        .map_err(|e| format!("{text:?} is not a duration like \"15m\" or \"2h\": {e}"))
 }
 
 #[cfg(test)]

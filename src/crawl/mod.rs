@@ -1,0 +1,315 @@
+//! One source's poll, whatever its kind: read its crawl state, fetch its page through the
+//! polite fetcher, parse and normalise the items, read older pages and article pages where the
+//! kind needs them, and hand the documents to the writer as a `SourceBatch` with the crawl state
+//! to record once they are committed. In: a `SourceConfig`, the fetcher and the state database
+//! (read, and written only for failures and deferrals, which skip no content); out: a
+//! `SourceOutcome` for the report and, on success, one batch on the writer's channel.
+//!
+//! `kinds` holds what differs between source kinds (first page, sessions, older pages);
+//! `fulltext` fetches article pages for items that carry only a summary.
+
+pub mod fulltext;
+pub mod kinds;
+
+use crate::config::SourceConfig;
+use crate::fetch::{FetchError, FetchErrorKind, FetchRequest, Fetcher};
+use crate::model::Document;
+use crate::schedule::{Bounds, Hints, History};
+use crate::store::Store;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+pub use kinds::Sessions;
+
+/// What happened to one source in a pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceOutcome {
+    pub name: String,
+    pub url: String,
+    /// Items the feed held (0 when not modified or failed).
+    pub items: usize,
+    /// Documents that were new or changed and got indexed.
+    pub new_documents: usize,
+    pub not_modified: bool,
+    /// Items beyond the per-feed limit that were dropped.
+    pub dropped_items: usize,
+    /// Article pages fetched and extracted for full text.
+    pub articles: usize,
+    /// Article pages that could not be fetched or had no extractable text.
+    pub article_errors: usize,
+    /// Not fetched because its host is pausing (Retry-After or error backoff); not a failure.
+    pub deferred_until: Option<DateTime<Utc>>,
+    /// The error, naming the source and URL, when the source failed.
+    pub error: Option<String>,
+}
+
+/// A source's fetched and parsed documents, with the crawl state to record once they are durable.
+pub struct SourceBatch {
+    pub source: SourceConfig,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+    pub hints: crate::schedule::Hints,
+    /// Unchanged polls in a row before this one.
+    pub prior_unchanged: u32,
+    /// The paging cursor the response gave, recorded with the rest once committed.
+    pub cursor: Option<String>,
+    /// The API endpoint the configured URL was resolved to, if it was.
+    pub api_url: Option<String>,
+    pub documents: Vec<Document>,
+}
+
+/// Polls one source: its page (and older pages, and article pages for full text) fetched,
+/// parsed and normalised, then handed to the writer. A failure is recorded on the source's
+/// state and returned in the outcome; it never stops the pass.
+pub async fn crawl_source(
+    source: SourceConfig,
+    fetcher: &Fetcher,
+    store: &Arc<Store>,
+    sender: &mpsc::Sender<SourceBatch>,
+    bounds: &Bounds,
+    sessions: &Sessions,
+) -> SourceOutcome {
+    let mut outcome = SourceOutcome {
+        name: source.name.clone(),
+        url: source.url.to_string(),
+        items: 0,
+        new_documents: 0,
+        not_modified: false,
+        dropped_items: 0,
+        articles: 0,
+        article_errors: 0,
+        deferred_until: None,
+        error: None,
+    };
+    let failure = |message: String, retry_after: Option<DateTime<Utc>>| Failure {
+        message,
+        retry_after,
+        bounds: *bounds,
+    };
+    let state = {
+        let store = store.clone();
+        let name = source.name.clone();
+        tokio::task::spawn_blocking(move || store.source_state(&name)).await
+    };
+    let state = match state {
+        Ok(Ok(state)) => state.unwrap_or_default(),
+        Ok(Err(e)) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
+        Err(e) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
+    };
+    let same_url = state.url == source.url.as_str();
+    let (url, api_url) = match kinds::first_page(&source, &state, fetcher).await {
+        Ok(found) => found,
+        Err(message) => return fail(outcome, store, &source, failure(message, None)).await,
+    };
+    let bearer = match &source.auth {
+        None => None,
+        Some(auth) => match kinds::open_session(&source, auth, fetcher, sessions).await {
+            Ok(token) => Some(token),
+            Err(message) => return fail(outcome, store, &source, failure(message, None)).await,
+        },
+    };
+    let request = FetchRequest {
+        source: source.name.clone(),
+        url,
+        allow_private: source.allow_private,
+        // robots.txt governs crawling pages, not documented APIs.
+        respect_robots: !source.api && !source.kind.is_api(),
+        etag: state.etag.clone().filter(|_| same_url),
+        last_modified: state.last_modified.clone().filter(|_| same_url),
+        bearer,
+    };
+    let fetched = match fetcher.fetch(&request).await {
+        Ok(fetched) => fetched,
+        Err(FetchError {
+            kind: FetchErrorKind::Deferred { host, until },
+            ..
+        }) => {
+            tracing::info!(source = %source.name, url = %source.url, host = %host, until = %until, "deferred: host is backing off");
+            let (store, name, url) = (store.clone(), source.name.clone(), source.url.to_string());
+            let recorded =
+                tokio::task::spawn_blocking(move || store.record_deferral(&name, &url, until))
+                    .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::error!(source = %source.name, error = %e, "could not record a deferral");
+            }
+            outcome.deferred_until = Some(until);
+            return outcome;
+        }
+        Err(error) => {
+            tracing::warn!(source = %source.name, url = %source.url, error = %error.kind, "fetch failed");
+            if matches!(error.kind, FetchErrorKind::Status { status: 401, .. }) {
+                // The token expired or was revoked: the next poll opens a new session.
+                sessions.lock().await.remove(&source.name);
+            }
+            let retry_after = match &error.kind {
+                FetchErrorKind::Status { retry_after, .. } => *retry_after,
+                _ => None,
+            };
+            return fail(
+                outcome,
+                store,
+                &source,
+                failure(error.to_string(), retry_after),
+            )
+            .await;
+        }
+    };
+    tracing::debug!(source = %source.name, url = %fetched.url, status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
+    let mut hints = Hints {
+        max_age: fetched
+            .cache_control
+            .as_deref()
+            .and_then(crate::schedule::parse_max_age),
+        expires: fetched
+            .expires
+            .as_deref()
+            .and_then(crate::schedule::parse_http_date),
+        ..Hints::default()
+    };
+    let mut cursor: Option<String> = None;
+    let documents = if fetched.not_modified {
+        outcome.not_modified = true;
+        Vec::new()
+    } else {
+        let for_parse = fetched.clone();
+        let for_source = source.clone();
+        let parsed =
+            tokio::task::spawn_blocking(move || parse_and_normalise(&for_source, &for_parse)).await;
+        match parsed {
+            Ok(Ok((parsed, candidates))) => {
+                outcome.items = parsed.items.len();
+                outcome.dropped_items = parsed.dropped;
+                hints.feed_ttl = parsed.feed_ttl;
+                hints.update_period = parsed.update_period;
+                cursor = parsed.cursor.clone();
+                if parsed.dropped > 0 {
+                    tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
+                }
+                let mut candidates = candidates;
+                let older =
+                    kinds::older_page(&source, &fetched.url, &parsed, state.cursor.as_deref());
+                candidates.extend(
+                    kinds::read_older_pages(
+                        &source,
+                        older,
+                        state.cursor.as_deref(),
+                        fetcher,
+                        &mut outcome,
+                    )
+                    .await,
+                );
+                fulltext::complete_with_articles(&source, candidates, fetcher, store, &mut outcome)
+                    .await
+            }
+            Ok(Err(error)) => {
+                tracing::warn!(source = %source.name, url = %fetched.url, error = %error.message, "parse failed");
+                return fail(outcome, store, &source, failure(error.to_string(), None)).await;
+            }
+            Err(join) => {
+                let message = format!(
+                    "source {:?}: {}: parser crashed: {join}",
+                    source.name, source.url
+                );
+                return fail(outcome, store, &source, failure(message, None)).await;
+            }
+        }
+    };
+    let batch = SourceBatch {
+        source: source.clone(),
+        etag: fetched.etag,
+        last_modified: fetched.last_modified,
+        fetched_at: fetched.fetched_at,
+        hints,
+        prior_unchanged: state.unchanged_polls,
+        cursor,
+        api_url,
+        documents,
+    };
+    if sender.send(batch).await.is_err() {
+        outcome.error = Some(format!(
+            "source {:?}: {}: the index writer stopped",
+            source.name, source.url
+        ));
+    }
+    outcome
+}
+
+/// Parses a response and normalises its items (blocking: run it on a blocking thread).
+fn parse_and_normalise(
+    source: &SourceConfig,
+    fetched: &crate::model::Fetched,
+) -> Result<(crate::parse::Parsed, Vec<Candidate>), crate::parse::ParseError> {
+    let kind = source.kind;
+    let parsed = crate::parse::parse(source, fetched)?;
+    let candidates = parsed
+        .items
+        .iter()
+        .cloned()
+        .filter_map(|item| {
+            let wants_full_text = crate::normalise::wants_full_text(&item);
+            let declared_language = item.language.is_some();
+            crate::normalise::normalise(item, &fetched.source, kind.as_str(), fetched.fetched_at)
+                .map(|document| Candidate {
+                    document,
+                    wants_full_text,
+                    declared_language,
+                })
+        })
+        .collect();
+    Ok((parsed, candidates))
+}
+
+/// A normalised document and what full-text fetching needs to know about its item.
+struct Candidate {
+    document: Document,
+    wants_full_text: bool,
+    declared_language: bool,
+}
+
+/// A source's failure, with what the schedule needs to place its next attempt.
+struct Failure {
+    message: String,
+    retry_after: Option<DateTime<Utc>>,
+    bounds: Bounds,
+}
+
+async fn fail(
+    mut outcome: SourceOutcome,
+    store: &Arc<Store>,
+    source: &SourceConfig,
+    failure: Failure,
+) -> SourceOutcome {
+    let store = store.clone();
+    let (name, url, interval) = (source.name.clone(), source.url.to_string(), source.interval);
+    let message = failure.message.clone();
+    let now = Utc::now();
+    let hints = Hints {
+        retry_after: failure.retry_after,
+        ..Hints::default()
+    };
+    let jitter = crate::schedule::jitter_unit_for(&name, now);
+    let recorded = tokio::task::spawn_blocking(move || {
+        store.record_failure(&name, &url, &message, now, |failures| {
+            crate::schedule::next_check(
+                now,
+                interval,
+                &hints,
+                History {
+                    failures,
+                    unchanged: 0,
+                },
+                &failure.bounds,
+                jitter,
+            )
+        })
+    })
+    .await;
+    if let Ok(Err(e)) = recorded {
+        tracing::error!(source = %source.name, error = %e, "could not record a failure");
+    }
+    outcome.error = Some(failure.message);
+    outcome
+}
