@@ -164,21 +164,12 @@ pub struct SourceStatus {
     pub documents_total: u64,
 }
 
-/// An error reading source states.
-#[derive(Debug, thiserror::Error)]
-pub enum StatusError {
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-}
-
 /// Every configured source's status, in configuration order (CLI and web).
 pub fn source_statuses(
     config: &crate::config::Config,
     read: &crate::readside::ReadSide,
     now: DateTime<Utc>,
-) -> Result<Vec<SourceStatus>, StatusError> {
+) -> Result<Vec<SourceStatus>, crate::detect::DetectError> {
     let states: std::collections::HashMap<String, SourceState> = read
         .store
         .source_states()?

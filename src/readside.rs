@@ -6,7 +6,8 @@
 //! the crawl (accounts and audit, the alert outbox) open their own `Store`.
 
 use crate::config::Config;
-use crate::detect::narrative::{Narrative, NarrativeError};
+use crate::detect::DetectError;
+use crate::detect::narrative::Narrative;
 use crate::detect::spike::Calendar;
 use crate::index::reader::Reader;
 use crate::query::lists::Lists;
@@ -145,7 +146,7 @@ impl ReadSide {
         &self,
         since: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Narrative>, NarrativeError> {
+    ) -> Result<Vec<Narrative>, DetectError> {
         crate::detect::narrative::narratives(
             &self.store,
             &self.reader,
@@ -161,7 +162,7 @@ impl ReadSide {
         &self,
         id: &str,
         now: DateTime<Utc>,
-    ) -> Result<Option<Narrative>, NarrativeError> {
+    ) -> Result<Option<Narrative>, DetectError> {
         crate::detect::narrative::narrative(
             &self.store,
             &self.reader,

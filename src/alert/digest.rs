@@ -116,8 +116,6 @@ pub enum DigestError {
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
     #[error(transparent)]
-    Narrative(#[from] crate::detect::narrative::NarrativeError),
-    #[error(transparent)]
     Detect(#[from] crate::detect::DetectError),
     #[error("stored query {id}: {message}")]
     Query { id: String, message: String },

@@ -29,7 +29,7 @@ pub enum AlertError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
-    Narrative(#[from] crate::detect::narrative::NarrativeError),
+    Detect(#[from] crate::detect::DetectError),
     #[error("no schedule named {0:?} in the configuration")]
     UnknownSchedule(String),
 }

@@ -317,9 +317,15 @@ pub struct Delivered {
     pub errors: Vec<String>,
 }
 
-/// Test hook: with `VIGIL_CRASH_AFTER_SEND` set, the process aborts right after a message is
-/// sent and before it is marked sent (the crash the outbox must survive).
-const CRASH_AFTER_SEND: &str = "VIGIL_CRASH_AFTER_SEND";
+/// Fault injection for the tests, compiled only with the `fault-injection` feature (never in
+/// the product): with `VIGIL_CRASH_AFTER_SEND` set, the process aborts right after a message
+/// is sent and before it is marked sent (the crash the outbox must survive).
+#[cfg(feature = "fault-injection")]
+fn crash_after_send() {
+    if std::env::var_os("VIGIL_CRASH_AFTER_SEND").is_some() {
+        std::process::abort();
+    }
+}
 
 /// Sends every due message, each on its channel.
 pub async fn deliver_due(
@@ -354,9 +360,8 @@ pub async fn deliver_due(
             };
             match result {
                 Ok(()) => {
-                    if std::env::var_os(CRASH_AFTER_SEND).is_some() {
-                        std::process::abort();
-                    }
+                    #[cfg(feature = "fault-injection")]
+                    crash_after_send();
                     store.mark_sent(entry.id, Utc::now())?;
                     report.sent += 1;
                     tracing::info!(key = %entry.key, channel = %entry.channel, "delivered");

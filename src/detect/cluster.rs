@@ -16,10 +16,10 @@
 //! - A cluster's id comes from the document that started it (`n` + its id's first 12
 //!   characters), so ids stay the same across runs and restarts.
 
-use crate::index::IndexError;
+use super::DetectError;
 use crate::index::reader::{Reader, StoredDoc};
 use crate::index::schema::TEXT_ANALYZER;
-use crate::store::{ClusterMember, ClusterRow, Store, StoreError};
+use crate::store::{ClusterMember, ClusterRow, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tantivy::DocAddress;
@@ -244,7 +244,7 @@ impl<'a> Vectorizer<'a> {
         searcher: &tantivy::Searcher,
         vector: &Vector,
         since: DateTime<Utc>,
-    ) -> Result<Vec<DocAddress>, ClusterError> {
+    ) -> Result<Vec<DocAddress>, DetectError> {
         let f = *self.reader.fields();
         let mut words: Vec<(&String, &f32)> = vector
             .iter()
@@ -310,7 +310,7 @@ fn top_recent(
     query: &dyn Query,
     since: DateTime<Utc>,
     k: usize,
-) -> Result<Vec<DocAddress>, ClusterError> {
+) -> Result<Vec<DocAddress>, DetectError> {
     let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
         searcher,
     ))?;
@@ -472,17 +472,6 @@ pub struct Report {
     pub joined: usize,
 }
 
-/// An error of a clustering run.
-#[derive(Debug, thiserror::Error)]
-pub enum ClusterError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error(transparent)]
-    Index(#[from] IndexError),
-    #[error("clustering: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
-}
-
 /// The id of a cluster started by `doc_id`.
 pub fn cluster_id(doc_id: &str) -> String {
     format!("n{}", doc_id.chars().take(12).collect::<String>())
@@ -551,7 +540,7 @@ impl Clusterer {
     }
 
     /// Loads the clusters live at `newest` and their documents from the state database.
-    fn load(&mut self, store: &Store, newest: DateTime<Utc>) -> Result<(), ClusterError> {
+    fn load(&mut self, store: &Store, newest: DateTime<Utc>) -> Result<(), DetectError> {
         self.reset();
         let since = newest - Duration::hours(self.settings.live_hours * 2);
         for mut row in store.clusters_since(since)? {
@@ -587,7 +576,7 @@ impl Clusterer {
 
     /// Clusters every matched document not yet clustered (at most `RUN_LIMIT`). Runs after
     /// each percolated batch, and at start for what a crash left.
-    pub fn run(&mut self, store: &Store, reader: &Reader) -> Result<Report, ClusterError> {
+    pub fn run(&mut self, store: &Store, reader: &Reader) -> Result<Report, DetectError> {
         let result = self.run_once(store, reader);
         if result.is_err() {
             // Memory may be ahead of the database: rebuild it from the record next time.
@@ -596,7 +585,7 @@ impl Clusterer {
         result
     }
 
-    fn run_once(&mut self, store: &Store, reader: &Reader) -> Result<Report, ClusterError> {
+    fn run_once(&mut self, store: &Store, reader: &Reader) -> Result<Report, DetectError> {
         let mut report = Report::default();
         let upto = store.clustered_upto()?;
         let pending = store.matched_after(upto, RUN_LIMIT)?;
@@ -749,7 +738,7 @@ pub fn cluster_pending(
     store: &Store,
     reader: &Reader,
     settings: &ClusterSettings,
-) -> Result<Report, ClusterError> {
+) -> Result<Report, DetectError> {
     Clusterer::new(*settings).run(store, reader)
 }
 

@@ -72,13 +72,20 @@ pub struct QueryActivity {
     pub spikes: Vec<spike::Spike>,
 }
 
-/// A failure while reading matches or documents.
+/// A failure while reading or writing what detection works on: the state database or the
+/// index (spikes, clusters, narratives and source health all fail only these two ways).
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
+}
+
+impl From<tantivy::TantivyError> for DetectError {
+    fn from(error: tantivy::TantivyError) -> Self {
+        DetectError::Index(crate::index::IndexError::Tantivy(error))
+    }
 }
 
 /// Assesses every stored query at `now`; flagged ones first (most severe, then highest ratio).

@@ -8,6 +8,7 @@
 //! Criticism of the court is legitimate speech: a narrative is described for a person to
 //! judge; nothing here labels a document as disinformation.
 
+use super::DetectError;
 use super::DocRef;
 use super::cluster::{Vector, Vectorizer, cosine};
 use super::coordination::{self, Interner, Share};
@@ -141,15 +142,6 @@ pub struct Narrative {
     /// then severity, then growth, then size.
     #[serde(skip)]
     rank: (bool, bool, Option<Severity>, u8, usize),
-}
-
-/// An error assembling narratives.
-#[derive(Debug, thiserror::Error)]
-pub enum NarrativeError {
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
 }
 
 fn ranked(counts: BTreeMap<String, usize>) -> Vec<(String, usize)> {
@@ -303,7 +295,7 @@ pub fn narratives(
     calendar: &Calendar,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<Vec<Narrative>, NarrativeError> {
+) -> Result<Vec<Narrative>, DetectError> {
     let rows = store.clusters_since(since)?;
     let rows = shortlist(store, reader, calendar, rows, now)?;
     build(store, reader, queries, calendar, rows, now)
@@ -318,7 +310,7 @@ fn shortlist(
     calendar: &Calendar,
     mut rows: Vec<ClusterRow>,
     now: DateTime<Utc>,
-) -> Result<Vec<ClusterRow>, NarrativeError> {
+) -> Result<Vec<ClusterRow>, DetectError> {
     if rows.len() <= ASSEMBLE_LIMIT {
         return Ok(rows);
     }
@@ -374,7 +366,7 @@ pub fn narrative(
     calendar: &Calendar,
     id: &str,
     now: DateTime<Utc>,
-) -> Result<Option<Narrative>, NarrativeError> {
+) -> Result<Option<Narrative>, DetectError> {
     let Some(row) = store.cluster(id)? else {
         return Ok(None);
     };
@@ -395,7 +387,7 @@ fn build(
     calendar: &Calendar,
     rows: Vec<ClusterRow>,
     now: DateTime<Utc>,
-) -> Result<Vec<Narrative>, NarrativeError> {
+) -> Result<Vec<Narrative>, DetectError> {
     let mut vectorizer = Vectorizer::new(reader);
     let mut loaded: Vec<(ClusterRow, Vec<StoredDoc>, Vec<Vector>)> = Vec::new();
     for row in rows {

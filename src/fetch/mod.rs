@@ -91,8 +91,16 @@ pub enum FetchErrorKind {
     },
     #[error("body larger than the {limit}-byte limit")]
     TooLarge { limit: u64 },
-    #[error("{0}")]
-    Transport(String),
+    /// The connection or the exchange failed (DNS, refused, reset, TLS). The message is the
+    /// whole cause chain on one line; the reqwest error stays the source.
+    #[error("{}", error_chain(.0))]
+    Transport(#[source] reqwest::Error),
+    /// No connection within the connect timeout.
+    #[error("connect timed out after {0:?}")]
+    ConnectTimeout(Duration),
+    /// The fetcher is shutting down.
+    #[error("fetcher shut down")]
+    ShutDown,
     #[error("{0}")]
     Robots(String),
     /// Not an error of this source: its host asked for (or earned) a pause.
@@ -114,7 +122,9 @@ impl FetchErrorKind {
     /// Errors that say the host is struggling, and so slow every source on it down.
     fn strains_host(&self) -> bool {
         match self {
-            FetchErrorKind::Timeout(_) | FetchErrorKind::Transport(_) => true,
+            FetchErrorKind::Timeout(_)
+            | FetchErrorKind::ConnectTimeout(_)
+            | FetchErrorKind::Transport(_) => true,
             FetchErrorKind::Status { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
@@ -383,7 +393,7 @@ impl Fetcher {
                 .headers(headers)
                 .send()
                 .await
-                .map_err(|e| classify(&e, self.timeout, self.connect_timeout))?;
+                .map_err(|e| classify(e, self.timeout, self.connect_timeout))?;
             let status = response.status();
             if !status.is_success() && status != reqwest::StatusCode::NOT_MODIFIED {
                 let retry_after = header_value(response.headers(), header::RETRY_AFTER)
@@ -403,7 +413,7 @@ impl Fetcher {
             while let Some(chunk) = response
                 .chunk()
                 .await
-                .map_err(|e| classify(&e, self.timeout, self.connect_timeout))?
+                .map_err(|e| classify(e, self.timeout, self.connect_timeout))?
             {
                 received += chunk.len() as u64;
                 if received > max_body {
@@ -554,7 +564,7 @@ impl Host {
         let permit = in_flight
             .acquire()
             .await
-            .map_err(|_| FetchErrorKind::Transport("fetcher shut down".into()))?;
+            .map_err(|_| FetchErrorKind::ShutDown)?;
         Ok(Turn {
             last,
             _permit: permit,
@@ -633,17 +643,13 @@ fn redirect_policy(guarded: bool) -> reqwest::redirect::Policy {
     })
 }
 
-fn classify(
-    error: &reqwest::Error,
-    timeout: Duration,
-    connect_timeout: Duration,
-) -> FetchErrorKind {
+fn classify(error: reqwest::Error, timeout: Duration, connect_timeout: Duration) -> FetchErrorKind {
     if error.is_connect() && error.is_timeout() {
-        FetchErrorKind::Transport(format!("connect timed out after {connect_timeout:?}"))
+        FetchErrorKind::ConnectTimeout(connect_timeout)
     } else if error.is_timeout() {
         FetchErrorKind::Timeout(timeout)
     } else {
-        FetchErrorKind::Transport(error_chain(error))
+        FetchErrorKind::Transport(error)
     }
 }
 

@@ -2,6 +2,7 @@
 //! stored queries and their backtests, sources, digests), CSV export and `/metrics`. Described
 //! in `docs/openapi.json`, which the tests check against these responses.
 
+use super::error::WebError;
 use super::pages::{PreviewParams, SinceParams, narratives_since, preview};
 use super::search::{self, SearchParams};
 use super::{AppState, client_address, json_error};
@@ -17,36 +18,36 @@ use serde::{Deserialize, Serialize};
 /// Rows a CSV export holds at most.
 const EXPORT_ROWS: usize = 1_000;
 
-/// Runs `f` on a blocking thread and answers its value as JSON, or its error as 400.
+/// Runs `f` on a blocking thread and answers its value as JSON, or its error with the status
+/// the error names (4xx for the caller's mistakes, 500 for Vigil's own, logged).
 async fn json<T, F>(f: F) -> Response
 where
     T: Serialize + Send + 'static,
-    F: FnOnce() -> Result<T, (StatusCode, String)> + Send + 'static,
+    F: FnOnce() -> Result<T, WebError> + Send + 'static,
 {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(value)) => Json(value).into_response(),
-        Ok(Err((status, message))) => json_error(status, &message),
-        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "the request failed"),
+        Ok(Err(error)) => json_error(error.status(), &error.public_message()),
+        Err(join) => {
+            tracing::error!(error = %join, "api handler failed");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "the request failed")
+        }
     }
 }
 
-fn bad(message: String) -> (StatusCode, String) {
-    (StatusCode::BAD_REQUEST, message)
-}
-
-fn internal(error: impl std::fmt::Display) -> (StatusCode, String) {
-    (StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+fn bad(message: String) -> WebError {
+    WebError::BadRequest(message)
 }
 
 pub async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Response {
-    json(move || search::run(&state.read, &params, search::MAX_LIMIT).map_err(bad)).await
+    json(move || search::run(&state.read, &params, search::MAX_LIMIT)).await
 }
 
 pub async fn search_stats(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    json(move || search::stats(&state.read, &params).map_err(bad)).await
+    json(move || search::stats(&state.read, &params)).await
 }
 
 pub async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -54,11 +55,10 @@ pub async fn document(State(state): State<AppState>, Path(id): Path<String>) -> 
         state
             .read
             .reader
-            .docs_by_id(std::slice::from_ref(&id))
-            .map_err(internal)?
+            .docs_by_id(std::slice::from_ref(&id))?
             .into_iter()
             .next()
-            .ok_or((StatusCode::NOT_FOUND, format!("no document {id:?}")))
+            .ok_or_else(|| WebError::NotFound(format!("no document {id:?}")))
     })
     .await
 }
@@ -67,16 +67,15 @@ pub async fn narratives(
     State(state): State<AppState>,
     Query(params): Query<SinceParams>,
 ) -> Response {
-    json(move || narratives_since(&state, params.since.as_deref()).map_err(bad)).await
+    json(move || narratives_since(&state, params.since.as_deref())).await
 }
 
 pub async fn narrative(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     json(move || {
         state
             .read
-            .narrative(&id, Utc::now())
-            .map_err(internal)?
-            .ok_or((StatusCode::NOT_FOUND, format!("no narrative {id:?}")))
+            .narrative(&id, Utc::now())?
+            .ok_or_else(|| WebError::NotFound(format!("no narrative {id:?}")))
     })
     .await
 }
@@ -112,11 +111,11 @@ pub async fn queries(State(state): State<AppState>) -> Response {
                 languages: q.languages.clone(),
                 disarm: q.disarm.clone(),
                 examples: q.examples.len(),
-                matches_7d: state
-                    .read
-                    .store
-                    .count_matches_between(&q.id, now - chrono::Duration::days(7), now)
-                    .map_err(internal)?,
+                matches_7d: state.read.store.count_matches_between(
+                    &q.id,
+                    now - chrono::Duration::days(7),
+                    now,
+                )?,
             });
         }
         Ok(out)
@@ -144,7 +143,7 @@ pub async fn backtest(
         let stored = current
             .iter()
             .find(|q| q.id == id)
-            .ok_or((StatusCode::NOT_FOUND, format!("no stored query {id:?}")))?;
+            .ok_or_else(|| WebError::NotFound(format!("no stored query {id:?}")))?;
         let text = params.q.as_deref().unwrap_or(&stored.query_text);
         let compiled = crate::query::stored::compile_stored(
             read.reader.index(),
@@ -156,27 +155,36 @@ pub async fn backtest(
         let now = Utc::now();
         let since =
             search::parse_time(params.since.as_deref().unwrap_or("30d"), now).map_err(bad)?;
-        crate::query::tune::backtest(&read.reader, &compiled, since, now).map_err(internal)
+        Ok(crate::query::tune::backtest(
+            &read.reader,
+            &compiled,
+            since,
+            now,
+        )?)
     })
     .await
 }
 
 pub async fn sources(State(state): State<AppState>) -> Response {
     json(move || {
-        crate::health::source_statuses(&state.config, &state.read, Utc::now()).map_err(internal)
+        Ok(crate::health::source_statuses(
+            &state.config,
+            &state.read,
+            Utc::now(),
+        )?)
     })
     .await
 }
 
 pub async fn digests(State(state): State<AppState>) -> Response {
-    json(move || state.read.store.outbox(200).map_err(internal)).await
+    json(move || Ok(state.read.store.outbox(200)?)).await
 }
 
 pub async fn digest_preview(
     State(state): State<AppState>,
     Query(params): Query<PreviewParams>,
 ) -> Response {
-    json(move || preview(&state, params.schedule.as_deref()).map_err(bad)).await
+    json(move || preview(&state, params.schedule.as_deref())).await
 }
 
 pub async fn metrics() -> Response {
@@ -236,7 +244,7 @@ pub async fn export_csv(
             );
             out.push_str("\r\n");
         }
-        Ok::<_, String>(out)
+        Ok::<_, WebError>(out)
     })
     .await;
     match result {
@@ -253,8 +261,11 @@ pub async fn export_csv(
             );
             response
         }
-        Ok(Err(message)) => json_error(StatusCode::BAD_REQUEST, &message),
-        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "the export failed"),
+        Ok(Err(error)) => json_error(error.status(), &error.public_message()),
+        Err(join) => {
+            tracing::error!(error = %join, "export failed");
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "the export failed")
+        }
     }
 }
 

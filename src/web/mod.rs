@@ -9,6 +9,7 @@
 //! only for http(s), and the Content-Security-Policy allows no script at all.
 
 mod api;
+pub mod error;
 mod pages;
 mod search;
 mod session;

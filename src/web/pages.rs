@@ -2,6 +2,7 @@
 //! links), narratives and one narrative, sources and digests. Every page is rendered on a
 //! blocking thread from the read side; every piece of crawled text goes through `escape_html`.
 
+use super::error::WebError;
 use super::search::{self, SearchParams};
 use super::{AppState, doc_link, layout, refuse, url_encode};
 use crate::auth::Principal;
@@ -81,10 +82,10 @@ pub async fn search_page(
     Extension(principal): Extension<Principal>,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    blocking(move || render_search(&state, &principal, &params).into_response()).await
+    blocking(move || render_search(&state, &principal, &params)).await
 }
 
-fn render_search(state: &AppState, principal: &Principal, params: &SearchParams) -> Html<String> {
+fn render_search(state: &AppState, principal: &Principal, params: &SearchParams) -> Response {
     let read = &state.read;
     let mut out = String::new();
     let sort_relevance = params.sort == Some(crate::index::reader::Sort::Relevance);
@@ -138,18 +139,19 @@ fn render_search(state: &AppState, principal: &Principal, params: &SearchParams)
             "<p class=meta>{} documents indexed.</p>",
             read.reader.num_docs()
         );
-        return layout("Search", principal, "Search", &out);
+        return layout("Search", principal, "Search", &out).into_response();
     }
     let results = match search::run(read, params, search::MAX_LIMIT) {
         Ok(results) => results,
-        Err(error) => {
+        Err(WebError::BadRequest(message)) => {
             let _ = write!(
                 out,
                 "<pre class=error role=alert>{}</pre>",
-                escape_html(&error)
+                escape_html(&message)
             );
-            return layout("Search", principal, "Search", &out);
+            return layout("Search", principal, "Search", &out).into_response();
         }
+        Err(error) => return refuse(error.status(), &error.public_message()),
     };
     let stats = search::stats(read, params).ok();
     let query_string = with_param(params, "", "");
@@ -241,7 +243,7 @@ fn render_search(state: &AppState, principal: &Principal, params: &SearchParams)
         }
     }
     out.push_str("</aside></div>");
-    layout("Search", principal, "Search", &out)
+    layout("Search", principal, "Search", &out).into_response()
 }
 
 #[derive(Deserialize, Default)]
@@ -251,10 +253,11 @@ pub struct SinceParams {
 }
 
 /// Narratives active since `since` (default a week), most urgent first.
-pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Narrative>, String> {
+pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Narrative>, WebError> {
     let now = Utc::now();
-    let start = search::parse_time(since.unwrap_or("7d"), now)?;
-    state.read.narratives(start, now).map_err(|e| e.to_string())
+    let start = search::parse_time(since.unwrap_or("7d"), now)
+        .map_err(|e| WebError::BadRequest(format!("since: {e}")))?;
+    Ok(state.read.narratives(start, now)?)
 }
 
 fn badges(n: &Narrative) -> String {
@@ -311,9 +314,10 @@ pub async fn narratives_page(
             escape_html(&since)
         );
         match narratives_since(&state, Some(&since)) {
-            Err(e) => {
-                let _ = write!(out, "<p class=error>{}</p>", escape_html(&e));
+            Err(WebError::BadRequest(message)) => {
+                let _ = write!(out, "<p class=error>{}</p>", escape_html(&message));
             }
+            Err(error) => return refuse(error.status(), &error.public_message()),
             Ok(list) if list.is_empty() => out.push_str("<p>No narratives in this period.</p>"),
             Ok(list) => {
                 out.push_str("<table><thead><tr><th>Narrative</th><th>72 h</th><th>First seen</th><th>Documents</th><th>Sources</th><th>Languages</th></tr></thead><tbody>");
@@ -361,7 +365,10 @@ pub async fn narrative_page(
         let n = match found {
             Ok(Some(n)) => n,
             Ok(None) => return refuse(StatusCode::NOT_FOUND, "No such narrative."),
-            Err(e) => return refuse(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            Err(e) => {
+                let error = WebError::from(e);
+                return refuse(error.status(), &error.public_message());
+            }
         };
         let mut out = String::new();
         let _ = write!(
@@ -587,7 +594,7 @@ pub struct PreviewParams {
 pub fn preview(
     state: &AppState,
     schedule: Option<&str>,
-) -> Result<crate::alert::digest::Digest, String> {
+) -> Result<crate::alert::digest::Digest, WebError> {
     let now = Utc::now();
     match schedule.filter(|s| !s.is_empty()) {
         Some(name) => {
@@ -595,24 +602,24 @@ pub fn preview(
                 .config
                 .alerting
                 .schedule(name)
-                .ok_or_else(|| format!("no schedule {name:?}"))?;
-            let last = state
-                .read
-                .store
-                .schedule_last_slot(name)
-                .map_err(|e| e.to_string())?;
+                .ok_or_else(|| WebError::BadRequest(format!("no schedule {name:?}")))?;
+            let last = state.read.store.schedule_last_slot(name)?;
             let (start, _) = crate::alert::schedule::period(s, now, last);
-            crate::alert::schedule_digest(&state.read, &state.config, s, start, now)
-                .map_err(|e| e.to_string())
+            Ok(crate::alert::schedule_digest(
+                &state.read,
+                &state.config,
+                s,
+                start,
+                now,
+            )?)
         }
-        None => crate::alert::digest::build(
+        None => Ok(crate::alert::digest::build(
             &state.read,
             &state.config,
             &crate::alert::digest::Selection::all(),
             now - Duration::hours(24),
             now,
-        )
-        .map_err(|e| e.to_string()),
+        )?),
     }
 }
 
@@ -624,7 +631,7 @@ pub async fn digest_preview(
     Query(params): Query<PreviewParams>,
 ) -> Response {
     blocking(move || match preview(&state, params.schedule.as_deref()) {
-        Err(e) => refuse(StatusCode::BAD_REQUEST, &e),
+        Err(error) => refuse(error.status(), &error.public_message()),
         Ok(digest) => {
             let mut response = Html(crate::alert::render::html(&digest)).into_response();
             response.headers_mut().insert(

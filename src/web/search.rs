@@ -2,6 +2,7 @@
 //! source, kind, language, stored query, narrative, sort, paging) turned into a compiled query
 //! and a filter, then results with highlighted snippets, facet counts and volume over time.
 
+use super::error::WebError;
 use crate::index::reader::{ResultStats, SearchFilter, SearchResults, Sort};
 use crate::readside::ReadSide;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -89,23 +90,24 @@ pub struct Prepared {
     pub filter: SearchFilter,
 }
 
-/// Compiles the parameters; the error is for the person who typed them.
+/// Compiles the parameters. A mistake in them is a `BadRequest` for the person who typed them;
+/// a failure reading the state database is Vigil's own.
 pub fn prepare(
     read: &ReadSide,
     params: &SearchParams,
     max_limit: usize,
-) -> Result<Prepared, String> {
+) -> Result<Prepared, WebError> {
     let now = Utc::now();
     let text = params.text();
     let compiled = read
         .compile(text)
-        .map_err(|e| format!("invalid query: {}", e.render(text)))?;
+        .map_err(|e| WebError::BadRequest(format!("invalid query: {}", e.render(text))))?;
     let highlight = compiled.highlight_query(&read.reader);
     let since = present(&params.since)
-        .map(|t| parse_time(t, now).map_err(|e| format!("since: {e}")))
+        .map(|t| parse_time(t, now).map_err(|e| WebError::BadRequest(format!("since: {e}"))))
         .transpose()?;
     let until = present(&params.until)
-        .map(|t| parse_time(t, now).map_err(|e| format!("until: {e}")))
+        .map(|t| parse_time(t, now).map_err(|e| WebError::BadRequest(format!("until: {e}"))))
         .transpose()?;
     let mut restrict: Vec<(tantivy::query::Occur, Box<dyn tantivy::query::Query>)> = Vec::new();
     if let Some(id) = present(&params.query) {
@@ -113,13 +115,13 @@ pub fn prepare(
         let stored = current
             .iter()
             .find(|q| q.id == id)
-            .ok_or_else(|| format!("no stored query {id:?}"))?;
+            .ok_or_else(|| WebError::BadRequest(format!("no stored query {id:?}")))?;
         restrict.push((tantivy::query::Occur::Must, stored.query.box_clone()));
     }
     if let Some(id) = present(&params.narrative) {
-        let mut members = read.store.cluster_members(id).map_err(|e| e.to_string())?;
+        let mut members = read.store.cluster_members(id)?;
         if members.is_empty() {
-            return Err(format!("no narrative {id:?}"));
+            return Err(WebError::BadRequest(format!("no narrative {id:?}")));
         }
         members.truncate(MAX_NARRATIVE_DOCS);
         let field = read.reader.fields().id;
@@ -158,21 +160,20 @@ pub fn run(
     read: &ReadSide,
     params: &SearchParams,
     max_limit: usize,
-) -> Result<SearchResults, String> {
+) -> Result<SearchResults, WebError> {
     let started = std::time::Instant::now();
     let prepared = prepare(read, params, max_limit)?;
-    let results = read
-        .reader
-        .search_highlighting(&*prepared.query, &*prepared.highlight, &prepared.filter)
-        .map_err(|e| e.to_string());
+    let results =
+        read.reader
+            .search_highlighting(&*prepared.query, &*prepared.highlight, &prepared.filter);
     crate::metrics::global()
         .search_latency
         .observe(started.elapsed().as_secs_f64());
-    results
+    Ok(results?)
 }
 
 /// Facets and volume of the whole result set: daily over the range (hourly under three days).
-pub fn stats(read: &ReadSide, params: &SearchParams) -> Result<ResultStats, String> {
+pub fn stats(read: &ReadSide, params: &SearchParams) -> Result<ResultStats, WebError> {
     let prepared = prepare(read, params, MAX_LIMIT)?;
     let now = Utc::now();
     let end = prepared.filter.until.unwrap_or(now).min(now);
@@ -201,7 +202,7 @@ pub fn stats(read: &ReadSide, params: &SearchParams) -> Result<ResultStats, Stri
             bucket,
             buckets.min(400),
         )
-        .map_err(|e| e.to_string())
+        .map_err(WebError::from)
 }
 
 #[cfg(test)]

@@ -619,6 +619,10 @@ async fn smtp_over_starttls_and_tls_trusts_the_configured_authority() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(feature = "fault-injection"),
+    ignore = "needs the fault-injection feature: run scripts/test"
+)]
 async fn a_crash_between_sending_and_marking_sends_once_more_with_the_same_message_id() {
     let Setup {
         data,

@@ -145,3 +145,59 @@ async fn hostile_text_is_escaped_and_never_linked() {
     assert!(!rendered.slack.contains("<script"), "{}", rendered.slack);
     assert!(!rendered.subject.contains('\n'));
 }
+
+/// Regression: a state-database failure behind a search was answered 400, as if the user had
+/// typed something wrong. It is Vigil's own failure: 500, a generic message, no SQL in the body.
+#[tokio::test]
+async fn a_storage_failure_behind_a_search_is_a_500_and_a_bad_query_a_400() {
+    let server = FixtureServer::start().await;
+    server.put_file(
+        "hostile.rss",
+        "application/rss+xml",
+        &fixtures().join("hostile_feed.rss"),
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("hostile", &server.url("/f/hostile.rss")),
+    );
+    deployment.add_query("tribunal", "tribunal");
+    let (pipeline, _) = crate::support::crawl_all(&deployment).await;
+    let store = pipeline.store().clone();
+    store
+        .add_user(
+            "reader",
+            vigil::auth::Role::Viewer,
+            "a long enough password",
+        )
+        .unwrap();
+    let token = store.create_api_token("reader", "test").unwrap();
+    TOKEN.with(|t| *t.borrow_mut() = token);
+    let app = vigil::web::app(vigil::web::AppState::new(
+        pipeline.read_side().clone(),
+        store,
+        pipeline.config().clone(),
+    ));
+
+    let (status, _, body) = get(app.clone(), "/api/search?q=tribunal%20AND%20(").await;
+    assert_eq!(status.as_u16(), 400, "{body}");
+    assert!(body.contains("invalid query"), "{body}");
+
+    // Another process (or a disk fault) breaks the table narrative filters read.
+    let broken = rusqlite::Connection::open(pipeline.config().state_path()).unwrap();
+    broken.execute_batch("DROP TABLE cluster_members").unwrap();
+    for uri in [
+        "/api/search?q=tribunal&narrative=n123",
+        "/api/search/stats?q=tribunal&narrative=n123",
+        "/?q=tribunal&narrative=n123",
+    ] {
+        let (status, _, body) = get(app.clone(), uri).await;
+        assert_eq!(status.as_u16(), 500, "{uri}: {body}");
+        assert!(
+            body.contains("failed on the server") && !body.contains("cluster_members"),
+            "{uri}: {body}"
+        );
+    }
+    // What does not touch the broken table still answers.
+    let (status, _, body) = get(app.clone(), "/api/search?q=tribunal").await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+}
