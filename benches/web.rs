@@ -110,12 +110,15 @@ async fn main() {
         Arc::new(vigil::pipeline::Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}")));
     let read = pipeline.read_side().clone();
     let store = pipeline.store().clone();
-    store
-        .add_user("bench", vigil::auth::Role::Viewer, "benchmark password")
-        .unwrap_or_else(|e| panic!("{e}"));
-    let token = store
-        .create_api_token("bench", "bench")
-        .unwrap_or_else(|e| panic!("{e}"));
+    vigil::auth::add_user(
+        &store,
+        "bench",
+        vigil::auth::Role::Viewer,
+        "benchmark password",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let token =
+        vigil::auth::create_api_token(&store, "bench", "bench").unwrap_or_else(|e| panic!("{e}"));
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
         store,

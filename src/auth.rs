@@ -3,11 +3,10 @@
 //! passwords and tokens from the CLI and the web; out: rows in the state database (only hashes
 //! of passwords, session ids and tokens are stored) and verdicts.
 
+pub use crate::store::accounts::{AuditEntry, Principal, Role, User, token_hash};
 use crate::store::{Store, StoreError};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
@@ -15,53 +14,6 @@ use std::sync::Mutex;
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// How long a browser session lasts without a new login.
 pub const SESSION_HOURS: i64 = 12;
-
-/// What a user may do: viewers read; analysts also edit stored queries and export; admins also
-/// manage users and read the audit log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Viewer,
-    Analyst,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Analyst => "analyst",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Role> {
-        match text {
-            "viewer" => Some(Role::Viewer),
-            "analyst" => Some(Role::Analyst),
-            "admin" => Some(Role::Admin),
-            _ => None,
-        }
-    }
-}
-
-/// A user as listed (never with the hash).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct User {
-    pub name: String,
-    pub role: Role,
-    pub created: DateTime<Utc>,
-}
-
-/// Someone signed in: through a browser session (with its CSRF token) or an API token.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Principal {
-    pub user: String,
-    pub role: Role,
-    /// The session's CSRF token; `None` for API tokens (not cookie-borne, so not forgeable
-    /// by another site).
-    pub csrf: Option<String>,
-}
 
 /// A failed account operation.
 #[derive(Debug, thiserror::Error)]
@@ -80,10 +32,6 @@ pub enum AuthError {
     Hash(String),
 }
 
-fn time(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
-}
-
 /// `n` random bytes from the system's generator, hex-encoded.
 pub fn random_hex(n: usize) -> String {
     use ring::rand::SecureRandom;
@@ -93,16 +41,7 @@ pub fn random_hex(n: usize) -> String {
     if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
         panic!("the system random number generator failed");
     }
-    hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of a session id or token, hex: what the database keeps.
-pub fn token_hash(token: &str) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
 }
 
 /// An argon2id hash in PHC format, with a fresh salt.
@@ -145,248 +84,70 @@ fn valid_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@'))
 }
 
-/// One audit log line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    pub user: String,
-    pub action: String,
-    pub detail: String,
-    pub address: String,
+/// Adds a user after checking the name and the password's length; stores only its hash.
+pub fn add_user(store: &Store, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
+    if !valid_name(name) {
+        return Err(AuthError::BadName);
+    }
+    let hash = hash_password(password)?;
+    if !store.insert_user(name, role, &hash, Utc::now())? {
+        return Err(AuthError::Exists(name.to_string()));
+    }
+    Ok(())
 }
 
-impl Store {
-    pub fn add_user(&self, name: &str, role: Role, password: &str) -> Result<(), AuthError> {
-        if !valid_name(name) {
-            return Err(AuthError::BadName);
+/// Sets a new password and ends the user's sessions.
+pub fn set_password(store: &Store, name: &str, password: &str) -> Result<(), AuthError> {
+    let hash = hash_password(password)?;
+    if !store.replace_password_hash(name, &hash)? {
+        return Err(AuthError::NoSuchUser(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Removes a user with their sessions and API tokens.
+pub fn remove_user(store: &Store, name: &str) -> Result<(), AuthError> {
+    if !store.remove_user(name)? {
+        return Err(AuthError::NoSuchUser(name.to_string()));
+    }
+    Ok(())
+}
+
+/// The user's role if `password` is theirs. Unknown users cost a hash check too.
+pub fn check_password(
+    store: &Store,
+    name: &str,
+    password: &str,
+) -> Result<Option<Role>, StoreError> {
+    Ok(match store.password_hash(name)? {
+        Some((role, hash)) if verify_password(password, &hash) => Some(role),
+        Some(_) => None,
+        None => {
+            verify_password(password, decoy_hash());
+            None
         }
-        let hash = hash_password(password)?;
-        let added = self.with(|c| {
-            c.execute(
-                "INSERT INTO users (name, role, password_hash, created) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(name) DO NOTHING",
-                params![name, role.as_str(), hash, Utc::now().timestamp()],
-            )
-        })?;
-        if added == 0 {
-            return Err(AuthError::Exists(name.to_string()));
-        }
-        Ok(())
-    }
+    })
+}
 
-    /// Sets a new password and ends the user's sessions.
-    pub fn set_password(&self, name: &str, password: &str) -> Result<(), AuthError> {
-        let hash = hash_password(password)?;
-        let changed = self.with(|c| {
-            let tx = c.transaction()?;
-            let n = tx.execute(
-                "UPDATE users SET password_hash = ?2 WHERE name = ?1",
-                params![name, hash],
-            )?;
-            tx.execute("DELETE FROM sessions WHERE user = ?1", [name])?;
-            tx.commit()?;
-            Ok(n)
-        })?;
-        if changed == 0 {
-            return Err(AuthError::NoSuchUser(name.to_string()));
-        }
-        Ok(())
-    }
+/// Opens a browser session: returns the session id (for the cookie) and its CSRF token.
+pub fn create_session(
+    store: &Store,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(String, String), StoreError> {
+    let (id, csrf) = (random_hex(32), random_hex(32));
+    store.insert_session(&id, &csrf, user, now, now + Duration::hours(SESSION_HOURS))?;
+    Ok((id, csrf))
+}
 
-    /// Removes a user with their sessions and API tokens.
-    pub fn remove_user(&self, name: &str) -> Result<(), AuthError> {
-        let removed = self.with(|c| {
-            let tx = c.transaction()?;
-            let n = tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
-            tx.execute("DELETE FROM sessions WHERE user = ?1", [name])?;
-            tx.execute("DELETE FROM api_tokens WHERE user = ?1", [name])?;
-            tx.commit()?;
-            Ok(n)
-        })?;
-        if removed == 0 {
-            return Err(AuthError::NoSuchUser(name.to_string()));
-        }
-        Ok(())
+/// Creates an API token for a user; the token is shown once and only its hash is kept.
+pub fn create_api_token(store: &Store, user: &str, label: &str) -> Result<String, AuthError> {
+    if !store.users()?.iter().any(|u| u.name == user) {
+        return Err(AuthError::NoSuchUser(user.to_string()));
     }
-
-    pub fn users(&self) -> Result<Vec<User>, StoreError> {
-        self.with(|c| {
-            let mut statement = c.prepare("SELECT name, role, created FROM users ORDER BY name")?;
-            let rows = statement.query_map([], |r| {
-                Ok(User {
-                    name: r.get(0)?,
-                    role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
-                    created: time(r.get(2)?),
-                })
-            })?;
-            rows.collect()
-        })
-    }
-
-    /// The user's role if `password` is theirs. Unknown users cost a hash check too.
-    pub fn check_password(&self, name: &str, password: &str) -> Result<Option<Role>, StoreError> {
-        let row: Option<(String, String)> = self.with(|c| {
-            c.query_row(
-                "SELECT role, password_hash FROM users WHERE name = ?1",
-                [name],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-        })?;
-        Ok(match row {
-            Some((role, hash)) if verify_password(password, &hash) => Role::parse(&role),
-            Some(_) => None,
-            None => {
-                verify_password(password, decoy_hash());
-                None
-            }
-        })
-    }
-
-    /// Opens a browser session: returns the session id (for the cookie) and its CSRF token.
-    pub fn create_session(
-        &self,
-        user: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(String, String), StoreError> {
-        let (id, csrf) = (random_hex(32), random_hex(32));
-        self.with(|c| {
-            c.execute("DELETE FROM sessions WHERE expires < ?1", [now.timestamp()])?;
-            c.execute(
-                "INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    token_hash(&id),
-                    user,
-                    csrf,
-                    now.timestamp(),
-                    (now + Duration::hours(SESSION_HOURS)).timestamp()
-                ],
-            )
-        })?;
-        Ok((id, csrf))
-    }
-
-    /// The signed-in user of a session id, if the session is live and the user still exists.
-    pub fn session(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Principal>, StoreError> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT s.user, u.role, s.csrf FROM sessions s JOIN users u ON u.name = s.user
-                 WHERE s.token_hash = ?1 AND s.expires >= ?2",
-                params![token_hash(id), now.timestamp()],
-                |r| {
-                    Ok(Principal {
-                        user: r.get(0)?,
-                        role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
-                        csrf: Some(r.get(2)?),
-                    })
-                },
-            )
-            .optional()
-        })
-    }
-
-    pub fn end_session(&self, id: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "DELETE FROM sessions WHERE token_hash = ?1",
-                [token_hash(id)],
-            )
-            .map(|_| ())
-        })
-    }
-
-    /// Creates an API token for a user; the token is shown once and only its hash is kept.
-    pub fn create_api_token(&self, user: &str, label: &str) -> Result<String, AuthError> {
-        if !self.users()?.iter().any(|u| u.name == user) {
-            return Err(AuthError::NoSuchUser(user.to_string()));
-        }
-        let token = format!("vgl_{}", random_hex(32));
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO api_tokens (token_hash, user, label, created) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash(&token), user, label, Utc::now().timestamp()],
-            )
-        })?;
-        Ok(token)
-    }
-
-    /// The user behind an API token.
-    pub fn api_token(
-        &self,
-        token: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Principal>, StoreError> {
-        self.with(|c| {
-            let found = c
-                .query_row(
-                    "SELECT t.user, u.role FROM api_tokens t JOIN users u ON u.name = t.user
-                     WHERE t.token_hash = ?1",
-                    [token_hash(token)],
-                    |r| {
-                        Ok(Principal {
-                            user: r.get(0)?,
-                            role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
-                            csrf: None,
-                        })
-                    },
-                )
-                .optional()?;
-            if found.is_some() {
-                c.execute(
-                    "UPDATE api_tokens SET last_used = ?2 WHERE token_hash = ?1",
-                    params![token_hash(token), now.timestamp()],
-                )?;
-            }
-            Ok(found)
-        })
-    }
-
-    /// Appends to the audit log.
-    pub fn audit(
-        &self,
-        user: &str,
-        action: &str,
-        detail: &str,
-        address: &str,
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO audit (at, user, action, detail, address) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    Utc::now().timestamp(),
-                    user,
-                    action,
-                    crate::text::truncate_chars(detail, 2_000),
-                    address
-                ],
-            )
-            .map(|_| ())
-        })
-    }
-
-    /// The audit log since `since`, newest first.
-    pub fn audit_log(
-        &self,
-        since: DateTime<Utc>,
-        limit: usize,
-    ) -> Result<Vec<AuditEntry>, StoreError> {
-        self.with(|c| {
-            let mut statement = c.prepare(
-                "SELECT at, user, action, detail, address FROM audit WHERE at >= ?1
-                 ORDER BY id DESC LIMIT ?2",
-            )?;
-            let rows = statement.query_map(params![since.timestamp(), limit as i64], |r| {
-                Ok(AuditEntry {
-                    at: time(r.get(0)?),
-                    user: r.get(1)?,
-                    action: r.get(2)?,
-                    detail: r.get(3)?,
-                    address: r.get(4)?,
-                })
-            })?;
-            rows.collect()
-        })
-    }
+    let token = format!("vgl_{}", random_hex(32));
+    store.insert_api_token(&token, user, label, Utc::now())?;
+    Ok(token)
 }
 
 /// Login throttling: at most `per_user` failed logins per account and `per_address` per client
@@ -474,35 +235,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("state.sqlite")).unwrap();
         let now = Utc::now();
-        store
-            .add_user("ana", Role::Analyst, "a long enough password")
-            .unwrap();
+        super::add_user(&store, "ana", Role::Analyst, "a long enough password").unwrap();
         assert!(matches!(
-            store.add_user("ana", Role::Admin, "another long password"),
+            super::add_user(&store, "ana", Role::Admin, "another long password"),
             Err(AuthError::Exists(_))
         ));
         assert!(matches!(
-            store.add_user("bad name!", Role::Admin, "another long password"),
+            super::add_user(&store, "bad name!", Role::Admin, "another long password"),
             Err(AuthError::BadName)
         ));
         assert_eq!(
-            store
-                .check_password("ana", "a long enough password")
-                .unwrap(),
+            super::check_password(&store, "ana", "a long enough password").unwrap(),
             Some(Role::Analyst)
         );
         assert_eq!(
-            store.check_password("ana", "wrong password here").unwrap(),
+            super::check_password(&store, "ana", "wrong password here").unwrap(),
             None
         );
         assert_eq!(
-            store
-                .check_password("nobody", "a long enough password")
-                .unwrap(),
+            super::check_password(&store, "nobody", "a long enough password").unwrap(),
             None
         );
 
-        let (id, csrf) = store.create_session("ana", now).unwrap();
+        let (id, csrf) = super::create_session(&store, "ana", now).unwrap();
         let principal = store.session(&id, now).unwrap().unwrap();
         assert_eq!(
             (principal.user.as_str(), principal.role),
@@ -517,16 +272,16 @@ mod tests {
         );
         assert!(store.session("forged", now).unwrap().is_none());
         // A new password ends every session.
-        store.set_password("ana", "a brand new password").unwrap();
+        super::set_password(&store, "ana", "a brand new password").unwrap();
         assert!(store.session(&id, now).unwrap().is_none());
 
-        let token = store.create_api_token("ana", "nightly export").unwrap();
+        let token = super::create_api_token(&store, "ana", "nightly export").unwrap();
         assert_eq!(store.api_token(&token, now).unwrap().unwrap().user, "ana");
         assert!(store.api_token("vgl_guess", now).unwrap().is_none());
-        store.remove_user("ana").unwrap();
+        super::remove_user(&store, "ana").unwrap();
         assert!(store.api_token(&token, now).unwrap().is_none());
         assert!(matches!(
-            store.remove_user("ana"),
+            super::remove_user(&store, "ana"),
             Err(AuthError::NoSuchUser(_))
         ));
 

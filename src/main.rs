@@ -791,8 +791,8 @@ async fn demo(once: bool, port: u16) -> Result<ExitCode> {
     // The web UI needs a signed-in user: the demo makes one with a fresh password.
     let password = vigil::auth::random_hex(9);
     let store = pipeline.store().clone();
-    let _ = store.remove_user("demo");
-    store.add_user("demo", vigil::auth::Role::Analyst, &password)?;
+    let _ = vigil::auth::remove_user(&store, "demo");
+    vigil::auth::add_user(&store, "demo", vigil::auth::Role::Analyst, &password)?;
     println!("sign in as: demo / {password}");
     let config = pipeline.config().clone();
     drop(pipeline);

@@ -61,15 +61,15 @@ pub fn schedule_digest(
 /// slots missed while Vigil was down are caught up by one digest. Returns the keys written.
 pub fn tick_schedules(
     read: &ReadSide,
-    outbox: &Store,
+    store: &Store,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AlertError> {
     let mut written = Vec::new();
     for schedule in &config.alerting.schedules {
-        let last = outbox.schedule_last_slot(&schedule.name)?;
+        let last = store.schedule_last_slot(&schedule.name)?;
         if last.is_none() {
-            outbox.register_schedule(&schedule.name, now)?;
+            store.register_schedule(&schedule.name, now)?;
             continue;
         }
         let Some(slot) = schedule::due(schedule, last, now) else {
@@ -86,7 +86,8 @@ pub fn tick_schedules(
             recipients: schedule.recipients.clone(),
             rendered: render::render(&digest),
         };
-        outbox.enqueue(
+        outbox::enqueue(
+            store,
             &[outgoing],
             &[Mark::Schedule {
                 name: schedule.name.clone(),
@@ -104,7 +105,7 @@ pub fn tick_schedules(
 /// since its last slot (or its period); the schedule's own slots are left as they are.
 pub fn send_now(
     read: &ReadSide,
-    outbox: &Store,
+    store: &Store,
     config: &Config,
     name: &str,
     now: DateTime<Utc>,
@@ -113,7 +114,7 @@ pub fn send_now(
         .alerting
         .schedule(name)
         .ok_or_else(|| AlertError::UnknownSchedule(name.to_string()))?;
-    let last = outbox.schedule_last_slot(name)?;
+    let last = store.schedule_last_slot(name)?;
     let start = match (schedule.period, last) {
         (Some(period), _) => {
             now - chrono::Duration::from_std(period).unwrap_or(chrono::Duration::days(1))
@@ -123,7 +124,8 @@ pub fn send_now(
     };
     let digest = schedule_digest(read, config, schedule, start, now)?;
     let key = format!("digest-{name}-now-{}", slot_key(now));
-    outbox.enqueue(
+    outbox::enqueue(
+        store,
         &[Outgoing {
             key: key.clone(),
             origin: name.to_string(),
@@ -143,7 +145,7 @@ pub fn send_now(
 /// message with every other that grew. Returns the keys written.
 pub fn tick_alerts(
     read: &ReadSide,
-    outbox: &Store,
+    store: &Store,
     config: &Config,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>, AlertError> {
@@ -197,7 +199,7 @@ pub fn tick_alerts(
             }
         };
     for narrative in urgent {
-        match outbox.narrative_alert(&narrative.id)? {
+        match store.narrative_alert(&narrative.id)? {
             None => {
                 let key = format!("alert-{}-1", narrative.id);
                 let mark = Mark::Narrative {
@@ -205,7 +207,8 @@ pub fn tick_alerts(
                     at: now,
                     documents: narrative.documents,
                 };
-                outbox.enqueue(
+                outbox::enqueue(
+                    store,
                     &[message(Kind::Alert, key.clone(), vec![narrative])],
                     &[mark],
                     now,
@@ -236,7 +239,12 @@ pub fn tick_alerts(
                 documents: n.documents,
             })
             .collect();
-        outbox.enqueue(&[message(Kind::Update, key.clone(), grown)], &marks, now)?;
+        outbox::enqueue(
+            store,
+            &[message(Kind::Update, key.clone(), grown)],
+            &marks,
+            now,
+        )?;
         written.push(key);
     }
     Ok(written)
@@ -244,9 +252,9 @@ pub fn tick_alerts(
 
 /// One round of the alerting loop: due digests and urgent alerts into the outbox, then the
 /// outbox delivered. Errors are logged; the next round tries again.
-pub async fn round(read: &ReadSide, outbox: &Arc<Store>, config: &Config, http: &reqwest::Client) {
+pub async fn round(read: &ReadSide, store: &Arc<Store>, config: &Config, http: &reqwest::Client) {
     let now = Utc::now();
-    let (r, o, c) = (read.clone(), outbox.clone(), config.clone());
+    let (r, o, c) = (read.clone(), store.clone(), config.clone());
     let queued = tokio::task::spawn_blocking(move || {
         let schedules = tick_schedules(&r, &o, &c, now);
         let alerts = tick_alerts(&r, &o, &c, now);
@@ -263,7 +271,7 @@ pub async fn round(read: &ReadSide, outbox: &Arc<Store>, config: &Config, http: 
         }
         Err(error) => tracing::warn!(%error, "alerting round failed"),
     }
-    match self::outbox::deliver_due(outbox, &config.alerting, http, Utc::now()).await {
+    match outbox::deliver_due(store, &config.alerting, http, Utc::now()).await {
         Ok(report) if report.sent + report.failed > 0 => {
             tracing::info!(
                 sent = report.sent,
@@ -279,7 +287,7 @@ pub async fn round(read: &ReadSide, outbox: &Arc<Store>, config: &Config, http: 
 /// Runs alerting rounds every `every` until `shutdown` resolves.
 pub async fn run(
     read: ReadSide,
-    outbox: Arc<Store>,
+    store: Arc<Store>,
     config: Config,
     every: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,
@@ -296,7 +304,7 @@ pub async fn run(
     };
     tokio::pin!(shutdown);
     loop {
-        round(&read, &outbox, &config, &http).await;
+        round(&read, &store, &config, &http).await;
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(every) => {}

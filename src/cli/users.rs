@@ -72,7 +72,7 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
                 bail!("--role {role:?}: use viewer, analyst or admin");
             };
             let password = read_password(password_file.as_ref())?;
-            store.add_user(&name, role, &password)?;
+            vigil::auth::add_user(&store, &name, role, &password)?;
             store.audit(
                 "cli",
                 "user add",
@@ -86,12 +86,12 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
             password_file,
         } => {
             let password = read_password(password_file.as_ref())?;
-            store.set_password(&name, &password)?;
+            vigil::auth::set_password(&store, &name, &password)?;
             store.audit("cli", "user passwd", &name, "")?;
             println!("password changed; {}'s sessions ended", for_terminal(&name));
         }
         Action::Remove { name } => {
-            store.remove_user(&name)?;
+            vigil::auth::remove_user(&store, &name)?;
             store.audit("cli", "user remove", &name, "")?;
             println!("removed {}", for_terminal(&name));
         }
@@ -111,7 +111,7 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
             }
         }
         Action::Token { name, label } => {
-            let token = store.create_api_token(&name, &label)?;
+            let token = vigil::auth::create_api_token(&store, &name, &label)?;
             store.audit("cli", "token create", &format!("{name}: {label}"), "")?;
             println!("{token}");
             eprintln!("shown once; send it as `Authorization: Bearer <token>`");

@@ -168,10 +168,10 @@ pub async fn login(
     let store = state.store.clone();
     let (u, password, a) = (user.clone(), form.password, address.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        let role = store.check_password(&u, &password)?;
+        let role = crate::auth::check_password(&store, &u, &password)?;
         match role {
             Some(_) => {
-                let (id, _) = store.create_session(&u, Utc::now())?;
+                let (id, _) = crate::auth::create_session(&store, &u, Utc::now())?;
                 store.audit(&u, "login", "ok", &a)?;
                 Ok::<_, crate::store::StoreError>(Some(id))
             }

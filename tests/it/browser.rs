@@ -272,9 +272,13 @@ async fn a_browser_signs_in_searches_reads_a_narrative_and_runs_the_workbench_an
     assert_eq!(report.new_documents, 3, "{report:#?}");
     let read = pipeline.read_side().clone();
     let store = pipeline.store().clone();
-    store
-        .add_user("ana", vigil::auth::Role::Analyst, "browser test password")
-        .unwrap();
+    vigil::auth::add_user(
+        &store,
+        "ana",
+        vigil::auth::Role::Analyst,
+        "browser test password",
+    )
+    .unwrap();
     let app = vigil::web::app(vigil::web::AppState::new(
         read,
         store,

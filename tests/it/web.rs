@@ -49,15 +49,14 @@ async fn hostile_text_is_escaped_and_never_linked() {
     let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 2, "{report:#?}");
     let read = pipeline.read_side();
-    pipeline
-        .store()
-        .add_user(
-            "reader",
-            vigil::auth::Role::Viewer,
-            "a long enough password",
-        )
-        .unwrap();
-    let token = pipeline.store().create_api_token("reader", "test").unwrap();
+    vigil::auth::add_user(
+        &pipeline.store(),
+        "reader",
+        vigil::auth::Role::Viewer,
+        "a long enough password",
+    )
+    .unwrap();
+    let token = vigil::auth::create_api_token(&pipeline.store(), "reader", "test").unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
@@ -163,14 +162,14 @@ async fn a_storage_failure_behind_a_search_is_a_500_and_a_bad_query_a_400() {
     deployment.add_query("tribunal", "tribunal");
     let (pipeline, _) = crate::support::crawl_all(&deployment).await;
     let store = pipeline.store().clone();
-    store
-        .add_user(
-            "reader",
-            vigil::auth::Role::Viewer,
-            "a long enough password",
-        )
-        .unwrap();
-    let token = store.create_api_token("reader", "test").unwrap();
+    vigil::auth::add_user(
+        &store,
+        "reader",
+        vigil::auth::Role::Viewer,
+        "a long enough password",
+    )
+    .unwrap();
+    let token = vigil::auth::create_api_token(&store, "reader", "test").unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
     let app = vigil::web::app(vigil::web::AppState::new(
         pipeline.read_side().clone(),

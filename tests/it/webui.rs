@@ -208,13 +208,9 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     pipeline.crawl(&config.sources, None).await.unwrap();
     let read = pipeline.read_side().clone();
     let store = pipeline.store().clone();
-    store
-        .add_user("ana", Role::Analyst, "analyst password 1")
-        .unwrap();
-    store
-        .add_user("vic", Role::Viewer, "viewer password 12")
-        .unwrap();
-    let token = store.create_api_token("vic", "tests").unwrap();
+    vigil::auth::add_user(&store, "ana", Role::Analyst, "analyst password 1").unwrap();
+    vigil::auth::add_user(&store, "vic", Role::Viewer, "viewer password 12").unwrap();
+    let token = vigil::auth::create_api_token(&store, "vic", "tests").unwrap();
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
         store,

@@ -1,0 +1,339 @@
+//! Accounts: users with their role and password hash (`users`), browser sessions with their CSRF
+//! tokens (`sessions`), API tokens (`api_tokens`) and the audit log (`audit`). Session ids and
+//! tokens are stored only as their SHA-256 (`token_hash`), passwords only as the hash `auth`
+//! made; what a name may be, how a password is hashed and checked, and how ids are drawn belong
+//! to `auth`.
+
+use super::{Store, StoreError};
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+/// The tables of this domain (see `super::MIGRATIONS`).
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created INTEGER NOT NULL
+)
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    csrf TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+)
+CREATE TABLE IF NOT EXISTS api_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user TEXT NOT NULL,
+    label TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    last_used INTEGER
+)
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    address TEXT NOT NULL
+)
+";
+
+/// What a user may do: viewers read; analysts also edit stored queries and export; admins also
+/// manage users and read the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Viewer,
+    Analyst,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Analyst => "analyst",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "viewer" => Some(Role::Viewer),
+            "analyst" => Some(Role::Analyst),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// A user as listed (never with the hash).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    pub created: DateTime<Utc>,
+}
+
+/// Someone signed in: through a browser session (with its CSRF token) or an API token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub user: String,
+    pub role: Role,
+    /// The session's CSRF token; `None` for API tokens (not cookie-borne, so not forgeable
+    /// by another site).
+    pub csrf: Option<String>,
+}
+
+/// One audit log line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    pub at: DateTime<Utc>,
+    pub user: String,
+    pub action: String,
+    pub detail: String,
+    pub address: String,
+}
+
+fn time(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of a session id or token, hex: what the database keeps.
+pub fn token_hash(token: &str) -> String {
+    hex(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref())
+}
+
+impl Store {
+    /// Adds a user with a password hash; false when the name is taken.
+    pub fn insert_user(
+        &self,
+        name: &str,
+        role: Role,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let added = self.with(|c| {
+            c.execute(
+                "INSERT INTO users (name, role, password_hash, created) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(name) DO NOTHING",
+                params![name, role.as_str(), password_hash, now.timestamp()],
+            )
+        })?;
+        Ok(added > 0)
+    }
+
+    /// Replaces a user's password hash and ends their sessions; false for an unknown user.
+    pub fn replace_password_hash(&self, name: &str, hash: &str) -> Result<bool, StoreError> {
+        let changed = self.with(|c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+                params![name, hash],
+            )?;
+            tx.execute("DELETE FROM sessions WHERE user = ?1", [name])?;
+            tx.commit()?;
+            Ok(n)
+        })?;
+        Ok(changed > 0)
+    }
+
+    /// Removes a user with their sessions and API tokens; false for an unknown user.
+    pub fn remove_user(&self, name: &str) -> Result<bool, StoreError> {
+        let removed = self.with(|c| {
+            let tx = c.transaction()?;
+            let n = tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
+            tx.execute("DELETE FROM sessions WHERE user = ?1", [name])?;
+            tx.execute("DELETE FROM api_tokens WHERE user = ?1", [name])?;
+            tx.commit()?;
+            Ok(n)
+        })?;
+        Ok(removed > 0)
+    }
+
+    pub fn users(&self) -> Result<Vec<User>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare("SELECT name, role, created FROM users ORDER BY name")?;
+            let rows = statement.query_map([], |r| {
+                Ok(User {
+                    name: r.get(0)?,
+                    role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
+                    created: time(r.get(2)?),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// A user's role and password hash.
+    pub fn password_hash(&self, name: &str) -> Result<Option<(Role, String)>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT role, password_hash FROM users WHERE name = ?1",
+                [name],
+                |r| {
+                    let role = Role::parse(&r.get::<_, String>(0)?).unwrap_or(Role::Viewer);
+                    Ok((role, r.get(1)?))
+                },
+            )
+            .optional()
+        })
+    }
+
+    /// Stores a browser session (only the hash of its id) with its CSRF token, and drops the
+    /// expired ones.
+    pub fn insert_session(
+        &self,
+        id: &str,
+        csrf: &str,
+        user: &str,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM sessions WHERE expires < ?1", [now.timestamp()])?;
+            c.execute(
+                "INSERT INTO sessions (token_hash, user, csrf, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    token_hash(id),
+                    user,
+                    csrf,
+                    now.timestamp(),
+                    expires.timestamp()
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The signed-in user of a session id, if the session is live and the user still exists.
+    pub fn session(&self, id: &str, now: DateTime<Utc>) -> Result<Option<Principal>, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT s.user, u.role, s.csrf FROM sessions s JOIN users u ON u.name = s.user
+                 WHERE s.token_hash = ?1 AND s.expires >= ?2",
+                params![token_hash(id), now.timestamp()],
+                |r| {
+                    Ok(Principal {
+                        user: r.get(0)?,
+                        role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
+                        csrf: Some(r.get(2)?),
+                    })
+                },
+            )
+            .optional()
+        })
+    }
+
+    pub fn end_session(&self, id: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM sessions WHERE token_hash = ?1",
+                [token_hash(id)],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Stores an API token (only its hash) for a user.
+    pub fn insert_api_token(
+        &self,
+        token: &str,
+        user: &str,
+        label: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO api_tokens (token_hash, user, label, created) VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash(token), user, label, now.timestamp()],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The user behind an API token.
+    pub fn api_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Principal>, StoreError> {
+        self.with(|c| {
+            let found = c
+                .query_row(
+                    "SELECT t.user, u.role FROM api_tokens t JOIN users u ON u.name = t.user
+                     WHERE t.token_hash = ?1",
+                    [token_hash(token)],
+                    |r| {
+                        Ok(Principal {
+                            user: r.get(0)?,
+                            role: Role::parse(&r.get::<_, String>(1)?).unwrap_or(Role::Viewer),
+                            csrf: None,
+                        })
+                    },
+                )
+                .optional()?;
+            if found.is_some() {
+                c.execute(
+                    "UPDATE api_tokens SET last_used = ?2 WHERE token_hash = ?1",
+                    params![token_hash(token), now.timestamp()],
+                )?;
+            }
+            Ok(found)
+        })
+    }
+
+    /// Appends to the audit log.
+    pub fn audit(
+        &self,
+        user: &str,
+        action: &str,
+        detail: &str,
+        address: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO audit (at, user, action, detail, address) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    Utc::now().timestamp(),
+                    user,
+                    action,
+                    crate::text::truncate_chars(detail, 2_000),
+                    address
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// The audit log since `since`, newest first.
+    pub fn audit_log(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT at, user, action, detail, address FROM audit WHERE at >= ?1
+                 ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = statement.query_map(params![since.timestamp(), limit as i64], |r| {
+                Ok(AuditEntry {
+                    at: time(r.get(0)?),
+                    user: r.get(1)?,
+                    action: r.get(2)?,
+                    detail: r.get(3)?,
+                    address: r.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+}
