@@ -2,6 +2,7 @@
 //! digests and alerts with their delivery state, and deliver what the outbox holds. Crawled
 //! text reaches the terminal only through `for_terminal`.
 
+use super::Span;
 use anyhow::{Context, Result, bail};
 use chrono::Utc;
 use std::process::ExitCode;
@@ -38,17 +39,14 @@ pub async fn run(
     store: &Store,
     config: &Config,
     action: Option<Action>,
-    since: &str,
+    since: &Span,
     format: &str,
     schedule: Option<&str>,
 ) -> Result<ExitCode> {
     match action {
         None => {
-            let period = vigil::types::parse_duration(since)
-                .map_err(anyhow::Error::msg)
-                .context("--since")?;
             let now = Utc::now();
-            let start = now - chrono::Duration::from_std(period).context("--since")?;
+            let start = since.start(now);
             let selection = match schedule {
                 None => Selection::all(),
                 Some(name) => {

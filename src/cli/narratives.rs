@@ -1,6 +1,7 @@
 //! `vigil narratives [--since 7d]` and `vigil narratives show ID`: emerging narratives on the
 //! terminal, most urgent first, or as JSON for scripts.
 
+use super::Span;
 use anyhow::{Result, bail};
 use vigil::detect::narrative::{self, Narrative};
 use vigil::query::tune::sparkline;
@@ -67,8 +68,8 @@ fn summary(n: &Narrative) {
     }
 }
 
-pub fn list_narratives(read: &ReadSide, since_text: &str, json: bool) -> Result<()> {
-    let since = crate::tune::since(since_text)?;
+pub fn list_narratives(read: &ReadSide, since_text: &Span, json: bool) -> Result<()> {
+    let since = since_text.start(chrono::Utc::now());
     let now = chrono::Utc::now();
     let all = narrative::narratives(
         &read.store,

@@ -2,6 +2,7 @@
 //! Resolves the query argument (a stored query's file or id, or query text), runs the library
 //! function from `vigil::query::tune` and prints it for a person (or JSON for a script).
 
+use super::Span;
 use anyhow::{Context, Result, anyhow};
 use std::path::Path;
 use vigil::index::reader::Hit;
@@ -40,13 +41,6 @@ pub fn resolve(read: &ReadSide, arg: &str) -> Result<Named> {
     })
 }
 
-pub fn since(text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
-    let span = vigil::types::parse_duration(text)
-        .map_err(anyhow::Error::msg)
-        .context("--since")?;
-    Ok(chrono::Utc::now() - chrono::Duration::from_std(span)?)
-}
-
 fn print_hits(hits: &[Hit]) {
     for hit in hits {
         println!(
@@ -67,13 +61,18 @@ fn print_hits(hits: &[Hit]) {
 pub fn backtest(
     read: &ReadSide,
     arg: &str,
-    since_text: &str,
+    since_text: &Span,
     chart: Option<&Path>,
     json: bool,
 ) -> Result<()> {
     let named = resolve(read, arg)?;
     let now = chrono::Utc::now();
-    let report = tune::backtest(&read.reader, &named.compiled, since(since_text)?, now)?;
+    let report = tune::backtest(
+        &read.reader,
+        &named.compiled,
+        since_text.start(chrono::Utc::now()),
+        now,
+    )?;
     if let Some(path) = chart {
         let bars: Vec<(String, usize)> = report
             .per_day
@@ -118,13 +117,13 @@ pub fn backtest(
     Ok(())
 }
 
-pub fn diff(read: &ReadSide, old: &str, new: &str, since_text: &str, json: bool) -> Result<()> {
+pub fn diff(read: &ReadSide, old: &str, new: &str, since_text: &Span, json: bool) -> Result<()> {
     let (old, new) = (resolve(read, old)?, resolve(read, new)?);
     let report = tune::diff(
         &read.reader,
         &old.compiled,
         &new.compiled,
-        since(since_text)?,
+        since_text.start(chrono::Utc::now()),
     )?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -145,14 +144,14 @@ pub fn diff(read: &ReadSide, old: &str, new: &str, since_text: &str, json: bool)
     Ok(())
 }
 
-pub fn explain(read: &ReadSide, arg: &str, since_text: &str, json: bool) -> Result<()> {
+pub fn explain(read: &ReadSide, arg: &str, since_text: &Span, json: bool) -> Result<()> {
     let named = resolve(read, arg)?;
     let clauses = tune::explain(
         &read.reader,
         &named.compiled.tree,
         &named.compiled.text,
         &named.languages,
-        since(since_text)?,
+        since_text.start(chrono::Utc::now()),
     )?;
     if json {
         println!("{}", serde_json::to_string_pretty(&clauses)?);
@@ -179,7 +178,7 @@ pub fn explain(read: &ReadSide, arg: &str, since_text: &str, json: bool) -> Resu
 pub fn suggest(
     read: &ReadSide,
     arg: &str,
-    since_text: &str,
+    since_text: &Span,
     limit: usize,
     json: bool,
 ) -> Result<()> {
@@ -188,7 +187,7 @@ pub fn suggest(
         &read.reader,
         &named.compiled.tree,
         &*named.compiled.query,
-        since(since_text)?,
+        since_text.start(chrono::Utc::now()),
         limit,
     )?;
     if json {

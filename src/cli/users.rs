@@ -2,6 +2,7 @@
 //! did. Passwords are read from standard input (one line) or a file, never from the command
 //! line, where other users of the machine could see them.
 
+use super::Span;
 use anyhow::{Context, Result, bail};
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -121,11 +122,8 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
 }
 
 /// `vigil audit`: logins, query edits, exports and account changes, newest first.
-pub fn audit(read: &ReadSide, since: &str, json: bool) -> Result<()> {
-    let span = vigil::types::parse_duration(since)
-        .map_err(anyhow::Error::msg)
-        .context("--since")?;
-    let from = chrono::Utc::now() - chrono::Duration::from_std(span).context("--since")?;
+pub fn audit(read: &ReadSide, since: &Span, json: bool) -> Result<()> {
+    let from = since.start(chrono::Utc::now());
     let entries = read.store.audit_log(from, 10_000)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&entries)?);

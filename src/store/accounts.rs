@@ -16,21 +16,21 @@ CREATE TABLE IF NOT EXISTS users (
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     created INTEGER NOT NULL
-)
+);
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
     user TEXT NOT NULL,
     csrf TEXT NOT NULL,
     created INTEGER NOT NULL,
     expires INTEGER NOT NULL
-)
+);
 CREATE TABLE IF NOT EXISTS api_tokens (
     token_hash TEXT PRIMARY KEY,
     user TEXT NOT NULL,
     label TEXT NOT NULL,
     created INTEGER NOT NULL,
     last_used INTEGER
-)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS audit (
     action TEXT NOT NULL,
     detail TEXT NOT NULL,
     address TEXT NOT NULL
-)
+);
 ";
 
 /// What a user may do: viewers read; analysts also edit stored queries and export; admins also

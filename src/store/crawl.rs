@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS sources (
     last_new_document INTEGER,
     cursor TEXT,
     api_url TEXT
-)
+);
 CREATE TABLE IF NOT EXISTS seen (
     doc_id TEXT PRIMARY KEY,
     content_hash INTEGER NOT NULL,
@@ -38,7 +38,7 @@ CREATE TABLE IF NOT EXISTS seen (
     simhash INTEGER NOT NULL DEFAULT 0,
     dup_group TEXT NOT NULL DEFAULT '',
     body_chars INTEGER NOT NULL DEFAULT 0
-)
+);
 ";
 
 /// The crawl state of one source.

@@ -18,12 +18,12 @@ CREATE TABLE IF NOT EXISTS matches (
     published INTEGER NOT NULL,
     seq INTEGER NOT NULL,
     PRIMARY KEY (query_id, doc_id)
-)
-CREATE INDEX IF NOT EXISTS matches_by_time ON matches (query_id, published)
+);
+CREATE INDEX IF NOT EXISTS matches_by_time ON matches (query_id, published);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
-)
+);
 CREATE TABLE IF NOT EXISTS clusters (
     id TEXT PRIMARY KEY,
     seed_doc TEXT NOT NULL,
@@ -31,15 +31,15 @@ CREATE TABLE IF NOT EXISTS clusters (
     last_seen INTEGER NOT NULL,
     size INTEGER NOT NULL,
     centroid TEXT NOT NULL
-)
-CREATE INDEX IF NOT EXISTS clusters_by_last_seen ON clusters (last_seen)
+);
+CREATE INDEX IF NOT EXISTS clusters_by_last_seen ON clusters (last_seen);
 CREATE TABLE IF NOT EXISTS cluster_members (
     doc_id TEXT PRIMARY KEY,
     cluster_id TEXT NOT NULL,
     published INTEGER NOT NULL,
     similarity REAL NOT NULL
-)
-CREATE INDEX IF NOT EXISTS members_by_cluster ON cluster_members (cluster_id, published)
+);
+CREATE INDEX IF NOT EXISTS members_by_cluster ON cluster_members (cluster_id, published);
 ";
 
 /// A recorded match, as read back.

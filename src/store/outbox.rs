@@ -25,12 +25,12 @@ CREATE TABLE IF NOT EXISTS outbox (
     next_attempt INTEGER NOT NULL,
     last_error TEXT,
     sent_at INTEGER
-)
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt);
 CREATE TABLE IF NOT EXISTS schedule_state (
     name TEXT PRIMARY KEY,
     last_slot INTEGER NOT NULL
-)
+);
 CREATE TABLE IF NOT EXISTS narrative_alerts (
     narrative_id TEXT PRIMARY KEY,
     last_alert INTEGER NOT NULL,
