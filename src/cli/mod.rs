@@ -262,7 +262,14 @@ pub fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    // A usage error exits with 1 like every other error: 2 means some sources failed.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -442,7 +449,8 @@ mod tests {
             ("7d", Some("2026-11-27T12:00:00+00:00")),
             ("12h", Some("2026-12-04T00:00:00+00:00")),
             (" 1h 30m ", Some("2026-12-04T10:30:00+00:00")),
-            ("100y", None),
+            ("100y", Some("1926-12-04T12:00:00+00:00")),
+            ("101y", None),
             ("300000y", None),
             ("yesterday", None),
             ("", None),

@@ -191,7 +191,9 @@ async fn crawl_exit_code_and_summary_name_failing_sources_and_search_prints_json
     .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).starts_with("error: --since: \"soon\" is not a duration"),
+        text(&out.stderr).starts_with(
+            "error: invalid value 'soon' for '--since <SINCE>': \"soon\" is not a duration"
+        ),
         "{}",
         text(&out.stderr)
     );
