@@ -13,6 +13,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
+/// Said wherever narratives are listed: Vigil describes; people judge.
+pub const JUDGE: &str = "Vigil describes activity; a person judges. Criticism of the court is legitimate speech, and no narrative here is a verdict on its documents.";
+
 /// A digest rendered in every format, as the outbox keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rendered {
@@ -162,13 +165,12 @@ fn facts(n: &Narrative) -> Vec<(&'static str, String)> {
     }
     if let Some(copies) = n.copy_paste.first() {
         out.push((
-            "Copy-paste",
-            format!(
-                "{} near-identical documents from {} sources and {} accounts",
-                copies.documents,
-                copies.sources.len(),
-                copies.accounts.len()
-            ),
+            if copies.syndicated {
+                "Syndicated"
+            } else {
+                "Copy-paste"
+            },
+            format!("{} ({} documents)", copies.evidence, copies.documents),
         ));
     }
     if !n.amplifiers.is_empty() {
@@ -209,14 +211,6 @@ fn facts(n: &Narrative) -> Vec<(&'static str, String)> {
     out
 }
 
-fn label(n: &Narrative) -> String {
-    if n.label.is_empty() {
-        n.representative.title.clone()
-    } else {
-        n.label.join(" · ")
-    }
-}
-
 // --- Markdown -------------------------------------------------------------------------------
 
 /// A Markdown link whose text is escaped and whose target is only ever http(s); the real domain
@@ -248,6 +242,7 @@ pub fn markdown(digest: &Digest) -> String {
         time(digest.period_end)
     );
     let _ = writeln!(out, "## Emerging narratives\n");
+    let _ = writeln!(out, "_{JUDGE}_\n");
     if digest.narratives.is_empty() {
         let _ = writeln!(out, "No narrative emerged in this period.\n");
     }
@@ -255,7 +250,7 @@ pub fn markdown(digest: &Digest) -> String {
         let _ = writeln!(
             out,
             "### {} `{}`\n",
-            escape_markdown(&label(n)),
+            escape_markdown(&n.headline()),
             n.id.replace('`', "")
         );
         let _ = writeln!(
@@ -402,11 +397,12 @@ pub fn text(digest: &Digest) -> String {
         time(digest.period_end)
     );
     let _ = writeln!(out, "EMERGING NARRATIVES\n");
+    let _ = writeln!(out, "{JUDGE}\n");
     if digest.narratives.is_empty() {
         let _ = writeln!(out, "No narrative emerged in this period.\n");
     }
     for n in &digest.narratives {
-        let _ = writeln!(out, "* {} [{}]", plain(&label(n)), plain(&n.id));
+        let _ = writeln!(out, "* {} [{}]", plain(&n.headline()), plain(&n.id));
         let _ = writeln!(
             out,
             "  First seen {} in {}: {}",
@@ -517,6 +513,10 @@ pub fn html(digest: &Digest) -> String {
         time(digest.period_end)
     );
     html_section(&mut out, "Emerging narratives");
+    let _ = write!(
+        out,
+        "<tr><td style=\"{FONT}font-size:12px;color:#555555;padding:0 0 8px 0;\">{JUDGE}</td></tr>"
+    );
     if digest.narratives.is_empty() {
         let _ = write!(
             out,
@@ -528,7 +528,7 @@ pub fn html(digest: &Digest) -> String {
         let _ = write!(
             out,
             "<tr><td style=\"{FONT}padding:12px 0 4px;\"><span style=\"font-size:16px;font-weight:bold;color:#222;\">{}</span>{} <span style=\"font-size:12px;color:#888;\">{}</span></td></tr>",
-            escape_html(&label(n)),
+            escape_html(&n.headline()),
             if urgent {
                 " <span style=\"background:#b00020;color:#fff;font-size:11px;padding:1px 5px;border-radius:3px;\">URGENT</span>"
             } else {
@@ -658,7 +658,7 @@ pub fn slack(digest: &Digest) -> serde_json::Value {
         "text": {"type": "plain_text", "text": truncate_chars(&plain(&subject(digest)), 150)}
     })];
     for n in digest.narratives.iter().take(8) {
-        let mut lines = vec![format!("*{}*", slack_escape(&label(n)))];
+        let mut lines = vec![format!("*{}*", slack_escape(&n.headline()))];
         lines.push(format!(
             "First seen {}: {}",
             time(n.first_seen.published),
@@ -717,7 +717,7 @@ pub fn teams(digest: &Digest) -> serde_json::Value {
     for n in digest.narratives.iter().take(8) {
         body.push(serde_json::json!({
             "type": "TextBlock", "weight": "Bolder", "wrap": true, "spacing": "Medium",
-            "text": escape_markdown(&label(n))
+            "text": escape_markdown(&n.headline())
         }));
         body.push(serde_json::json!({
             "type": "TextBlock", "wrap": true,

@@ -29,7 +29,7 @@ fn summary(n: &Narrative) {
         if urgent { "▲ " } else { "  " },
         n.id,
         n.state.as_str(),
-        for_terminal(&n.label.join(", ")),
+        for_terminal(&n.headline()),
         n.documents,
         n.severity.map_or("—", |s| s.as_str()),
     );
@@ -51,7 +51,12 @@ fn summary(n: &Narrative) {
     let mut badges = Vec::new();
     if let Some(group) = n.copy_paste.first() {
         badges.push(format!(
-            "copy-paste: {} copies by {} accounts",
+            "{}: {} copies by {} sources or accounts",
+            if group.syndicated {
+                "syndicated"
+            } else {
+                "copy-paste"
+            },
             group.documents,
             group.accounts.len()
         ));
@@ -152,10 +157,15 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     }
     for group in &n.copy_paste {
         println!(
-            "copy-paste: {} copies by {} ({} platforms): {}",
+            "{}: {} ({} copies by {}): {}",
+            if group.syndicated {
+                "syndicated"
+            } else {
+                "copy-paste"
+            },
+            for_terminal(&group.evidence),
             group.documents,
             for_terminal(&group.accounts.join(", ")),
-            group.platforms.len(),
             for_terminal(&group.example.title)
         );
     }

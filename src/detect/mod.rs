@@ -6,6 +6,7 @@
 pub mod cluster;
 pub mod coordination;
 pub mod emergence;
+pub mod evidence;
 pub mod narrative;
 pub mod quality;
 pub mod spike;

@@ -12,6 +12,7 @@ use super::DetectError;
 use super::DocRef;
 use super::cluster::{Vector, Vectorizer, cosine};
 use super::coordination::{self, Interner, Share};
+use super::evidence;
 use super::spike::{self, Calendar, Spike, SpikeSettings};
 use crate::index::reader::{Reader, StoredDoc};
 use crate::query::stored::StoredQuery;
@@ -76,7 +77,8 @@ pub fn lifecycle(times: &[DateTime<Utc>], now: DateTime<Utc>) -> Lifecycle {
     }
 }
 
-/// Near-identical copies posted by several sources or accounts.
+/// Near-identical copies posted by several sources or accounts: syndication (outlets carrying
+/// the same report, ordinary journalism) or copy-paste (see `evidence::pattern`).
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyPaste {
     pub documents: usize,
@@ -84,6 +86,10 @@ pub struct CopyPaste {
     pub accounts: Vec<String>,
     pub platforms: Vec<String>,
     pub example: DocRef,
+    /// Outlets carrying the same report: shown, never evidence of a technique.
+    pub syndicated: bool,
+    /// What the copies' sources and timing show, in a sentence.
+    pub evidence: String,
 }
 
 /// Accounts or outlets that shared the same objects within minutes of each other.
@@ -178,7 +184,12 @@ pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
             let mut sum = BTreeMap::new();
             for vector in docs {
                 for (k, w) in vector {
-                    if !k.contains(':') && !k.starts_with('#') {
+                    if !k.contains(':')
+                        && !k.starts_with('#')
+                        && k.chars().count() > 2
+                        && !k.chars().all(|c| c.is_numeric())
+                        && !crate::text::is_stopword(k)
+                    {
                         *sum.entry(k.as_str()).or_default() += w;
                     }
                 }
@@ -210,6 +221,19 @@ pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
+impl Narrative {
+    /// What a person reads first: the representative document's title, then the distinctive
+    /// terms (`label`), e.g. "Leaked files show judges were paid (leaked · payments · judges)".
+    pub fn headline(&self) -> String {
+        match (self.representative.title.trim(), self.label.is_empty()) {
+            ("", true) => self.id.clone(),
+            ("", false) => self.label.join(" · "),
+            (title, true) => title.to_string(),
+            (title, false) => format!("{title} ({})", self.label.join(" · ")),
+        }
+    }
+}
+
 /// The document closest on average to all the others.
 pub fn medoid(vectors: &[Vector]) -> usize {
     let mut best = (0, f32::MIN);
@@ -222,14 +246,10 @@ pub fn medoid(vectors: &[Vector]) -> usize {
     best.0
 }
 
-/// Techniques the narrative's behaviour evidences, plus the ones its queries carry.
-fn techniques(
-    copy_paste: &[CopyPaste],
-    spikes: &[Spike],
-    docs: &[StoredDoc],
-    query_ids: &[(String, usize)],
-    queries: &[StoredQuery],
-) -> Vec<Technique> {
+/// The techniques the narrative's behaviour evidences, each with the behaviour. A stored
+/// query's own DISARM ids describe the threat it watches for, not what these documents did, so
+/// they are not repeated here.
+fn techniques(copy_paste: &[CopyPaste], items: &[evidence::Item<'_>]) -> Vec<Technique> {
     let mut out: Vec<Technique> = Vec::new();
     let mut add = |id: &str, why: String| {
         if out.iter().any(|t| t.id == id) {
@@ -243,46 +263,18 @@ fn techniques(
             });
         }
     };
-    if let Some(group) = copy_paste
-        .iter()
-        .find(|g| g.sources.len().max(g.accounts.len()) >= 3)
-    {
-        add(
-            "T0084.001",
-            format!(
-                "the same text posted by {} sources or accounts",
-                group.sources.len().max(group.accounts.len())
-            ),
-        );
+    if let Some(group) = copy_paste.iter().find(|g| !g.syndicated) {
+        add("T0084.001", group.evidence.clone());
     }
-    if let Some(group) = copy_paste.iter().find(|g| g.platforms.len() >= 2) {
-        add(
-            "T0119",
-            format!("the same text on {}", group.platforms.join(" and ")),
-        );
+    let mut groups: BTreeMap<&str, Vec<&evidence::Item<'_>>> = BTreeMap::new();
+    for item in items.iter().filter(|i| !i.dup_group.is_empty()) {
+        groups.entry(item.dup_group).or_default().push(item);
     }
-    // Flooding: an unexplained burst, or one account posting five or more in an hour.
-    let mut per_hour: HashMap<(String, i64), usize> = HashMap::new();
-    for doc in docs {
-        *per_hour
-            .entry((account(doc), doc.published.timestamp().div_euclid(3_600)))
-            .or_default() += 1;
+    if let Some(why) = groups.values().find_map(|g| evidence::cross_posting(g)) {
+        add("T0119", why);
     }
-    if let Some(((who, _), n)) = per_hour
-        .iter()
-        .filter(|(_, n)| **n >= 5)
-        .max_by_key(|(_, n)| **n)
-    {
-        add("T0049", format!("{who} posted {n} items in one hour"));
-    } else if spikes.iter().any(|s| s.urgent) {
-        add("T0049", "an unexplained burst of volume".to_string());
-    }
-    for (query, _) in query_ids {
-        if let Some(q) = queries.iter().find(|q| &q.id == query) {
-            for id in &q.disarm {
-                add(id, format!("set on the stored query {query}"));
-            }
-        }
+    if let Some(why) = evidence::flooding(items) {
+        add("T0049", why);
     }
     out
 }
@@ -458,32 +450,57 @@ fn build(
             &settings,
             calendar,
         );
-        // Copy-paste: near-duplicate groups across sources or accounts.
-        let mut groups: BTreeMap<&str, Vec<&StoredDoc>> = BTreeMap::new();
-        for doc in &docs {
+        // Copies: near-duplicate groups, each judged syndication or copy-paste.
+        let texts: Vec<String> = docs
+            .iter()
+            .map(|d| format!("{}\n{}", d.title, d.body))
+            .collect();
+        let items: Vec<evidence::Item<'_>> = docs
+            .iter()
+            .zip(&texts)
+            .map(|(d, text)| evidence::Item {
+                source: &d.source,
+                account: account(d),
+                kind: &d.kind,
+                published: d.published,
+                text,
+                dup_group: &d.dup_group,
+            })
+            .collect();
+        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (i, doc) in docs.iter().enumerate() {
             if !doc.dup_group.is_empty() {
-                groups.entry(doc.dup_group.as_str()).or_default().push(doc);
+                groups.entry(doc.dup_group.as_str()).or_default().push(i);
             }
         }
         let mut copy_paste: Vec<CopyPaste> = groups
             .values()
-            .filter_map(|group| {
-                let sources: BTreeSet<String> = group.iter().map(|d| d.source.clone()).collect();
-                let accounts: BTreeSet<String> = group.iter().map(|d| account(d)).collect();
-                let platforms: BTreeSet<String> = group.iter().map(|d| d.kind.clone()).collect();
-                (sources.len() >= 2 || accounts.len() >= 2).then(|| CopyPaste {
-                    documents: group.len(),
+            .filter_map(|members| {
+                let group: Vec<&evidence::Item<'_>> = members.iter().map(|&i| &items[i]).collect();
+                let (syndicated, evidence) = match evidence::pattern(&group, &items) {
+                    evidence::Pattern::None => return None,
+                    evidence::Pattern::Syndicated(why) => (true, why),
+                    evidence::Pattern::Copies(why) => (false, why),
+                };
+                let docs: Vec<&StoredDoc> = members.iter().map(|&i| &docs[i]).collect();
+                let sources: BTreeSet<String> = docs.iter().map(|d| d.source.clone()).collect();
+                let accounts: BTreeSet<String> = docs.iter().map(|d| account(d)).collect();
+                let platforms: BTreeSet<String> = docs.iter().map(|d| d.kind.clone()).collect();
+                Some(CopyPaste {
+                    documents: docs.len(),
                     sources: sources.into_iter().collect(),
                     accounts: accounts.into_iter().collect(),
                     platforms: platforms.into_iter().collect(),
-                    example: doc_ref(group[0]),
+                    example: doc_ref(docs[0]),
+                    syndicated,
+                    evidence,
                 })
             })
             .collect();
         copy_paste.sort_by(|a, b| {
-            b.accounts
-                .len()
-                .cmp(&a.accounts.len())
+            a.syndicated
+                .cmp(&b.syndicated)
+                .then(b.accounts.len().cmp(&a.accounts.len()))
                 .then(b.documents.cmp(&a.documents))
         });
         // Amplifiers: coordinated sharing of links, copied texts, hashtags and reposts.
@@ -532,7 +549,7 @@ fn build(
                     .collect(),
             })
             .collect();
-        let disarm = techniques(&copy_paste, &spikes, &docs, &query_ids, queries);
+        let disarm = techniques(&copy_paste, &items);
         let rebuttals = matched
             .iter()
             .filter_map(|q| {

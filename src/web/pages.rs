@@ -273,8 +273,12 @@ fn badges(n: &Narrative) -> String {
             n.amplifiers.iter().map(|a| a.members.len()).sum::<usize>()
         );
     }
-    if !n.copy_paste.is_empty() {
+    if n.copy_paste.iter().any(|c| !c.syndicated) {
         out.push_str("<span class=badge>copy-paste</span>");
+    } else if !n.copy_paste.is_empty() {
+        out.push_str(
+            "<span class=badge title=\"outlets carrying the same report\">syndicated</span>",
+        );
     }
     for t in &n.disarm {
         let _ = write!(
@@ -285,14 +289,6 @@ fn badges(n: &Narrative) -> String {
         );
     }
     out
-}
-
-fn label(n: &Narrative) -> String {
-    if n.label.is_empty() {
-        n.representative.title.clone()
-    } else {
-        n.label.join(" · ")
-    }
 }
 
 fn spark(n: &Narrative) -> String {
@@ -306,7 +302,10 @@ pub async fn narratives_page(
     Query(params): Query<SinceParams>,
 ) -> Response {
     blocking(move || {
-        let mut out = String::from("<h1>Narratives</h1>");
+        let mut out = format!(
+            "<h1>Narratives</h1><p class=meta>{}</p>",
+            escape_html(crate::alert::render::JUDGE)
+        );
         let since = params.since.clone().unwrap_or_else(|| "7d".into());
         let _ = write!(
             out,
@@ -326,7 +325,7 @@ pub async fn narratives_page(
                         out,
                         "<tr><td><a href=\"/narratives/{}\">{}</a><br>{}</td><td class=spark>{}</td><td>{}<br><span class=meta>{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         escape_html(&url_encode(&n.id)),
-                        escape_html(&label(n)),
+                        escape_html(&n.headline()),
                         badges(n),
                         spark(n),
                         time(n.first_seen.published),
@@ -373,12 +372,13 @@ pub async fn narrative_page(
         let mut out = String::new();
         let _ = write!(
             out,
-            "<h1>{}</h1><p>{}</p><p class=meta>{} documents · id {} · <a href=\"/?narrative={}\">search its documents</a></p>",
-            escape_html(&label(&n)),
+            "<h1>{}</h1><p>{}</p><p class=meta>{} documents · id {} · <a href=\"/?narrative={}\">search its documents</a></p><p class=meta>{}</p>",
+            escape_html(&n.headline()),
             badges(&n),
             n.documents,
             escape_html(&n.id),
-            escape_html(&url_encode(&n.id))
+            escape_html(&url_encode(&n.id)),
+            escape_html(crate::alert::render::JUDGE)
         );
         let bars: Vec<(String, usize)> = n
             .volume
@@ -452,14 +452,14 @@ pub async fn narrative_page(
             }
         }
         if !n.copy_paste.is_empty() {
-            out.push_str("<h2>Copy-paste</h2><ul>");
+            out.push_str("<h2>Copies</h2><ul>");
             for c in &n.copy_paste {
                 let _ = write!(
                     out,
-                    "<li>{} near-identical documents from {} sources and {} accounts ({}), e.g. {}</li>",
+                    "<li><strong>{}</strong>: {} ({} documents; {}), e.g. {}</li>",
+                    if c.syndicated { "syndicated" } else { "copy-paste" },
+                    escape_html(&c.evidence),
                     c.documents,
-                    c.sources.len(),
-                    c.accounts.len(),
                     escape_html(&c.platforms.join(", ")),
                     doc_link(&escape_html(&c.example.title), &c.example.url)
                 );
@@ -482,7 +482,7 @@ pub async fn narrative_page(
                 time(d.published)
             );
         }
-        layout(&label(&n), &principal, "Narratives", &out).into_response()
+        layout(&n.headline(), &principal, "Narratives", &out).into_response()
     })
     .await
 }

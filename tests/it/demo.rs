@@ -21,10 +21,50 @@ async fn shipped_queries_flag_the_seeded_narratives_and_nothing_else() {
         .filter(|a| a.assessment.flagged)
         .map(|a| a.query_id.as_str())
         .collect();
-    assert_eq!(
-        flagged,
-        BTreeSet::from(["hacked-files", "political-tool", "void-warrant"])
-    );
+    // Each seeded narrative is flagged by the query written for its kind of claim; other
+    // queries may flag too (a campaign that alleges paid judges after the cyber-attack is also
+    // an integrity claim and a claim about the attack), but every flag must come from seeded
+    // documents: most of the flagged window's matches belong to a seeded narrative.
+    for seeded in ["hacked-files", "political-tool", "void-warrant"] {
+        assert!(
+            flagged.contains(seeded),
+            "{seeded} not flagged: {flagged:?}"
+        );
+    }
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/truth.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let read = pipeline.read_side();
+    for a in activity.iter().filter(|a| a.assessment.flagged) {
+        let ids: Vec<String> = read
+            .store
+            .matches_between(&a.query_id, a.window_start, a.window_end)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.doc_id)
+            .collect();
+        let docs = read.reader.docs_by_id(&ids).unwrap();
+        let seeded = docs
+            .iter()
+            .filter(|d| {
+                truth["documents"][d.url.as_str()]
+                    .as_str()
+                    .is_some_and(|story| {
+                        ["hacked-files", "political-tool", "void-warrant"].contains(&story)
+                    })
+            })
+            .count();
+        assert!(
+            seeded * 2 > docs.len(),
+            "{} flagged on ordinary coverage: {seeded} of {} window documents seeded",
+            a.query_id,
+            docs.len()
+        );
+    }
     let hacked = activity
         .iter()
         .find(|a| a.query_id == "hacked-files")

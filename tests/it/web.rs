@@ -177,6 +177,17 @@ async fn a_storage_failure_behind_a_search_is_a_500_and_a_bad_query_a_400() {
         pipeline.config().clone(),
     ));
 
+    // The read side cannot write, even by mistake.
+    let refused = pipeline.read_side().store.record_deferral(
+        "hostile",
+        "https://hostile.example.org/feed",
+        chrono::Utc::now(),
+    );
+    assert!(
+        refused.is_err(),
+        "the read side wrote to the state database"
+    );
+
     let (status, _, body) = get(app.clone(), "/api/search?q=tribunal%20AND%20(").await;
     assert_eq!(status.as_u16(), 400, "{body}");
     assert!(body.contains("invalid query"), "{body}");

@@ -1,0 +1,454 @@
+//! What behaviour evidences a DISARM technique, and what ordinary journalism shows instead.
+//! Vigil describes activity for a person to judge; it never attaches a technique to behaviour
+//! that journalism shows every day. So:
+//! - near-identical copies by outlets are *syndication* (wire copy, partner content) unless their
+//!   pattern is not: copies credited to a wire service are always syndication; otherwise copies
+//!   count as copy-paste (T0084.001) only when posted within minutes of each other, or when the
+//!   same outlets copy each other across several different texts;
+//! - copies by social accounts count as copy-paste, and cross-posting (T0119) counts social
+//!   platforms only (an outlet's article and a post quoting it are not cross-posting);
+//! - flooding (T0049) is volume concentrated in few accounts, never an overall burst: a news day
+//!   raises everyone's volume.
+//!
+//! Pure functions over the documents' sources, accounts, kinds, times and texts; every verdict
+//! carries the sentence that states its evidence.
+
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeSet, HashMap};
+
+/// Copies by outlets this close together are not syndication's rhythm.
+pub const MINUTES_APART: i64 = 10;
+/// Fewest distinct outlets or accounts behind copies that count as evidence.
+pub const MIN_COPIERS: usize = 3;
+/// Fewest distinct texts the same outlets must copy from each other to form a pattern.
+pub const MIN_REPEATED_TEXTS: usize = 3;
+/// The window in which repeated copying by the same outlets counts.
+pub const REPEAT_WINDOW_HOURS: i64 = 72;
+/// Posts by one account in one hour that count as flooding.
+pub const FLOOD_PER_HOUR: usize = 5;
+/// Documents in a day, and the share of them from at most `FLOOD_ACCOUNTS` accounts, that
+/// count as flooding.
+pub const FLOOD_DAY_DOCUMENTS: usize = 10;
+pub const FLOOD_ACCOUNTS: usize = 3;
+pub const FLOOD_SHARE: f64 = 0.6;
+
+/// Credits that mark a text as a wire service's (checked case-sensitively on word boundaries,
+/// as they are written in bylines and datelines).
+const WIRE_CREDITS: &[&str] = &[
+    "AFP",
+    "AP",
+    "Reuters",
+    "Associated Press",
+    "Agence France-Presse",
+    "Agence France Presse",
+    "dpa",
+    "DPA",
+    "EFE",
+    "ANSA",
+    "Kyodo",
+    "Xinhua",
+    "TASS",
+    "RIA Novosti",
+    "Interfax",
+    "Anadolu",
+    "PA Media",
+    "Belga",
+    "ANP",
+    "Europa Press",
+    "UPI",
+    "Bloomberg",
+];
+
+/// One document as evidence sees it.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// The configured source (an outlet, or a platform feed).
+    pub source: &'a str,
+    /// The account behind a social post (`kind:author`), or the source for news.
+    pub account: String,
+    /// `news`, or the social platform.
+    pub kind: &'a str,
+    pub published: DateTime<Utc>,
+    /// Title and text, where a wire credit would stand.
+    pub text: &'a str,
+    /// The near-duplicate group (empty: none).
+    pub dup_group: &'a str,
+}
+
+impl Item<'_> {
+    fn is_news(&self) -> bool {
+        self.kind == "news"
+    }
+}
+
+/// How a group of near-identical documents came about, as far as its sources and timing tell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pattern {
+    /// Fewer than `MIN_COPIERS` outlets or accounts: nothing to say.
+    None,
+    /// Outlets carrying the same report: ordinary journalism, shown but never a technique.
+    Syndicated(String),
+    /// Copy-paste: by accounts, or by outlets in a pattern that is not syndication.
+    Copies(String),
+}
+
+fn credited(text: &str) -> Option<&'static str> {
+    WIRE_CREDITS.iter().copied().find(|credit| {
+        text.match_indices(credit).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + credit.len()..].chars().next();
+            !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+        })
+    })
+}
+
+/// The pattern of one near-duplicate group, given every item of the narrative (to see whether
+/// the same outlets copy each other across other texts).
+pub fn pattern(group: &[&Item<'_>], narrative: &[Item<'_>]) -> Pattern {
+    let accounts: BTreeSet<&str> = group
+        .iter()
+        .filter(|i| !i.is_news())
+        .map(|i| i.account.as_str())
+        .collect();
+    if accounts.len() >= MIN_COPIERS {
+        return Pattern::Copies(format!(
+            "the same text posted by {} accounts",
+            accounts.len()
+        ));
+    }
+    let outlets: BTreeSet<&str> = group
+        .iter()
+        .filter(|i| i.is_news())
+        .map(|i| i.source)
+        .collect();
+    if outlets.len() < MIN_COPIERS {
+        return Pattern::None;
+    }
+    if let Some(credit) = group.iter().find_map(|i| credited(i.text)) {
+        return Pattern::Syndicated(format!(
+            "the same report carried by {} outlets, credited to {credit}",
+            outlets.len()
+        ));
+    }
+    let times: Vec<DateTime<Utc>> = group
+        .iter()
+        .filter(|i| i.is_news())
+        .map(|i| i.published)
+        .collect();
+    let (first, last) = (
+        times.iter().min().copied().unwrap_or_default(),
+        times.iter().max().copied().unwrap_or_default(),
+    );
+    if last - first <= Duration::minutes(MINUTES_APART) {
+        return Pattern::Copies(format!(
+            "the same text published by {} outlets within {} minutes, with no wire credit",
+            outlets.len(),
+            (last - first).num_minutes().max(1)
+        ));
+    }
+    let repeated = repeated_texts(&outlets, first, narrative);
+    if repeated >= MIN_REPEATED_TEXTS {
+        return Pattern::Copies(format!(
+            "the same {} outlets copied {repeated} different texts from each other within {REPEAT_WINDOW_HOURS} hours, with no wire credit",
+            outlets.len()
+        ));
+    }
+    Pattern::Syndicated(format!(
+        "the same report carried by {} outlets over {}",
+        outlets.len(),
+        span_words(last - first)
+    ))
+}
+
+/// Distinct uncredited texts (near-duplicate groups) that at least `MIN_COPIERS` of `outlets`
+/// all carried within the repeat window after `from`.
+fn repeated_texts(outlets: &BTreeSet<&str>, from: DateTime<Utc>, narrative: &[Item<'_>]) -> usize {
+    let until = from + Duration::hours(REPEAT_WINDOW_HOURS);
+    let mut carriers: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut credit: HashMap<&str, bool> = HashMap::new();
+    for item in narrative {
+        if item.dup_group.is_empty()
+            || !item.is_news()
+            || !outlets.contains(item.source)
+            || item.published < from - Duration::hours(REPEAT_WINDOW_HOURS)
+            || item.published > until
+        {
+            continue;
+        }
+        carriers
+            .entry(item.dup_group)
+            .or_default()
+            .insert(item.source);
+        *credit.entry(item.dup_group).or_default() |= credited(item.text).is_some();
+    }
+    carriers
+        .iter()
+        .filter(|(group, by)| by.len() >= MIN_COPIERS && !credit[*group])
+        .count()
+}
+
+fn span_words(span: Duration) -> String {
+    match span.num_hours() {
+        0 => format!("{} minutes", span.num_minutes().max(1)),
+        1 => "an hour".to_string(),
+        h if h < 48 => format!("{h} hours"),
+        h => format!("{} days", h / 24),
+    }
+}
+
+/// Cross-posting: copies by accounts on two or more social platforms.
+pub fn cross_posting(group: &[&Item<'_>]) -> Option<String> {
+    let platforms: BTreeSet<&str> = group
+        .iter()
+        .filter(|i| !i.is_news())
+        .map(|i| i.kind)
+        .collect();
+    (platforms.len() >= 2).then(|| {
+        format!(
+            "the same text posted by accounts on {}",
+            platforms.into_iter().collect::<Vec<_>>().join(" and ")
+        )
+    })
+}
+
+/// Flooding: volume concentrated in few social accounts. One account posting
+/// `FLOOD_PER_HOUR` or more in an hour, or, in some 24 hours with at least
+/// `FLOOD_DAY_DOCUMENTS` documents, at most `FLOOD_ACCOUNTS` accounts posting `FLOOD_SHARE` of
+/// them. Outlets are never counted: a live blog or a busy news day is journalism.
+pub fn flooding(items: &[Item<'_>]) -> Option<String> {
+    let social: Vec<&Item<'_>> = items.iter().filter(|i| !i.is_news()).collect();
+    let mut per_hour: HashMap<(&str, i64), usize> = HashMap::new();
+    for item in &social {
+        *per_hour
+            .entry((
+                item.account.as_str(),
+                item.published.timestamp().div_euclid(3_600),
+            ))
+            .or_default() += 1;
+    }
+    if let Some(((who, _), n)) = per_hour
+        .iter()
+        .filter(|(_, n)| **n >= FLOOD_PER_HOUR)
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+    {
+        return Some(format!("{who} posted {n} items in one hour"));
+    }
+    let mut times: Vec<DateTime<Utc>> = items.iter().map(|i| i.published).collect();
+    times.sort();
+    let mut best: Option<(f64, usize, Vec<(&str, usize)>)> = None;
+    for start in &times {
+        let end = *start + Duration::hours(24);
+        let in_day: Vec<&Item<'_>> = items
+            .iter()
+            .filter(|i| i.published >= *start && i.published < end)
+            .collect();
+        if in_day.len() < FLOOD_DAY_DOCUMENTS {
+            continue;
+        }
+        let mut by_account: HashMap<&str, usize> = HashMap::new();
+        for item in in_day.iter().filter(|i| !i.is_news()) {
+            *by_account.entry(item.account.as_str()).or_default() += 1;
+        }
+        let mut top: Vec<(&str, usize)> = by_account.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        top.truncate(FLOOD_ACCOUNTS);
+        let share = top.iter().map(|(_, n)| n).sum::<usize>() as f64 / in_day.len() as f64;
+        if share >= FLOOD_SHARE && best.as_ref().is_none_or(|(s, _, _)| share > *s) {
+            best = Some((share, in_day.len(), top));
+        }
+    }
+    best.map(|(share, total, top)| {
+        let names: Vec<&str> = top.iter().map(|(who, _)| *who).collect();
+        format!(
+            "{} accounts ({}) posted {:.0}% of {total} documents in 24 hours",
+            names.len(),
+            names.join(", "),
+            share * 100.0
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-01T08:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+            + Duration::minutes(minutes)
+    }
+
+    fn news<'a>(source: &'a str, minutes: i64, group: &'a str, text: &'a str) -> Item<'a> {
+        Item {
+            source,
+            account: source.to_string(),
+            kind: "news",
+            published: at(minutes),
+            text,
+            dup_group: group,
+        }
+    }
+
+    fn post<'a>(platform: &'a str, author: &str, minutes: i64, group: &'a str) -> Item<'a> {
+        Item {
+            source: platform,
+            account: format!("{platform}:{author}"),
+            kind: platform,
+            published: at(minutes),
+            text: "the court is corrupt",
+            dup_group: group,
+        }
+    }
+
+    fn verdict(narrative: &[Item<'_>], group: &str) -> Pattern {
+        let members: Vec<&Item<'_>> = narrative.iter().filter(|i| i.dup_group == group).collect();
+        pattern(&members, narrative)
+    }
+
+    #[test]
+    fn copies_are_syndication_unless_their_pattern_is_not() {
+        let report = "The court adopted its budget for next year, the registry said.";
+        let credited_report = "THE HAGUE (AFP) - The court adopted its budget for next year.";
+        let cases: Vec<(&str, Vec<Item<'_>>, &str)> = vec![
+            (
+                "three outlets over a day, no credit: syndication",
+                vec![
+                    news("a", 0, "g", report),
+                    news("b", 300, "g", report),
+                    news("c", 900, "g", report),
+                ],
+                "syndicated",
+            ),
+            (
+                "three outlets within minutes but credited to AFP: syndication",
+                vec![
+                    news("a", 0, "g", credited_report),
+                    news("b", 2, "g", credited_report),
+                    news("c", 4, "g", credited_report),
+                ],
+                "syndicated",
+            ),
+            (
+                "three outlets within minutes, no credit: copies",
+                vec![
+                    news("a", 0, "g", report),
+                    news("b", 2, "g", report),
+                    news("c", 4, "g", report),
+                ],
+                "copies",
+            ),
+            (
+                "two outlets: nothing to say",
+                vec![news("a", 0, "g", report), news("b", 1, "g", report)],
+                "none",
+            ),
+            (
+                "three accounts posting one text: copies",
+                vec![
+                    post("mastodon", "x", 0, "g"),
+                    post("mastodon", "y", 300, "g"),
+                    post("bluesky", "z", 900, "g"),
+                ],
+                "copies",
+            ),
+            (
+                "the same three outlets copying three texts from each other: copies",
+                vec![
+                    news("a", 0, "g", report),
+                    news("b", 300, "g", report),
+                    news("c", 900, "g", report),
+                    news("a", 1000, "h", "another text"),
+                    news("b", 1100, "h", "another text"),
+                    news("c", 1200, "h", "another text"),
+                    news("c", 1300, "i", "a third text"),
+                    news("a", 1400, "i", "a third text"),
+                    news("b", 1500, "i", "a third text"),
+                ],
+                "copies",
+            ),
+            (
+                "wire copy carried daily by the same outlets stays syndication",
+                vec![
+                    news("a", 0, "g", credited_report),
+                    news("b", 300, "g", credited_report),
+                    news("c", 900, "g", credited_report),
+                    news("a", 1000, "h", "(AP) another report"),
+                    news("b", 1100, "h", "(AP) another report"),
+                    news("c", 1200, "h", "(AP) another report"),
+                    news("c", 1300, "i", "Reuters: a third report"),
+                    news("a", 1400, "i", "Reuters: a third report"),
+                    news("b", 1500, "i", "Reuters: a third report"),
+                ],
+                "syndicated",
+            ),
+        ];
+        for (name, narrative, expected) in cases {
+            let got = verdict(&narrative, "g");
+            let kind = match &got {
+                Pattern::None => "none",
+                Pattern::Syndicated(_) => "syndicated",
+                Pattern::Copies(_) => "copies",
+            };
+            assert_eq!(kind, expected, "{name}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn wire_credits_need_word_boundaries() {
+        let cases = [
+            ("PARIS (AFP) - text", Some("AFP")),
+            ("(AP) — the court", Some("AP")),
+            ("APPEAL lodged by the defence", None),
+            ("the mapping of safe houses", None),
+            ("according to Reuters", Some("Reuters")),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(credited(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn cross_posting_counts_social_platforms_only() {
+        let article = news("outlet", 0, "g", "text");
+        let toot = post("mastodon", "x", 5, "g");
+        let skeet = post("bluesky", "y", 6, "g");
+        assert_eq!(cross_posting(&[&article, &toot]), None);
+        assert!(cross_posting(&[&article, &toot, &skeet]).is_some());
+    }
+
+    #[test]
+    fn flooding_is_volume_in_few_accounts_not_a_news_day() {
+        // A news day: 30 articles from 10 outlets in a few hours.
+        let outlets = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        let news_day: Vec<Item<'_>> = (0..30)
+            .map(|i| news(outlets[i % 10], i as i64 * 7, "", "text"))
+            .collect();
+        assert_eq!(flooding(&news_day), None);
+        // A live blog: one outlet, eight updates in an hour.
+        let live: Vec<Item<'_>> = (0..8).map(|i| news("a", i * 7, "", "text")).collect();
+        assert_eq!(flooding(&live), None);
+        // One account, six posts in an hour.
+        let burst: Vec<Item<'_>> = (0..6).map(|i| post("mastodon", "x", i * 9, "")).collect();
+        assert!(flooding(&burst).is_some_and(|why| why.contains("mastodon:x posted 6")));
+        // Two accounts post 8 of 12 documents in a day (never 5 in one hour).
+        let mut day: Vec<Item<'_>> = (0..4).map(|i| post("mastodon", "x", i * 180, "")).collect();
+        day.extend((0..4).map(|i| post("mastodon", "y", i * 170 + 30, "")));
+        day.extend((0..4).map(|i| news(outlets[i], i as i64 * 200, "", "text")));
+        // The busiest window is reported (here 7 of the 10 documents from 10:00 on).
+        let why = flooding(&day).unwrap_or_default();
+        assert!(
+            why.starts_with("2 accounts (")
+                && why.contains("mastodon:x")
+                && why.contains("mastodon:y"),
+            "{why}"
+        );
+        // Many accounts sharing a day's volume evenly is not concentrated.
+        let many: Vec<Item<'_>> = ["p", "q", "r", "s", "t", "u", "v", "w", "x", "y", "z", "o"]
+            .iter()
+            .enumerate()
+            .map(|(i, who)| post("bluesky", who, i as i64 * 60, ""))
+            .collect();
+        assert_eq!(flooding(&many), None);
+    }
+}
