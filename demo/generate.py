@@ -5,7 +5,7 @@ A fictional International Court of Criminal Justice (ICCJ; in French the CIJP) i
 its Prosecutor, judges and Registrar, covered by ten fictional outlets in English and French
 over 14 days: ordinary coverage every day, plus three seeded narratives that build up over the
 last days. The narrative about "hacked files" is pushed as near-identical copy-paste by several
-outlets. Dates are written relative to ANCHOR; `vigil demo` shifts them so the newest item is
+outlets, each copy within minutes of the first and without a wire credit. Dates are written relative to ANCHOR; `vigil demo` shifts them so the newest item is
 a few minutes old whenever the demo runs.
 
 Everything here is invented: names, outlets, domains (all under .example) and events.
@@ -278,11 +278,19 @@ seed_narrative(VOID_WARRANT, "void-warrant")
 offset = DAYS - len(HACKED_FILES["per_day"])
 for i, count in enumerate(HACKED_FILES["per_day"]):
     stories = HACKED_FILES_STORIES[: i + 1]
+    # A copy-paste network posts each story on every masthead within minutes of the first
+    # (automated reposting), unlike syndication, which spreads over hours and credits the wire.
+    released = [moment(offset + i, 6, 18) for _ in stories]
     for k in range(count):
         title, body = stories[k % len(stories)]
         # Each story goes out through every outlet in turn: the same text, several mastheads.
-        outlet = HACKED_FILES["outlets"][(k // len(stories)) % len(HACKED_FILES["outlets"])]
-        when = moment(offset + i)
+        round_ = k // len(stories)
+        outlet = HACKED_FILES["outlets"][round_ % len(HACKED_FILES["outlets"])]
+        if round_ < len(HACKED_FILES["outlets"]):
+            when = released[k % len(stories)] + timedelta(minutes=round_ * 3 + rng.uniform(0, 2))
+        else:
+            # A later round on the same masthead: pushed again hours later.
+            when = released[k % len(stories)] + timedelta(hours=rng.uniform(3, 5))
         # Copy-paste with small edits: a changed headline prefix, a dropped closing sentence.
         prefix = pick(["", "EXCLUSIVE: ", "BREAKING: ", "Must read: "])
         text = fill(body)

@@ -74,9 +74,13 @@ pub async fn run(once: bool, port: u16) -> Result<ExitCode> {
         println!("  sources: {}", sources.join(", "));
         if let Some(copies) = &a.copies {
             println!(
-                "  copy-paste: {} near-identical documents from {} sources",
-                copies.documents,
-                copies.sources.len()
+                "  {}: {}",
+                if copies.syndicated {
+                    "syndicated"
+                } else {
+                    "copy-paste"
+                },
+                for_terminal(&copies.evidence)
             );
         }
         for sample in &a.samples {

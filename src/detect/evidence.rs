@@ -81,6 +81,41 @@ impl Item<'_> {
     }
 }
 
+/// Who posted a document: the account (`kind:author`) for a social post with an author, the
+/// source otherwise (an outlet speaks as itself).
+pub fn account(kind: &str, author: &str, source: &str) -> String {
+    if kind != "news" && !author.is_empty() {
+        format!("{kind}:{author}")
+    } else {
+        source.to_string()
+    }
+}
+
+/// The items of stored documents, with their texts (title and body) kept alongside.
+pub fn items<'a>(
+    docs: &'a [crate::index::reader::StoredDoc],
+    texts: &'a [String],
+) -> Vec<Item<'a>> {
+    docs.iter()
+        .zip(texts)
+        .map(|(d, text)| Item {
+            source: &d.source,
+            account: account(&d.kind, &d.author, &d.source),
+            kind: &d.kind,
+            published: d.published,
+            text,
+            dup_group: &d.dup_group,
+        })
+        .collect()
+}
+
+/// The texts `items` reads credits from.
+pub fn texts(docs: &[crate::index::reader::StoredDoc]) -> Vec<String> {
+    docs.iter()
+        .map(|d| format!("{}\n{}", d.title, d.body))
+        .collect()
+}
+
 /// How a group of near-identical documents came about, as far as its sources and timing tell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pattern {
@@ -130,20 +165,33 @@ pub fn pattern(group: &[&Item<'_>], narrative: &[Item<'_>]) -> Pattern {
             outlets.len()
         ));
     }
-    let times: Vec<DateTime<Utc>> = group
+    let mut copies: Vec<(DateTime<Utc>, &str)> = group
         .iter()
         .filter(|i| i.is_news())
-        .map(|i| i.published)
+        .map(|i| (i.published, i.source))
         .collect();
+    copies.sort();
     let (first, last) = (
-        times.iter().min().copied().unwrap_or_default(),
-        times.iter().max().copied().unwrap_or_default(),
+        copies.first().map(|c| c.0).unwrap_or_default(),
+        copies.last().map(|c| c.0).unwrap_or_default(),
     );
-    if last - first <= Duration::minutes(MINUTES_APART) {
+    // The largest burst: distinct outlets within `MINUTES_APART` of one another (a text pushed
+    // again on later days keeps its group, so the group's whole span says nothing).
+    let burst = copies
+        .iter()
+        .map(|(start, _)| {
+            let outlets: BTreeSet<&str> = copies
+                .iter()
+                .filter(|(t, _)| *t >= *start && *t - *start <= Duration::minutes(MINUTES_APART))
+                .map(|(_, source)| *source)
+                .collect();
+            outlets.len()
+        })
+        .max()
+        .unwrap_or(0);
+    if burst >= MIN_COPIERS {
         return Pattern::Copies(format!(
-            "the same text published by {} outlets within {} minutes, with no wire credit",
-            outlets.len(),
-            (last - first).num_minutes().max(1)
+            "the same text published by {burst} outlets within {MINUTES_APART} minutes of each other, with no wire credit"
         ));
     }
     let repeated = repeated_texts(&outlets, first, narrative);
@@ -337,6 +385,27 @@ mod tests {
                     news("c", 4, "g", report),
                 ],
                 "copies",
+            ),
+            (
+                "pushed again each day, three outlets within minutes each time: copies",
+                vec![
+                    news("a", 0, "g", report),
+                    news("b", 3, "g", report),
+                    news("c", 6, "g", report),
+                    news("a", 1440, "g", report),
+                    news("b", 1443, "g", report),
+                    news("c", 1447, "g", report),
+                ],
+                "copies",
+            ),
+            (
+                "three outlets, two of them minutes apart, the third hours later: syndication",
+                vec![
+                    news("a", 0, "g", report),
+                    news("b", 3, "g", report),
+                    news("c", 400, "g", report),
+                ],
+                "syndicated",
             ),
             (
                 "two outlets: nothing to say",

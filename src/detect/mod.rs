@@ -53,6 +53,10 @@ pub struct CopyGroup {
     pub documents: usize,
     pub sources: Vec<String>,
     pub example: DocRef,
+    /// Outlets carrying the same report (see `evidence::pattern`): shown, never a technique.
+    pub syndicated: bool,
+    /// What the copies' sources and timing show, in a sentence.
+    pub evidence: String,
 }
 
 /// The activity of one stored query in the current window.
@@ -193,22 +197,35 @@ pub fn assess_queries(
     Ok(out)
 }
 
-/// The largest near-duplicate group (the `dup_group` assigned at ingest) among the documents,
-/// counting only groups posted by at least two sources.
+/// The largest group of near-identical copies (the `dup_group` assigned at ingest) among the
+/// documents that `evidence::pattern` has something to say about, copy-paste before syndication.
 pub fn largest_copy_group(docs: &[StoredDoc]) -> Option<CopyGroup> {
-    let mut groups: BTreeMap<&str, Vec<&StoredDoc>> = BTreeMap::new();
-    for doc in docs.iter().filter(|d| !d.dup_group.is_empty()) {
-        groups.entry(doc.dup_group.as_str()).or_default().push(doc);
+    let texts = evidence::texts(docs);
+    let items = evidence::items(docs, &texts);
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if !doc.dup_group.is_empty() {
+            groups.entry(doc.dup_group.as_str()).or_default().push(i);
+        }
     }
     groups
         .into_values()
-        .filter_map(|group| {
-            let sources: BTreeSet<&str> = group.iter().map(|d| d.source.as_str()).collect();
-            (sources.len() >= 2).then(|| CopyGroup {
-                documents: group.len(),
+        .filter_map(|members| {
+            let group: Vec<&evidence::Item<'_>> = members.iter().map(|&i| &items[i]).collect();
+            let (syndicated, evidence) = match evidence::pattern(&group, &items) {
+                evidence::Pattern::None => return None,
+                evidence::Pattern::Syndicated(why) => (true, why),
+                evidence::Pattern::Copies(why) => (false, why),
+            };
+            let sources: BTreeSet<&str> =
+                members.iter().map(|&i| docs[i].source.as_str()).collect();
+            Some(CopyGroup {
+                documents: members.len(),
                 sources: sources.into_iter().map(str::to_string).collect(),
-                example: DocRef::from(group[0]),
+                example: DocRef::from(&docs[members[0]]),
+                syndicated,
+                evidence,
             })
         })
-        .max_by_key(|g| (g.sources.len(), g.documents))
+        .max_by_key(|g| (!g.syndicated, g.sources.len(), g.documents))
 }

@@ -168,11 +168,7 @@ fn doc_ref(doc: &StoredDoc) -> DocRef {
 
 /// The account behind a document: its author on social platforms, else its source.
 fn account(doc: &StoredDoc) -> String {
-    if doc.kind != "news" && !doc.author.is_empty() {
-        format!("{}:{}", doc.kind, doc.author)
-    } else {
-        doc.source.clone()
-    }
+    evidence::account(&doc.kind, &doc.author, &doc.source)
 }
 
 /// Class-based TF-IDF labels: for each cluster, the words frequent in it and rare across the
@@ -451,22 +447,8 @@ fn build(
             calendar,
         );
         // Copies: near-duplicate groups, each judged syndication or copy-paste.
-        let texts: Vec<String> = docs
-            .iter()
-            .map(|d| format!("{}\n{}", d.title, d.body))
-            .collect();
-        let items: Vec<evidence::Item<'_>> = docs
-            .iter()
-            .zip(&texts)
-            .map(|(d, text)| evidence::Item {
-                source: &d.source,
-                account: account(d),
-                kind: &d.kind,
-                published: d.published,
-                text,
-                dup_group: &d.dup_group,
-            })
-            .collect();
+        let texts = evidence::texts(&docs);
+        let items = evidence::items(&docs, &texts);
         let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, doc) in docs.iter().enumerate() {
             if !doc.dup_group.is_empty() {

@@ -79,7 +79,10 @@ async fn shipped_queries_flag_the_seeded_narratives_and_nothing_else() {
         .copies
         .as_ref()
         .expect("the copy-paste narrative is found as copies");
-    assert!(copies.sources.len() >= 3, "{copies:?}");
+    assert!(
+        copies.sources.len() >= 3 && !copies.syndicated,
+        "{copies:?}"
+    );
     assert!(
         hacked.first_seen.as_ref().unwrap().published < hacked.window_start,
         "it built up over days"
