@@ -175,6 +175,26 @@ mod tests {
     use super::*;
     use crate::text::simhash;
 
+    /// A news document with what dedup reads set, the rest filled in.
+    fn document(id: &str, source: &str, kind: &str, hash: u64, body: &str) -> Document {
+        Document {
+            id: id.into(),
+            url: String::new(),
+            source: source.into(),
+            kind: kind.into(),
+            title: "t".into(),
+            body: body.into(),
+            author: String::new(),
+            lang: "en".into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: hash,
+            simhash: 0,
+            dup_group: id.into(),
+            social: Default::default(),
+        }
+    }
+
     #[test]
     fn near_copies_are_close_and_different_texts_far() {
         let original = "Leaked files from the court's hacked servers prove the prosecutor coordinated the warrant with foreign intelligence services, insiders claim";
@@ -205,22 +225,7 @@ mod tests {
 
     #[test]
     fn judges_updates_by_source_and_fullness() {
-        let mut document = Document {
-            id: "x".into(),
-            url: String::new(),
-            source: "outlet".into(),
-            kind: "news".into(),
-            title: "t".into(),
-            body: "a fuller article text".into(),
-            author: String::new(),
-            lang: "en".into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: 7,
-            simhash: 0,
-            dup_group: "x".into(),
-            social: Default::default(),
-        };
+        let mut document = document("x", "outlet", "news", 7, "a fuller article text");
         let known = |hash: u64, source: &str, body_chars: u32| Known {
             content_hash: hash,
             source: source.into(),
@@ -262,22 +267,7 @@ mod tests {
 
     #[test]
     fn drops_seen_and_repeated_documents() {
-        let doc = |id: &str, hash: u64| Document {
-            id: id.into(),
-            url: String::new(),
-            source: "s".into(),
-            kind: "news".into(),
-            title: id.into(),
-            body: String::new(),
-            author: String::new(),
-            lang: "en".into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: hash,
-            simhash: 0,
-            dup_group: id.into(),
-            social: Default::default(),
-        };
+        let doc = |id: &str, hash: u64| document(id, "s", "news", hash, "");
         let known = |hash: u64| Known {
             content_hash: hash,
             source: "s".into(),
@@ -297,22 +287,7 @@ mod tests {
 
     #[test]
     fn in_pass_duplicates_table() {
-        let doc = |id: &str, source: &str, kind: &str, hash: u64, body: &str| Document {
-            id: id.into(),
-            url: String::new(),
-            source: source.into(),
-            kind: kind.into(),
-            title: "t".into(),
-            body: body.into(),
-            author: String::new(),
-            lang: "en".into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: hash,
-            simhash: 0,
-            dup_group: id.into(),
-            social: Default::default(),
-        };
+        let doc = document;
         // (earlier documents kept in the pass, the next one, admitted?)
         let cases: Vec<(&str, Vec<Document>, Document, bool)> = vec![
             (

@@ -244,6 +244,54 @@ fn span_words(span: Duration) -> String {
     }
 }
 
+/// A group of near-identical documents and what its pattern shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    /// Positions of its documents in the list given to `copy_groups`.
+    pub members: Vec<usize>,
+    /// Outlets carrying the same report: shown, never evidence of a technique.
+    pub syndicated: bool,
+    /// What the copies' sources and timing show, in a sentence.
+    pub evidence: String,
+}
+
+/// Every near-duplicate group among `items` that has something to show (`pattern` is not
+/// `None`), in the order of their group ids.
+pub fn copy_groups(items: &[Item<'_>]) -> Vec<Judged> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, item) in items.iter().enumerate() {
+        if !item.dup_group.is_empty() {
+            groups.entry(item.dup_group).or_default().push(i);
+        }
+    }
+    groups
+        .into_values()
+        .filter_map(|members| {
+            let group: Vec<&Item<'_>> = members.iter().map(|&i| &items[i]).collect();
+            let (syndicated, evidence) = match pattern(&group, items) {
+                Pattern::None => return None,
+                Pattern::Syndicated(why) => (true, why),
+                Pattern::Copies(why) => (false, why),
+            };
+            Some(Judged {
+                members,
+                syndicated,
+                evidence,
+            })
+        })
+        .collect()
+}
+
+/// Cross-posting anywhere among `items`: the first near-duplicate group with copies by accounts
+/// on two or more social platforms.
+pub fn cross_posting_in(items: &[Item<'_>]) -> Option<String> {
+    let mut groups: std::collections::BTreeMap<&str, Vec<&Item<'_>>> = Default::default();
+    for item in items.iter().filter(|i| !i.dup_group.is_empty()) {
+        groups.entry(item.dup_group).or_default().push(item);
+    }
+    groups.values().find_map(|group| cross_posting(group))
+}
+
 /// Cross-posting: copies by accounts on two or more social platforms.
 pub fn cross_posting(group: &[&Item<'_>]) -> Option<String> {
     let platforms: BTreeSet<&str> = group

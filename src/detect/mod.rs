@@ -202,30 +202,21 @@ pub fn assess_queries(
 pub fn largest_copy_group(docs: &[StoredDoc]) -> Option<CopyGroup> {
     let texts = evidence::texts(docs);
     let items = evidence::items(docs, &texts);
-    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, doc) in docs.iter().enumerate() {
-        if !doc.dup_group.is_empty() {
-            groups.entry(doc.dup_group.as_str()).or_default().push(i);
-        }
-    }
-    groups
-        .into_values()
-        .filter_map(|members| {
-            let group: Vec<&evidence::Item<'_>> = members.iter().map(|&i| &items[i]).collect();
-            let (syndicated, evidence) = match evidence::pattern(&group, &items) {
-                evidence::Pattern::None => return None,
-                evidence::Pattern::Syndicated(why) => (true, why),
-                evidence::Pattern::Copies(why) => (false, why),
-            };
-            let sources: BTreeSet<&str> =
-                members.iter().map(|&i| docs[i].source.as_str()).collect();
-            Some(CopyGroup {
-                documents: members.len(),
+    evidence::copy_groups(&items)
+        .into_iter()
+        .map(|judged| {
+            let sources: BTreeSet<&str> = judged
+                .members
+                .iter()
+                .map(|&i| docs[i].source.as_str())
+                .collect();
+            CopyGroup {
+                documents: judged.members.len(),
                 sources: sources.into_iter().map(str::to_string).collect(),
-                example: DocRef::from(&docs[members[0]]),
-                syndicated,
-                evidence,
-            })
+                example: DocRef::from(&docs[judged.members[0]]),
+                syndicated: judged.syndicated,
+                evidence: judged.evidence,
+            }
         })
         .max_by_key(|g| (!g.syndicated, g.sources.len(), g.documents))
 }

@@ -262,11 +262,7 @@ fn techniques(copy_paste: &[CopyPaste], items: &[evidence::Item<'_>]) -> Vec<Tec
     if let Some(group) = copy_paste.iter().find(|g| !g.syndicated) {
         add("T0084.001", group.evidence.clone());
     }
-    let mut groups: BTreeMap<&str, Vec<&evidence::Item<'_>>> = BTreeMap::new();
-    for item in items.iter().filter(|i| !i.dup_group.is_empty()) {
-        groups.entry(item.dup_group).or_default().push(item);
-    }
-    if let Some(why) = groups.values().find_map(|g| evidence::cross_posting(g)) {
+    if let Some(why) = evidence::cross_posting_in(items) {
         add("T0119", why);
     }
     if let Some(why) = evidence::flooding(items) {
@@ -449,34 +445,22 @@ fn build(
         // Copies: near-duplicate groups, each judged syndication or copy-paste.
         let texts = evidence::texts(&docs);
         let items = evidence::items(&docs, &texts);
-        let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, doc) in docs.iter().enumerate() {
-            if !doc.dup_group.is_empty() {
-                groups.entry(doc.dup_group.as_str()).or_default().push(i);
-            }
-        }
-        let mut copy_paste: Vec<CopyPaste> = groups
-            .values()
-            .filter_map(|members| {
-                let group: Vec<&evidence::Item<'_>> = members.iter().map(|&i| &items[i]).collect();
-                let (syndicated, evidence) = match evidence::pattern(&group, &items) {
-                    evidence::Pattern::None => return None,
-                    evidence::Pattern::Syndicated(why) => (true, why),
-                    evidence::Pattern::Copies(why) => (false, why),
-                };
-                let docs: Vec<&StoredDoc> = members.iter().map(|&i| &docs[i]).collect();
+        let mut copy_paste: Vec<CopyPaste> = evidence::copy_groups(&items)
+            .into_iter()
+            .map(|judged| {
+                let docs: Vec<&StoredDoc> = judged.members.iter().map(|&i| &docs[i]).collect();
                 let sources: BTreeSet<String> = docs.iter().map(|d| d.source.clone()).collect();
                 let accounts: BTreeSet<String> = docs.iter().map(|d| account(d)).collect();
                 let platforms: BTreeSet<String> = docs.iter().map(|d| d.kind.clone()).collect();
-                Some(CopyPaste {
+                CopyPaste {
                     documents: docs.len(),
                     sources: sources.into_iter().collect(),
                     accounts: accounts.into_iter().collect(),
                     platforms: platforms.into_iter().collect(),
                     example: doc_ref(docs[0]),
-                    syndicated,
-                    evidence,
-                })
+                    syndicated: judged.syndicated,
+                    evidence: judged.evidence,
+                }
             })
             .collect();
         copy_paste.sort_by(|a, b| {
@@ -488,14 +472,18 @@ fn build(
         // Amplifiers: coordinated sharing of links, copied texts, hashtags and reposts.
         let (mut accounts, mut objects) = (Interner::default(), Interner::default());
         let mut shares = Vec::new();
+        let mut copies_of: HashMap<&str, usize> = HashMap::new();
+        for doc in docs.iter().filter(|d| !d.dup_group.is_empty()) {
+            *copies_of.entry(doc.dup_group.as_str()).or_default() += 1;
+        }
         for doc in &docs {
             let who = accounts.id(&account(doc));
             let time = doc.published.timestamp();
             let mut things: Vec<String> = doc.links.iter().map(|l| format!("link {l}")).collect();
             things.extend(doc.hashtags.iter().map(|t| format!("#{t}")));
-            if groups
+            if copies_of
                 .get(doc.dup_group.as_str())
-                .is_some_and(|g| g.len() > 1)
+                .is_some_and(|n| *n > 1)
             {
                 things.push(format!("text {}", doc.dup_group));
             }

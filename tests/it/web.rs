@@ -33,8 +33,13 @@ async fn get(
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
-#[tokio::test]
-async fn hostile_text_is_escaped_and_never_linked() {
+/// The hostile feed crawled and served, with a viewer's API token in `TOKEN`.
+async fn hostile_app() -> (
+    FixtureServer,
+    Deployment,
+    vigil::pipeline::Pipeline,
+    axum::Router,
+) {
     let server = FixtureServer::start().await;
     server.put_file(
         "hostile.rss",
@@ -48,21 +53,27 @@ async fn hostile_text_is_escaped_and_never_linked() {
     deployment.add_query("tribunal", "tribunal");
     let (pipeline, report) = crate::support::crawl_all(&deployment).await;
     assert_eq!(report.new_documents, 2, "{report:#?}");
-    let read = pipeline.read_side();
+    let store = pipeline.store().clone();
     vigil::auth::add_user(
-        &pipeline.store(),
+        &store,
         "reader",
         vigil::auth::Role::Viewer,
         "a long enough password",
     )
     .unwrap();
-    let token = vigil::auth::create_api_token(&pipeline.store(), "reader", "test").unwrap();
+    let token = vigil::auth::create_api_token(&store, "reader", "test").unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
     let app = vigil::web::app(vigil::web::AppState::new(
-        read.clone(),
-        pipeline.store().clone(),
+        pipeline.read_side().clone(),
+        store,
         pipeline.config().clone(),
     ));
+    (server, deployment, pipeline, app)
+}
+
+#[tokio::test]
+async fn hostile_text_is_escaped_and_never_linked() {
+    let (_server, _deployment, pipeline, app) = hostile_app().await;
 
     let (status, headers, page) = get(app.clone(), "/?q=tribunal").await;
     assert_eq!(status, 200);
@@ -149,33 +160,7 @@ async fn hostile_text_is_escaped_and_never_linked() {
 /// typed something wrong. It is Vigil's own failure: 500, a generic message, no SQL in the body.
 #[tokio::test]
 async fn a_storage_failure_behind_a_search_is_a_500_and_a_bad_query_a_400() {
-    let server = FixtureServer::start().await;
-    server.put_file(
-        "hostile.rss",
-        "application/rss+xml",
-        &fixtures().join("hostile_feed.rss"),
-    );
-    let deployment = Deployment::new(
-        "rate_per_host = 50.0",
-        &source("hostile", &server.url("/f/hostile.rss")),
-    );
-    deployment.add_query("tribunal", "tribunal");
-    let (pipeline, _) = crate::support::crawl_all(&deployment).await;
-    let store = pipeline.store().clone();
-    vigil::auth::add_user(
-        &store,
-        "reader",
-        vigil::auth::Role::Viewer,
-        "a long enough password",
-    )
-    .unwrap();
-    let token = vigil::auth::create_api_token(&store, "reader", "test").unwrap();
-    TOKEN.with(|t| *t.borrow_mut() = token);
-    let app = vigil::web::app(vigil::web::AppState::new(
-        pipeline.read_side().clone(),
-        store,
-        pipeline.config().clone(),
-    ));
+    let (_server, _deployment, pipeline, app) = hostile_app().await;
 
     // The read side cannot write, even by mistake.
     let refused = pipeline.read_side().store.record_deferral(
