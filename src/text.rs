@@ -158,7 +158,13 @@ pub fn simhash(text: &str) -> u64 {
 pub fn is_stopword(word: &str) -> bool {
     use std::sync::{Mutex, OnceLock};
     use tantivy::tokenizer::{Language, RawTokenizer, StopWordFilter, TextAnalyzer, TokenStream};
-    static FILTERS: OnceLock<Mutex<Vec<TextAnalyzer>>> = OnceLock::new();
+    /// The analysers, and the answers so far: labels ask about the same words again and again
+    /// (emptied when it grows large).
+    type Filters = (Vec<TextAnalyzer>, std::collections::HashMap<String, bool>);
+    static FILTERS: OnceLock<Mutex<Filters>> = OnceLock::new();
+    if FUNCTION_WORDS.binary_search(&word).is_ok() {
+        return true;
+    }
     let filters = FILTERS.get_or_init(|| {
         let languages = [
             Language::English,
@@ -175,25 +181,30 @@ pub fn is_stopword(word: &str) -> bool {
             Language::Norwegian,
             Language::Swedish,
         ];
-        Mutex::new(
-            languages
-                .into_iter()
-                .filter_map(StopWordFilter::new)
-                .map(|filter| {
-                    TextAnalyzer::builder(RawTokenizer::default())
-                        .filter(filter)
-                        .build()
-                })
-                .collect(),
-        )
+        let analyzers = languages
+            .into_iter()
+            .filter_map(StopWordFilter::new)
+            .map(|filter| {
+                TextAnalyzer::builder(RawTokenizer::default())
+                    .filter(filter)
+                    .build()
+            })
+            .collect();
+        Mutex::new((analyzers, Default::default()))
     });
-    if FUNCTION_WORDS.binary_search(&word).is_ok() {
-        return true;
+    let mut guard = filters.lock().unwrap_or_else(|p| p.into_inner());
+    let (analyzers, known) = &mut *guard;
+    if let Some(&stop) = known.get(word) {
+        return stop;
     }
-    let mut filters = filters.lock().unwrap_or_else(|p| p.into_inner());
-    filters
+    let stop = analyzers
         .iter_mut()
-        .any(|analyzer| !analyzer.token_stream(word).advance())
+        .any(|analyzer| !analyzer.token_stream(word).advance());
+    if known.len() >= 100_000 {
+        known.clear();
+    }
+    known.insert(word.to_string(), stop);
+    stop
 }
 
 /// Function words the stopword lists leave out (tantivy's English list is Lucene's short one;

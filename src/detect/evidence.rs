@@ -176,19 +176,25 @@ pub fn pattern(group: &[&Item<'_>], narrative: &[Item<'_>]) -> Pattern {
         copies.last().map(|c| c.0).unwrap_or_default(),
     );
     // The largest burst: distinct outlets within `MINUTES_APART` of one another (a text pushed
-    // again on later days keeps its group, so the group's whole span says nothing).
-    let burst = copies
-        .iter()
-        .map(|(start, _)| {
-            let outlets: BTreeSet<&str> = copies
-                .iter()
-                .filter(|(t, _)| *t >= *start && *t - *start <= Duration::minutes(MINUTES_APART))
-                .map(|(_, source)| *source)
-                .collect();
-            outlets.len()
-        })
-        .max()
-        .unwrap_or(0);
+    // again on later days keeps its group, so the group's whole span says nothing). A sliding
+    // window over the copies in time order.
+    let mut burst = 0;
+    let mut in_window: HashMap<&str, usize> = HashMap::new();
+    let mut oldest = 0;
+    for (time, source) in &copies {
+        *in_window.entry(source).or_default() += 1;
+        while *time - copies[oldest].0 > Duration::minutes(MINUTES_APART) {
+            let leaving = copies[oldest].1;
+            if let Some(n) = in_window.get_mut(leaving) {
+                *n -= 1;
+                if *n == 0 {
+                    in_window.remove(leaving);
+                }
+            }
+            oldest += 1;
+        }
+        burst = burst.max(in_window.len());
+    }
     if burst >= MIN_COPIERS {
         return Pattern::Copies(format!(
             "the same text published by {burst} outlets within {MINUTES_APART} minutes of each other, with no wire credit"
@@ -329,28 +335,38 @@ pub fn flooding(items: &[Item<'_>]) -> Option<String> {
     {
         return Some(format!("{who} posted {n} items in one hour"));
     }
-    let mut times: Vec<DateTime<Utc>> = items.iter().map(|i| i.published).collect();
-    times.sort();
+    // Every 24 hours ending at a document, as a sliding window over the items in time order.
+    let mut order: Vec<&Item<'_>> = items.iter().collect();
+    order.sort_by_key(|i| i.published);
+    let mut by_account: HashMap<&str, usize> = HashMap::new();
+    let mut oldest = 0;
     let mut best: Option<(f64, usize, Vec<(&str, usize)>)> = None;
-    for start in &times {
-        let end = *start + Duration::hours(24);
-        let in_day: Vec<&Item<'_>> = items
-            .iter()
-            .filter(|i| i.published >= *start && i.published < end)
-            .collect();
-        if in_day.len() < FLOOD_DAY_DOCUMENTS {
-            continue;
-        }
-        let mut by_account: HashMap<&str, usize> = HashMap::new();
-        for item in in_day.iter().filter(|i| !i.is_news()) {
+    for (newest, item) in order.iter().enumerate() {
+        if !item.is_news() {
             *by_account.entry(item.account.as_str()).or_default() += 1;
         }
-        let mut top: Vec<(&str, usize)> = by_account.into_iter().collect();
+        while item.published - order[oldest].published >= Duration::hours(24) {
+            let leaving = order[oldest];
+            if !leaving.is_news()
+                && let Some(n) = by_account.get_mut(leaving.account.as_str())
+            {
+                *n -= 1;
+                if *n == 0 {
+                    by_account.remove(leaving.account.as_str());
+                }
+            }
+            oldest += 1;
+        }
+        let in_day = newest + 1 - oldest;
+        if in_day < FLOOD_DAY_DOCUMENTS {
+            continue;
+        }
+        let mut top: Vec<(&str, usize)> = by_account.iter().map(|(a, n)| (*a, *n)).collect();
         top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         top.truncate(FLOOD_ACCOUNTS);
-        let share = top.iter().map(|(_, n)| n).sum::<usize>() as f64 / in_day.len() as f64;
+        let share = top.iter().map(|(_, n)| n).sum::<usize>() as f64 / in_day as f64;
         if share >= FLOOD_SHARE && best.as_ref().is_none_or(|(s, _, _)| share > *s) {
-            best = Some((share, in_day.len(), top));
+            best = Some((share, in_day, top));
         }
     }
     best.map(|(share, total, top)| {
