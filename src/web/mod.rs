@@ -293,6 +293,6 @@ button{cursor:pointer}:focus-visible{outline:3px solid #1a4f8b;outline-offset:2p
 .hit{margin:0 0 1.1rem}.meta{color:#555;font-size:.88rem}.error{color:#a00;white-space:pre-wrap}.ok{color:#060}
 .badge{display:inline-block;font-size:.75rem;padding:0 .4rem;border-radius:.6rem;background:#eef3f9;color:#1a4f8b;margin-right:.3rem}.badge.urgent{background:#b00020;color:#fff}
 table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-.spark{font-family:ui-monospace,monospace;color:#1a4f8b;letter-spacing:-1px}.chart svg{max-width:100%;height:auto}.card{border:1px solid #ddd;border-radius:.4rem;padding:.7rem 1rem;margin:0 0 1rem}
+.spark{font-family:ui-monospace,monospace;color:#1a4f8b;letter-spacing:-1px;font-size:.7rem;white-space:nowrap}td.headline{min-width:18rem;width:45%}.chart svg{max-width:100%;height:auto}.card{border:1px solid #ddd;border-radius:.4rem;padding:.7rem 1rem;margin:0 0 1rem}
 .pager{display:flex;gap:1rem;margin:1rem 0}a{color:#0645ad}.narrow{max-width:26rem;margin:3rem auto}
 @media (max-width:48rem){.layout{grid-template-columns:1fr}body{padding:0 .6rem 1rem}table{font-size:.85rem}}";

@@ -323,7 +323,7 @@ pub async fn narratives_page(
                 for n in &list {
                     let _ = write!(
                         out,
-                        "<tr><td><a href=\"/narratives/{}\">{}</a><br>{}</td><td class=spark>{}</td><td>{}<br><span class=meta>{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        "<tr><td class=headline><a href=\"/narratives/{}\">{}</a><br>{}</td><td class=spark>{}</td><td>{}<br><span class=meta>{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
                         escape_html(&url_encode(&n.id)),
                         escape_html(&n.headline()),
                         badges(n),
