@@ -210,7 +210,8 @@ pub fn build(
         kind: Kind::Digest,
         title: "Vigil digest".into(),
         schedule: None,
-        generated: Utc::now(),
+        // The period's end, not the wall clock: a digest replayed for a past period is exact.
+        generated: end,
         period_start: start,
         period_end: end,
         narratives,
