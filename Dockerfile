@@ -3,6 +3,8 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# The DISARM framework and the Rome Statute are compiled into the binary.
+COPY frameworks ./frameworks
 COPY benches ./benches
 COPY tests ./tests
 COPY demo ./demo
