@@ -135,32 +135,56 @@ pub fn new_or_changed(batch: Vec<Document>, known: &HashMap<String, Known>) -> V
 /// What one commit's worth of documents already holds, so a pass never indexes the same item
 /// twice before its commit: an id seen earlier in the pass is replaced only by its own
 /// source's edit or a fuller text (`judge`), and a news source's same text under another link
-/// is dropped. Social posts with identical text from many accounts are all kept: on a platform
+/// is a repeat (recorded, not indexed again). Social posts with identical text from many
+/// accounts are all kept: on a platform
 /// that repetition is the copy-paste and coordination signal, not a feed repeating itself.
 #[derive(Default)]
 pub struct InPass {
     known: HashMap<String, Known>,
-    texts: HashSet<(String, u64)>,
+    /// Each news source's texts so far, with the document that carried each first.
+    texts: HashMap<(String, u64), String>,
+}
+
+/// What the pass makes of a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// It adds to what the pass holds.
+    New,
+    /// The same item again (its id), with nothing better: dropped.
+    SameItem,
+    /// A news source's same text again under another link: kept once, recorded as a repeat
+    /// of this document.
+    Repeat(String),
 }
 
 impl InPass {
-    /// Whether a document adds to what the pass holds. A news text is remembered by source
-    /// here, whether or not the document is kept later.
-    pub fn admits(&mut self, document: &Document) -> bool {
+    /// What a document adds to what the pass holds.
+    pub fn admit(&self, document: &Document) -> Admission {
         if let Some(earlier) = self.known.get(&document.id)
             && judge(document, Some(earlier)) != Verdict::Update
         {
-            return false;
+            return Admission::SameItem;
         }
-        document.kind != "news"
-            || self
+        if document.kind == "news"
+            && let Some(first) = self
                 .texts
-                .insert((document.source.clone(), document.content_hash))
+                .get(&(document.source.clone(), document.content_hash))
+            && first != &document.id
+        {
+            return Admission::Repeat(first.clone());
+        }
+        Admission::New
     }
 
-    /// Records a document the writer kept, so a later copy in the pass is judged against it.
+    /// Records a document the writer kept, so a later copy in the pass is judged against it
+    /// (and a news source's same text under another link is a repeat of it).
     pub fn remember(&mut self, document: &Document) {
         self.known.insert(document.id.clone(), Known::of(document));
+        if document.kind == "news" {
+            self.texts
+                .entry((document.source.clone(), document.content_hash))
+                .or_insert_with(|| document.id.clone());
+        }
     }
 
     /// Forgets the pass so far (after a commit, the state database knows it).
@@ -342,15 +366,32 @@ mod tests {
         for (name, earlier, next, expected) in cases {
             let mut pass = InPass::default();
             for document in &earlier {
-                assert!(pass.admits(document), "{name}: earlier refused");
+                assert_eq!(
+                    pass.admit(document),
+                    Admission::New,
+                    "{name}: earlier refused"
+                );
                 pass.remember(document);
             }
-            assert_eq!(pass.admits(&next), expected, "{name}");
+            assert_eq!(pass.admit(&next) == Admission::New, expected, "{name}");
             pass.clear();
-            assert!(
-                pass.admits(&next),
+            assert_eq!(
+                pass.admit(&next),
+                Admission::New,
                 "{name}: after a commit the pass is empty"
             );
         }
+    }
+
+    #[test]
+    fn a_news_sources_same_text_under_a_new_link_is_a_repeat_of_the_first() {
+        let mut pass = InPass::default();
+        let first = document("a", "daily", "news", 9, "the morning briefing");
+        assert_eq!(pass.admit(&first), Admission::New);
+        pass.remember(&first);
+        let again = document("b", "daily", "news", 9, "the morning briefing");
+        assert_eq!(pass.admit(&again), Admission::Repeat("a".into()));
+        // The same id again is the same item, not a repeat.
+        assert_eq!(pass.admit(&first), Admission::SameItem);
     }
 }

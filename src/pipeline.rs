@@ -9,7 +9,7 @@
 
 use crate::config::{Config, SourceConfig};
 use crate::crawl::{SourceBatch, SourceOutcome};
-use crate::dedup::{InPass, NearDuplicates};
+use crate::dedup::{Admission, InPass, NearDuplicates};
 use crate::detect::cluster::Clusterer;
 use crate::fetch::Fetcher;
 use crate::index::IndexError;
@@ -357,6 +357,7 @@ fn write_batches(
     let mut stats = WriterStats::default();
     let mut pending_docs: Vec<crate::store::Seen> = Vec::new();
     let mut in_pass = InPass::default();
+    let mut pending_repeats: Vec<crate::store::Repeat> = Vec::new();
     let mut pending_sources: Vec<(SourceBatch, usize)> = Vec::new();
     loop {
         let next = receiver.blocking_recv();
@@ -367,20 +368,43 @@ fn write_batches(
             let fresh = crate::dedup::new_or_changed(std::mem::take(&mut batch.documents), &seen);
             let mut kept: Vec<Document> = Vec::with_capacity(fresh.len());
             for mut document in fresh {
-                if !in_pass.admits(&document) {
-                    stats.duplicates += 1;
-                    continue;
+                let repeat_of = |original: String| crate::store::Repeat {
+                    doc_id: original,
+                    url: document.url.clone(),
+                    source: document.source.clone(),
+                    at: document.published,
+                };
+                match in_pass.admit(&document) {
+                    Admission::New => {}
+                    Admission::SameItem => {
+                        stats.duplicates += 1;
+                        continue;
+                    }
+                    Admission::Repeat(original) => {
+                        pending_repeats.push(repeat_of(original));
+                        stats.duplicates += 1;
+                        continue;
+                    }
                 }
-                if let Some(original) = store.exact_duplicate_of(
+                match store.exact_duplicate_of(
                     &document.id,
                     &document.url,
                     &document.source,
                     document.content_hash,
                     document.kind == "news",
                 )? {
-                    tracing::debug!(source = %document.source, url = %document.url, original = %original, "exact duplicate dropped");
-                    stats.duplicates += 1;
-                    continue;
+                    None => {}
+                    Some(crate::store::Duplicate::SameUrl(original)) => {
+                        tracing::debug!(source = %document.source, url = %document.url, original = %original, "exact duplicate dropped");
+                        stats.duplicates += 1;
+                        continue;
+                    }
+                    Some(crate::store::Duplicate::SameText(original)) => {
+                        tracing::debug!(source = %document.source, url = %document.url, original = %original, "repeat recorded");
+                        pending_repeats.push(repeat_of(original));
+                        stats.duplicates += 1;
+                        continue;
+                    }
                 }
                 document.dup_group = near.assign(document.simhash, &document.id);
                 in_pass.remember(&document);
@@ -411,6 +435,9 @@ fn write_batches(
                 }
                 store.mark_seen(&pending_docs, now)?;
             }
+            // Repeats point at documents now durable (this commit's or earlier ones').
+            store.record_repeats(&pending_repeats)?;
+            pending_repeats.clear();
             for (batch, new) in pending_sources.drain(..) {
                 record_success(store, &batch, new, &write.bounds)?;
                 *stats

@@ -245,7 +245,13 @@ pub fn medoid(vectors: &[Vector]) -> usize {
 /// The techniques the narrative's behaviour evidences, each with the behaviour. A stored
 /// query's own DISARM ids describe the threat it watches for, not what these documents did, so
 /// they are not repeated here.
-fn techniques(copy_paste: &[CopyPaste], items: &[evidence::Item<'_>]) -> Vec<Technique> {
+/// `with_repeats` adds a copy of a document for each time it was posted again (flooding
+/// counts them).
+fn techniques(
+    copy_paste: &[CopyPaste],
+    items: &[evidence::Item<'_>],
+    with_repeats: &[evidence::Item<'_>],
+) -> Vec<Technique> {
     let mut out: Vec<Technique> = Vec::new();
     let mut add = |id: &str, why: String| {
         if out.iter().any(|t| t.id == id) {
@@ -265,7 +271,7 @@ fn techniques(copy_paste: &[CopyPaste], items: &[evidence::Item<'_>]) -> Vec<Tec
     if let Some(why) = evidence::cross_posting_in(items) {
         add("T0119", why);
     }
-    if let Some(why) = evidence::flooding(items) {
+    if let Some(why) = evidence::flooding(with_repeats) {
         add("T0049", why);
     }
     out
@@ -403,7 +409,11 @@ fn build(
         by_time.sort_by_key(|&i| (docs[i].published, docs[i].id.clone()));
         let first = &docs[by_time[0]];
         let representative = &docs[medoid(&vectors)];
-        let times: Vec<DateTime<Utc>> = docs.iter().map(|d| d.published).collect();
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        // A document posted again counts again: repeats are volume (and flooding evidence).
+        let repeats = store.repeats_of(&ids)?;
+        let mut times: Vec<DateTime<Utc>> = docs.iter().map(|d| d.published).collect();
+        times.extend(repeats.iter().map(|(_, at)| *at));
         let mut counts = vec![0u32; hours];
         for t in &times {
             if let Ok(h) = usize::try_from((*t - start).num_hours())
@@ -419,7 +429,6 @@ fn build(
             }
             ranked(counts)
         };
-        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
         let mut query_counts = BTreeMap::new();
         for (_, query) in store.queries_of(&ids)? {
             *query_counts.entry(query).or_insert(0) += 1;
@@ -519,7 +528,18 @@ fn build(
                     .collect(),
             })
             .collect();
-        let disarm = techniques(&copy_paste, &items);
+        let position: HashMap<&str, usize> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.as_str(), i))
+            .collect();
+        let mut with_repeats = items.clone();
+        with_repeats.extend(repeats.iter().filter_map(|(id, at)| {
+            let mut again = items[*position.get(id.as_str())?].clone();
+            again.published = *at;
+            Some(again)
+        }));
+        let disarm = techniques(&copy_paste, &items, &with_repeats);
         let rebuttals = matched
             .iter()
             .filter_map(|q| {

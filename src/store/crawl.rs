@@ -9,6 +9,36 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// Why a document is an exact duplicate of an indexed one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Duplicate {
+    /// The same canonical URL under another id: the same item.
+    SameUrl(String),
+    /// The same text from the same source under another link: a repeat of that document.
+    SameText(String),
+}
+
+/// A document posted again: kept once in the index, each repeat recorded here (repeats are
+/// signal: a daily briefing, an account repeating itself, a flood).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repeat {
+    /// The document it repeats.
+    pub doc_id: String,
+    pub url: String,
+    pub source: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The repeats table, added after the first release (see `super::MIGRATIONS`).
+pub(super) const REPEATS: &str = "
+CREATE TABLE IF NOT EXISTS repeats (
+    doc_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    PRIMARY KEY (doc_id, url, at)
+);";
+
 /// The tables of this domain (see `super::MIGRATIONS`).
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS sources (
@@ -272,7 +302,7 @@ impl Store {
     }
 
     /// Another document that this one exactly duplicates: the same canonical URL under another
-    /// id, or the same content posted again by the same source.
+    /// id (the same item), or the same content posted again by the same source (a repeat).
     pub fn exact_duplicate_of(
         &self,
         id: &str,
@@ -280,17 +310,64 @@ impl Store {
         source: &str,
         content_hash: u64,
         by_content: bool,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<Duplicate>, StoreError> {
         self.with(|c| {
             let mut by_url = c.prepare_cached("SELECT doc_id FROM seen WHERE url = ?1 AND url <> '' AND doc_id <> ?2 LIMIT 1")?;
             if let Some(other) = by_url.query_row(params![url, id], |r| r.get::<_, String>(0)).optional()? {
-                return Ok(Some(other));
+                return Ok(Some(Duplicate::SameUrl(other)));
             }
             if !by_content {
                 return Ok(None);
             }
             let mut by_content = c.prepare_cached("SELECT doc_id FROM seen WHERE source = ?1 AND content_hash = ?2 AND doc_id <> ?3 LIMIT 1")?;
-            by_content.query_row(params![source, content_hash as i64, id], |r| r.get::<_, String>(0)).optional()
+            Ok(by_content
+                .query_row(params![source, content_hash as i64, id], |r| r.get::<_, String>(0))
+                .optional()?
+                .map(Duplicate::SameText))
+        })
+    }
+
+    /// Records repeats (after the commit that made their originals durable); a repeat recorded
+    /// twice, as after a crash and a second poll, is kept once.
+    pub fn record_repeats(&self, repeats: &[Repeat]) -> Result<(), StoreError> {
+        if repeats.is_empty() {
+            return Ok(());
+        }
+        self.with(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut put = tx.prepare_cached(
+                    "INSERT OR IGNORE INTO repeats (doc_id, url, source, at) VALUES (?1, ?2, ?3, ?4)",
+                )?;
+                for r in repeats {
+                    put.execute(params![r.doc_id, r.url, r.source, r.at.timestamp()])?;
+                }
+            }
+            tx.commit()
+        })
+    }
+
+    /// When each of these documents was posted again: (document id, time), oldest first.
+    pub fn repeats_of(
+        &self,
+        doc_ids: &[String],
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        self.with(|c| {
+            let mut statement =
+                c.prepare_cached("SELECT doc_id, at FROM repeats WHERE doc_id = ?1 ORDER BY at")?;
+            let mut out = Vec::new();
+            for id in doc_ids {
+                let rows = statement.query_map([id], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        to_time(Some(r.get(1)?)).unwrap_or_default(),
+                    ))
+                })?;
+                for row in rows {
+                    out.push(row?);
+                }
+            }
+            Ok(out)
         })
     }
     /// Number of documents marked seen.

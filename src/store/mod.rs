@@ -15,7 +15,7 @@ pub mod crawl;
 pub mod matches;
 pub mod outbox;
 
-pub use crawl::{Known, Seen, SourceState, Success};
+pub use crawl::{Duplicate, Known, Repeat, Seen, SourceState, Success};
 pub use matches::{ClusterMember, ClusterRow, MatchRow};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -73,6 +73,7 @@ const MIGRATIONS: &[Migration] = &[
          CREATE INDEX IF NOT EXISTS matches_by_doc ON matches (doc_id);
          CREATE INDEX IF NOT EXISTS members_by_published ON cluster_members (published);",
     ),
+    Migration::Schema(crawl::REPEATS),
 ];
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -254,11 +255,11 @@ mod tests {
         )?;
         assert_eq!(
             store.exact_duplicate_of("x", "https://a.example/d", "b", 1, true)?,
-            Some("d".to_string())
+            Some(Duplicate::SameUrl("d".to_string()))
         );
         assert_eq!(
             store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX, true)?,
-            Some("d".to_string())
+            Some(Duplicate::SameText("d".to_string()))
         );
         assert_eq!(
             store.exact_duplicate_of("x", "https://b.example/x", "a", u64::MAX, false)?,
@@ -267,7 +268,7 @@ mod tests {
         );
         assert_eq!(
             store.exact_duplicate_of("x", "https://a.example/d", "a", 1, false)?,
-            Some("d".to_string()),
+            Some(Duplicate::SameUrl("d".to_string())),
             "but the same address is still the same document"
         );
         assert_eq!(
@@ -281,6 +282,22 @@ mod tests {
             "a document is not its own duplicate"
         );
         assert_eq!(store.fingerprints_since(now)?, vec![(9, "d".to_string())]);
+        // Repeats are kept once each, however often they are recorded.
+        let repeat = Repeat {
+            doc_id: "d".into(),
+            url: "https://a.example/d-again".into(),
+            source: "a".into(),
+            at: now,
+        };
+        store.record_repeats(&[repeat.clone(), repeat.clone()])?;
+        store.record_repeats(&[repeat])?;
+        assert_eq!(
+            store.repeats_of(&["d".to_string(), "e".to_string()])?,
+            vec![(
+                "d".to_string(),
+                Utc.timestamp_opt(now.timestamp(), 0).unwrap()
+            )]
+        );
         assert_eq!(
             store.known_documents(&["d", "x"])?,
             HashMap::from([(

@@ -382,3 +382,64 @@ async fn exact_duplicates_are_dropped_and_near_copies_share_a_group() {
         .collect();
     assert_eq!((later.len(), groups.len()), (4, 1));
 }
+
+/// Repeats are signal: a source posting the same text again under a new link (a daily
+/// briefing, an account repeating itself) stays one document, and each repeat is recorded with
+/// its time, in the same poll or a later one, once however often it is crawled.
+#[tokio::test]
+async fn the_same_text_under_a_new_link_is_one_document_and_recorded_repeats() {
+    let server = FixtureServer::start().await;
+    let item = |n: u32, day: u32| {
+        format!(
+            "<item><title>Daily briefing from the registry</title><link>https://daily.example.org/{n}</link>\
+             <pubDate>{day:02} Nov 2026 08:00:00 GMT</pubDate>\
+             <description>The registry answered questions from journalists about the schedule of hearings.</description></item>"
+        )
+    };
+    let feed = |items: &[String]| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Daily</title>{}</channel></rss>",
+            items.concat()
+        )
+    };
+    server.put("daily.xml", "application/rss+xml", feed(&[item(1, 23)]));
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("daily", &server.url("/f/daily.xml")),
+    );
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let first = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(first.new_documents, 1, "{first:#?}");
+    let hits = crate::support::search(&pipeline, "briefing", 10);
+    assert_eq!(hits.len(), 1);
+    let id = hits[0].id.clone();
+
+    // The next poll carries it again under two new links.
+    server.put(
+        "daily.xml",
+        "application/rss+xml",
+        feed(&[item(3, 25), item(2, 24), item(1, 23)]),
+    );
+    let second = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(second.new_documents, 0, "{second:#?}");
+    assert_eq!(crate::support::search(&pipeline, "briefing", 10).len(), 1);
+    let repeats = pipeline
+        .store()
+        .repeats_of(std::slice::from_ref(&id))
+        .unwrap();
+    let days: Vec<String> = repeats
+        .iter()
+        .map(|(_, at)| at.format("%d").to_string())
+        .collect();
+    assert_eq!(days, vec!["24", "25"], "{repeats:?}");
+
+    // Crawled again, nothing is recorded twice.
+    server.put(
+        "daily.xml",
+        "application/rss+xml",
+        feed(&[item(3, 25), item(2, 24), item(1, 23), String::new()]),
+    );
+    pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(pipeline.store().repeats_of(&[id]).unwrap().len(), 2);
+}
