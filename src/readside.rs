@@ -46,8 +46,30 @@ pub struct ReadSide {
 /// The stored-query folder as last loaded: its files' names, sizes and times, and the queries.
 struct LiveQueries {
     dir: PathBuf,
+    /// The sources marked `court_focused`: their stored query is made, not read.
+    focused: Vec<String>,
     signature: Vec<(PathBuf, u64, Option<SystemTime>)>,
     queries: Arc<Vec<StoredQuery>>,
+}
+
+/// The folder's stored queries, and the one made from the court-focused sources.
+fn load_queries(
+    dir: &Path,
+    focused: &[String],
+    index: &tantivy::Index,
+) -> Result<Vec<StoredQuery>, crate::query::stored::StoredQueryError> {
+    let mut queries = crate::query::stored::load_dir(dir, index)?;
+    let lists = Arc::new(crate::query::stored::load_lists(dir)?);
+    // A file of the same id in the folder is the analysts' own version: it wins.
+    if !queries
+        .iter()
+        .any(|q| q.id == crate::query::stored::COURT_FOCUSED_ID)
+    {
+        queries.extend(crate::query::stored::court_focused(
+            focused, dir, index, &lists,
+        )?);
+    }
+    Ok(queries)
 }
 
 fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
@@ -78,7 +100,13 @@ impl ReadSide {
         drop(Store::open(&config.state_path())?);
         let store = Arc::new(Store::open_read_only(&config.state_path())?);
         let signature = folder_signature(&config.queries_dir);
-        let queries = Arc::new(crate::query::stored::load_dir(&config.queries_dir, &index)?);
+        let focused: Vec<String> = config
+            .sources
+            .iter()
+            .filter(|s| s.court_focused)
+            .map(|s| s.name.clone())
+            .collect();
+        let queries = Arc::new(load_queries(&config.queries_dir, &focused, &index)?);
         let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
         let calendar = Arc::new(crate::detect::spike::load_calendar(&config.queries_dir)?);
         Ok(ReadSide {
@@ -88,6 +116,7 @@ impl ReadSide {
             calendar,
             queries: Arc::new(Mutex::new(LiveQueries {
                 dir: config.queries_dir.clone(),
+                focused,
                 signature,
                 queries,
             })),
@@ -103,7 +132,7 @@ impl ReadSide {
         let signature = folder_signature(&live.dir);
         if signature != live.signature {
             live.signature = signature;
-            match crate::query::stored::load_dir(&live.dir, self.reader.index()) {
+            match load_queries(&live.dir, &live.focused, self.reader.index()) {
                 Ok(queries) => {
                     tracing::info!(queries = queries.len(), "stored queries reloaded");
                     live.queries = Arc::new(queries);

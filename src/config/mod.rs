@@ -97,6 +97,10 @@ pub struct SourceConfig {
     pub selectors: Option<ListingSelectors>,
     /// For `kind = "bluesky"` endpoints that need a session: the account and its app password.
     pub auth: Option<AppPassword>,
+    /// Every document of this source is court coverage (a court-watch blog, the court's own
+    /// channels, a legal-affairs desk): it reaches clustering and narratives even when no
+    /// narrower stored query matches it.
+    pub court_focused: bool,
 }
 
 /// An account and where its app password is kept. The password itself is read only when a
@@ -224,6 +228,8 @@ struct RawSource {
     full_text: FullText,
     selectors: Option<ListingSelectors>,
     auth: Option<RawAuth>,
+    #[serde(default)]
+    court_focused: bool,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -534,6 +540,7 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         allow_private: raw.allow_private,
         api: raw.api,
         full_text: raw.full_text,
+        court_focused: raw.court_focused,
         selectors: raw.selectors,
         auth,
     })

@@ -209,6 +209,43 @@ pub fn load_lists(dir: &Path) -> Result<Lists, StoredQueryError> {
     })
 }
 
+/// Id of the stored query made from the sources marked `court_focused` in `vigil.toml`.
+pub const COURT_FOCUSED_ID: &str = "court-focused-sources";
+
+/// The stored query that makes every document of the court-focused sources court coverage, so
+/// a claim that grows among them reaches clustering and narratives even when no narrower query
+/// anticipated it. Made from the configuration, not a file (`path` is where such a file would
+/// be); `None` when no source is marked.
+pub fn court_focused(
+    sources: &[String],
+    dir: &Path,
+    index: &tantivy::Index,
+    lists: &Arc<Lists>,
+) -> Result<Option<StoredQuery>, StoredQueryError> {
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    let terms: Vec<String> = sources
+        .iter()
+        .map(|name| format!("source:\"{}\"", name.replace(['"', '\\'], "")))
+        .collect();
+    let text = format!(
+        "id = {id:?}\ntitle = \"Everything from court-focused sources\"\n\
+         description = \"Sources marked court_focused = true in vigil.toml ({names}): all their documents are court coverage.\"\n\
+         query = {query:?}\nseverity = \"info\"\n",
+        id = COURT_FOCUSED_ID,
+        names = sources.join(", ").replace(['"', '\\'], ""),
+        query = terms.join(" OR "),
+    );
+    load_text(
+        &text,
+        &dir.join(format!("{COURT_FOCUSED_ID}.toml")),
+        index,
+        lists,
+    )
+    .map(Some)
+}
+
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
 /// sorted by id, with the lists of `dir/lists/`.
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {

@@ -443,3 +443,60 @@ async fn the_same_text_under_a_new_link_is_one_document_and_recorded_repeats() {
     pipeline.crawl(&config.sources, None).await.unwrap();
     assert_eq!(pipeline.store().repeats_of(&[id]).unwrap().len(), 2);
 }
+
+/// What nobody wrote a query for: every document of a source marked `court_focused` is court
+/// coverage (matched by the stored query made from the configuration, then clustered into a
+/// narrative), while the same text from an ordinary source matches nothing.
+#[tokio::test]
+async fn court_focused_sources_are_court_coverage_without_a_query() {
+    let server = FixtureServer::start().await;
+    let when = (chrono::Utc::now() - chrono::Duration::hours(2)).to_rfc2822();
+    let feed = |site: &str| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{site}</title>\
+             <item><title>Registry staff told to work from home this week</title>\
+             <link>https://{site}.example.org/1</link><pubDate>{when}</pubDate>\
+             <description>Staff of the registry were told to work from home while the building is inspected.</description>\
+             </item></channel></rss>"
+        )
+    };
+    server.put("watch.xml", "application/rss+xml", feed("watch"));
+    server.put("other.xml", "application/rss+xml", feed("other"));
+    let sources = format!(
+        "{}court_focused = true\n\n{}",
+        source("watch", &server.url("/f/watch.xml")),
+        source("other", &server.url("/f/other.xml"))
+    );
+    let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+    deployment.add_query("hearings", "hearing");
+    let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+    assert_eq!(report.new_documents, 2, "{report:#?}");
+    let read = pipeline.read_side();
+    let queries = read.queries();
+    let focused = queries
+        .iter()
+        .find(|q| q.id == vigil::query::stored::COURT_FOCUSED_ID)
+        .expect("the query made from the court-focused sources");
+    assert_eq!(focused.severity, vigil::types::Severity::Info);
+    let now = chrono::Utc::now();
+    let matched: Vec<String> = read
+        .store
+        .matches_between(focused.id.as_str(), now - chrono::Duration::days(1), now)
+        .unwrap()
+        .into_iter()
+        .map(|m| m.source)
+        .collect();
+    assert_eq!(matched, vec!["watch"]);
+    let narratives = read
+        .narratives(now - chrono::Duration::days(1), now)
+        .unwrap();
+    let sources_in = |name: &str| {
+        narratives
+            .iter()
+            .any(|n| n.sources.iter().any(|(s, _)| s == name))
+    };
+    assert!(
+        sources_in("watch") && !sources_in("other"),
+        "{narratives:?}"
+    );
+}
