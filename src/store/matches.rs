@@ -297,16 +297,20 @@ impl Store {
     /// The stored queries that matched each of the given documents.
     pub fn queries_of(&self, doc_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|c| {
-            let mut statement = c.prepare_cached(
-                "SELECT query_id FROM matches WHERE doc_id = ?1 ORDER BY query_id",
-            )?;
             let mut out = Vec::new();
-            for id in doc_ids {
-                let rows = statement.query_map([id], |r| r.get::<_, String>(0))?;
-                for query in rows {
-                    out.push((id.clone(), query?));
+            for chunk in doc_ids.chunks(super::IDS_PER_STATEMENT) {
+                let mut statement = c.prepare_cached(&format!(
+                    "SELECT doc_id, query_id FROM matches WHERE doc_id IN ({})",
+                    super::placeholders(chunk.len())
+                ))?;
+                let rows = statement.query_map(rusqlite::params_from_iter(chunk), |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })?;
+                for row in rows {
+                    out.push(row?);
                 }
             }
+            out.sort();
             Ok(out)
         })
     }

@@ -95,6 +95,15 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Ids looked up in one statement (`WHERE doc_id IN (…)`), well under SQLite's limit on
+/// bound parameters.
+pub(crate) const IDS_PER_STATEMENT: usize = 500;
+
+/// `?, ?, …` for `n` bound parameters.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
 pub(crate) fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
     secs.and_then(|s| Utc.timestamp_opt(s, 0).single())
 }
