@@ -217,6 +217,13 @@ pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Whether a narrative can be urgent: it matches a claim the analysts rated watch or urgent
+/// (`severity`, the highest of its stored queries), or it shows copy-paste (copies that are
+/// not syndication). Coverage alone never is.
+pub fn can_be_urgent(severity: Option<Severity>, copy_paste: bool) -> bool {
+    copy_paste || severity.is_some_and(|s| s > Severity::Info)
+}
+
 impl Narrative {
     /// What a person reads first: the representative document's title, then the distinctive
     /// terms (`label`), e.g. "Leaked files show judges were paid (leaked · payments · judges)".
@@ -478,6 +485,23 @@ fn build(
                 .then(b.accounts.len().cmp(&a.accounts.len()))
                 .then(b.documents.cmp(&a.documents))
         });
+        // Urgency needs a claim or behaviour: a story matched only by coverage queries
+        // (severity info: all mentions, hearings, the court by reference, court-focused
+        // sources) and showing no copy-paste keeps its unusual hours and still surfaces when
+        // new or growing, but is never urgent. Any story's first busy day is a spike against
+        // its own empty past; a news day is not an emergency.
+        let spikes: Vec<Spike> =
+            if can_be_urgent(severity, copy_paste.iter().any(|c| !c.syndicated)) {
+                spikes
+            } else {
+                spikes
+                    .into_iter()
+                    .map(|mut s| {
+                        s.urgent = false;
+                        s
+                    })
+                    .collect()
+            };
         // Amplifiers: coordinated sharing of links, copied texts, hashtags and reposts.
         let (mut accounts, mut objects) = (Interner::default(), Interner::default());
         let mut shares = Vec::new();
@@ -605,6 +629,25 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urgency_needs_a_claim_or_copy_paste() {
+        let cases = [
+            (None, false, false),
+            (Some(Severity::Info), false, false),
+            (Some(Severity::Info), true, true),
+            (Some(Severity::Watch), false, true),
+            (Some(Severity::Urgent), false, true),
+            (None, true, true),
+        ];
+        for (severity, copies, expected) in cases {
+            assert_eq!(
+                can_be_urgent(severity, copies),
+                expected,
+                "{severity:?} {copies}"
+            );
+        }
+    }
 
     fn at(hours: i64) -> DateTime<Utc> {
         DateTime::<Utc>::default() + Duration::days(20_000) + Duration::hours(hours)

@@ -292,7 +292,8 @@ pub struct Spike {
     pub burst: bool,
     /// The expected event it coincides with, if any.
     pub event: Option<String>,
-    /// A burst not explained by an expected event.
+    /// A burst not explained by an expected event (and, on a narrative, one that matches a
+    /// stored query rated watch or urgent or shows copy-paste: coverage alone never is).
     pub urgent: bool,
 }
 

@@ -91,6 +91,14 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
                 "{:?}",
                 n.copy_paste
             );
+            // Matched only by coverage queries, it is never urgent.
+            if n.severity <= Some(vigil::types::Severity::Info) {
+                assert!(
+                    !n.spikes.iter().any(|s| s.urgent),
+                    "ordinary coverage marked urgent: {}",
+                    n.headline()
+                );
+            }
         }
         assert!(ordinary_narratives >= 3, "{ordinary_narratives}");
         assert!(!hacked.rebuttals.is_empty());
