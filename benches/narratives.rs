@@ -328,8 +328,8 @@ async fn evaluate(corpus: &str) {
     );
 }
 
-/// Whether the documents published by the end of `hour` show copy-paste (copies that are not
-/// syndication), as `detect::evidence` judges them.
+/// Whether the documents published by the end of `hour` show a burst of copy-paste, as
+/// `detect::evidence` judges them.
 fn copy_paste_by(
     docs: &[vigil::index::reader::StoredDoc],
     hour: chrono::DateTime<chrono::Utc>,
@@ -342,5 +342,5 @@ fn copy_paste_by(
         .collect();
     let texts = evidence::texts(&upto);
     let items = evidence::items(&upto, &texts);
-    evidence::copy_groups(&items).iter().any(|g| !g.syndicated)
+    evidence::copy_groups(&items).iter().any(|g| g.burst)
 }

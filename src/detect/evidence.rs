@@ -176,25 +176,8 @@ pub fn pattern(group: &[&Item<'_>], narrative: &[Item<'_>]) -> Pattern {
         copies.last().map(|c| c.0).unwrap_or_default(),
     );
     // The largest burst: distinct outlets within `MINUTES_APART` of one another (a text pushed
-    // again on later days keeps its group, so the group's whole span says nothing). A sliding
-    // window over the copies in time order.
-    let mut burst = 0;
-    let mut in_window: HashMap<&str, usize> = HashMap::new();
-    let mut oldest = 0;
-    for (time, source) in &copies {
-        *in_window.entry(source).or_default() += 1;
-        while *time - copies[oldest].0 > Duration::minutes(MINUTES_APART) {
-            let leaving = copies[oldest].1;
-            if let Some(n) = in_window.get_mut(leaving) {
-                *n -= 1;
-                if *n == 0 {
-                    in_window.remove(leaving);
-                }
-            }
-            oldest += 1;
-        }
-        burst = burst.max(in_window.len());
-    }
+    // again on later days keeps its group, so the group's whole span says nothing).
+    let burst = largest_burst(&copies, Duration::minutes(MINUTES_APART));
     if burst >= MIN_COPIERS {
         return Pattern::Copies(format!(
             "the same text published by {burst} outlets within {MINUTES_APART} minutes of each other, with no wire credit"
@@ -259,6 +242,55 @@ pub struct Judged {
     pub syndicated: bool,
     /// What the copies' sources and timing show, in a sentence.
     pub evidence: String,
+    /// Copy-paste that came as a tight burst (`is_burst`), which can make a narrative urgent;
+    /// copies repeated day after day (steady chatter) are described but never urgent.
+    pub burst: bool,
+}
+
+/// Accounts whose copies within this many minutes of one another make a burst.
+pub const ACCOUNT_BURST_MINUTES: i64 = 60;
+
+/// The most distinct posters (`who`) within `window` of one another, over copies sorted by time:
+/// a sliding window.
+fn largest_burst(copies: &[(DateTime<Utc>, &str)], window: Duration) -> usize {
+    let mut largest = 0;
+    let mut in_window: HashMap<&str, usize> = HashMap::new();
+    let mut oldest = 0;
+    for (time, who) in copies {
+        *in_window.entry(who).or_default() += 1;
+        while *time - copies[oldest].0 > window {
+            let leaving = copies[oldest].1;
+            if let Some(n) = in_window.get_mut(leaving) {
+                *n -= 1;
+                if *n == 0 {
+                    in_window.remove(leaving);
+                }
+            }
+            oldest += 1;
+        }
+        largest = largest.max(in_window.len());
+    }
+    largest
+}
+
+/// Whether copies came as a tight burst: `MIN_COPIERS` or more accounts within
+/// `ACCOUNT_BURST_MINUTES`, or outlets within `MINUTES_APART`, of one another (the issue's
+/// "near-identical posts by several accounts within an hour").
+pub fn is_burst(group: &[&Item<'_>]) -> bool {
+    let mut accounts: Vec<(DateTime<Utc>, &str)> = group
+        .iter()
+        .filter(|i| !i.is_news())
+        .map(|i| (i.published, i.account.as_str()))
+        .collect();
+    accounts.sort();
+    let mut outlets: Vec<(DateTime<Utc>, &str)> = group
+        .iter()
+        .filter(|i| i.is_news())
+        .map(|i| (i.published, i.source))
+        .collect();
+    outlets.sort();
+    largest_burst(&accounts, Duration::minutes(ACCOUNT_BURST_MINUTES)) >= MIN_COPIERS
+        || largest_burst(&outlets, Duration::minutes(MINUTES_APART)) >= MIN_COPIERS
 }
 
 /// Every near-duplicate group among `items` that has something to show (`pattern` is not
@@ -279,10 +311,12 @@ pub fn copy_groups(items: &[Item<'_>]) -> Vec<Judged> {
                 Pattern::Syndicated(why) => (true, why),
                 Pattern::Copies(why) => (false, why),
             };
+            let burst = !syndicated && is_burst(&group);
             Some(Judged {
                 members,
                 syndicated,
                 evidence,
+                burst,
             })
         })
         .collect()
@@ -583,5 +617,25 @@ mod tests {
             .map(|(i, who)| post("bluesky", who, i as i64 * 60, ""))
             .collect();
         assert_eq!(flooding(&many), None);
+    }
+
+    #[test]
+    fn bursts_are_accounts_within_an_hour_not_chatter_over_days() {
+        let campaign: Vec<Item<'_>> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, who)| post("mastodon", who, i as i64 * 7, "g"))
+            .collect();
+        let chatter: Vec<Item<'_>> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .enumerate()
+            .map(|(i, who)| post("mastodon", who, i as i64 * 1440, "g"))
+            .collect();
+        assert!(is_burst(&campaign.iter().collect::<Vec<_>>()));
+        assert!(!is_burst(&chatter.iter().collect::<Vec<_>>()));
+        // Both are copy-paste as evidence; only the burst can make a narrative urgent.
+        let judged = copy_groups(&chatter);
+        assert!(judged.len() == 1 && !judged[0].syndicated && !judged[0].burst);
+        assert!(copy_groups(&campaign)[0].burst);
     }
 }

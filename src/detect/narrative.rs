@@ -218,10 +218,11 @@ pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
 }
 
 /// Whether a narrative can be urgent: it matches a claim the analysts rated watch or urgent
-/// (`severity`, the highest of its stored queries), or it shows copy-paste (copies that are
-/// not syndication). Coverage alone never is.
-pub fn can_be_urgent(severity: Option<Severity>, copy_paste: bool) -> bool {
-    copy_paste || severity.is_some_and(|s| s > Severity::Info)
+/// (`severity`, the highest of its stored queries), or it shows a burst of copy-paste
+/// (`evidence::is_burst`: several accounts within an hour, outlets within minutes; copies
+/// repeated day after day are steady chatter). Coverage alone never is.
+pub fn can_be_urgent(severity: Option<Severity>, copy_paste_burst: bool) -> bool {
+    copy_paste_burst || severity.is_some_and(|s| s > Severity::Info)
 }
 
 impl Narrative {
@@ -461,7 +462,9 @@ fn build(
         // Copies: near-duplicate groups, each judged syndication or copy-paste.
         let texts = evidence::texts(&docs);
         let items = evidence::items(&docs, &texts);
-        let mut copy_paste: Vec<CopyPaste> = evidence::copy_groups(&items)
+        let judged = evidence::copy_groups(&items);
+        let copy_burst = judged.iter().any(|g| g.burst);
+        let mut copy_paste: Vec<CopyPaste> = judged
             .into_iter()
             .map(|judged| {
                 let docs: Vec<&StoredDoc> = judged.members.iter().map(|&i| &docs[i]).collect();
@@ -487,21 +490,20 @@ fn build(
         });
         // Urgency needs a claim or behaviour: a story matched only by coverage queries
         // (severity info: all mentions, hearings, the court by reference, court-focused
-        // sources) and showing no copy-paste keeps its unusual hours and still surfaces when
+        // sources) and showing no burst of copy-paste keeps its unusual hours and surfaces when
         // new or growing, but is never urgent. Any story's first busy day is a spike against
         // its own empty past; a news day is not an emergency.
-        let spikes: Vec<Spike> =
-            if can_be_urgent(severity, copy_paste.iter().any(|c| !c.syndicated)) {
-                spikes
-            } else {
-                spikes
-                    .into_iter()
-                    .map(|mut s| {
-                        s.urgent = false;
-                        s
-                    })
-                    .collect()
-            };
+        let spikes: Vec<Spike> = if can_be_urgent(severity, copy_burst) {
+            spikes
+        } else {
+            spikes
+                .into_iter()
+                .map(|mut s| {
+                    s.urgent = false;
+                    s
+                })
+                .collect()
+        };
         // Amplifiers: coordinated sharing of links, copied texts, hashtags and reposts.
         let (mut accounts, mut objects) = (Interner::default(), Interner::default());
         let mut shares = Vec::new();
