@@ -340,7 +340,6 @@ fn copy_paste_by(
         .filter(|d| d.published < hour + chrono::Duration::hours(1))
         .cloned()
         .collect();
-    let texts = evidence::texts(&upto);
-    let items = evidence::items(&upto, &texts);
+    let items = evidence::items(&upto);
     evidence::copy_groups(&items).iter().any(|g| g.burst)
 }

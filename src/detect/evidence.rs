@@ -69,7 +69,8 @@ pub struct Item<'a> {
     /// `news`, or the social platform.
     pub kind: &'a str,
     pub published: DateTime<Utc>,
-    /// Title and text, where a wire credit would stand.
+    /// Title and body, where a wire credit would stand (borrowed from the document).
+    pub title: &'a str,
     pub text: &'a str,
     /// The near-duplicate group (empty: none).
     pub dup_group: &'a str,
@@ -78,6 +79,11 @@ pub struct Item<'a> {
 impl Item<'_> {
     fn is_news(&self) -> bool {
         self.kind == "news"
+    }
+
+    /// The wire service its title or body credits, if any.
+    fn credit(&self) -> Option<&'static str> {
+        credited(self.title).or_else(|| credited(self.text))
     }
 }
 
@@ -91,28 +97,18 @@ pub fn account(kind: &str, author: &str, source: &str) -> String {
     }
 }
 
-/// The items of stored documents, with their texts (title and body) kept alongside.
-pub fn items<'a>(
-    docs: &'a [crate::index::reader::StoredDoc],
-    texts: &'a [String],
-) -> Vec<Item<'a>> {
+/// The items of stored documents, borrowing their texts.
+pub fn items(docs: &[crate::index::reader::StoredDoc]) -> Vec<Item<'_>> {
     docs.iter()
-        .zip(texts)
-        .map(|(d, text)| Item {
+        .map(|d| Item {
             source: &d.source,
             account: account(&d.kind, &d.author, &d.source),
             kind: &d.kind,
             published: d.published,
-            text,
+            title: &d.title,
+            text: &d.body,
             dup_group: &d.dup_group,
         })
-        .collect()
-}
-
-/// The texts `items` reads credits from.
-pub fn texts(docs: &[crate::index::reader::StoredDoc]) -> Vec<String> {
-    docs.iter()
-        .map(|d| format!("{}\n{}", d.title, d.body))
         .collect()
 }
 
@@ -159,7 +155,7 @@ pub fn pattern(group: &[&Item<'_>], narrative: &[Item<'_>]) -> Pattern {
     if outlets.len() < MIN_COPIERS {
         return Pattern::None;
     }
-    if let Some(credit) = group.iter().find_map(|i| credited(i.text)) {
+    if let Some(credit) = group.iter().find_map(|i| i.credit()) {
         return Pattern::Syndicated(format!(
             "the same report carried by {} outlets, credited to {credit}",
             outlets.len()
@@ -216,7 +212,7 @@ fn repeated_texts(outlets: &BTreeSet<&str>, from: DateTime<Utc>, narrative: &[It
             .entry(item.dup_group)
             .or_default()
             .insert(item.source);
-        *credit.entry(item.dup_group).or_default() |= credited(item.text).is_some();
+        *credit.entry(item.dup_group).or_default() |= item.credit().is_some();
     }
     carriers
         .iter()
@@ -431,6 +427,7 @@ mod tests {
             account: source.to_string(),
             kind: "news",
             published: at(minutes),
+            title: "",
             text,
             dup_group: group,
         }
@@ -442,6 +439,7 @@ mod tests {
             account: format!("{platform}:{author}"),
             kind: platform,
             published: at(minutes),
+            title: "",
             text: "the court is corrupt",
             dup_group: group,
         }

@@ -200,8 +200,7 @@ pub fn assess_queries(
 /// The largest group of near-identical copies (the `dup_group` assigned at ingest) among the
 /// documents that `evidence::pattern` has something to say about, copy-paste before syndication.
 pub fn largest_copy_group(docs: &[StoredDoc]) -> Option<CopyGroup> {
-    let texts = evidence::texts(docs);
-    let items = evidence::items(docs, &texts);
+    let items = evidence::items(docs);
     evidence::copy_groups(&items)
         .into_iter()
         .map(|judged| {

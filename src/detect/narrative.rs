@@ -460,8 +460,7 @@ fn build(
             calendar,
         );
         // Copies: near-duplicate groups, each judged syndication or copy-paste.
-        let texts = evidence::texts(&docs);
-        let items = evidence::items(&docs, &texts);
+        let items = evidence::items(&docs);
         let judged = evidence::copy_groups(&items);
         let copy_burst = judged.iter().any(|g| g.burst);
         let mut copy_paste: Vec<CopyPaste> = judged

@@ -353,22 +353,17 @@ impl Store {
         doc_ids: &[String],
     ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
         self.with(|c| {
-            let mut out = Vec::new();
-            for chunk in doc_ids.chunks(super::IDS_PER_STATEMENT) {
-                let mut statement = c.prepare_cached(&format!(
-                    "SELECT doc_id, at FROM repeats WHERE doc_id IN ({})",
-                    super::placeholders(chunk.len())
-                ))?;
-                let rows = statement.query_map(rusqlite::params_from_iter(chunk), |r| {
+            let mut out = super::rows_for_ids(
+                c,
+                "SELECT doc_id, at FROM repeats WHERE doc_id IN ({ids})",
+                doc_ids,
+                |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         to_time(Some(r.get(1)?)).unwrap_or_default(),
                     ))
-                })?;
-                for row in rows {
-                    out.push(row?);
-                }
-            }
+                },
+            )?;
             out.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
             Ok(out)
         })

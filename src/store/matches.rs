@@ -297,19 +297,12 @@ impl Store {
     /// The stored queries that matched each of the given documents.
     pub fn queries_of(&self, doc_ids: &[String]) -> Result<Vec<(String, String)>, StoreError> {
         self.with(|c| {
-            let mut out = Vec::new();
-            for chunk in doc_ids.chunks(super::IDS_PER_STATEMENT) {
-                let mut statement = c.prepare_cached(&format!(
-                    "SELECT doc_id, query_id FROM matches WHERE doc_id IN ({})",
-                    super::placeholders(chunk.len())
-                ))?;
-                let rows = statement.query_map(rusqlite::params_from_iter(chunk), |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })?;
-                for row in rows {
-                    out.push(row?);
-                }
-            }
+            let mut out = super::rows_for_ids(
+                c,
+                "SELECT doc_id, query_id FROM matches WHERE doc_id IN ({ids})",
+                doc_ids,
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )?;
             out.sort();
             Ok(out)
         })

@@ -95,13 +95,26 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Ids looked up in one statement (`WHERE doc_id IN (…)`), well under SQLite's limit on
-/// bound parameters.
-pub(crate) const IDS_PER_STATEMENT: usize = 500;
+/// Ids looked up in one statement, well under SQLite's limit on bound parameters.
+const IDS_PER_STATEMENT: usize = 500;
 
-/// `?, ?, …` for `n` bound parameters.
-pub(crate) fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
+/// The rows of `select` (whose `{ids}` stands for the bound ids, as in `… IN ({ids})`) for many
+/// ids, `IDS_PER_STATEMENT` to a statement instead of one statement per id.
+pub(crate) fn rows_for_ids<T>(
+    conn: &Connection,
+    select: &str,
+    ids: &[String],
+    row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let marks = vec!["?"; chunk.len()].join(", ");
+        let mut statement = conn.prepare_cached(&select.replace("{ids}", &marks))?;
+        for found in statement.query_map(rusqlite::params_from_iter(chunk), &row)? {
+            out.push(found?);
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) fn to_time(secs: Option<i64>) -> Option<DateTime<Utc>> {
