@@ -145,7 +145,7 @@ fn main() {
         loop {
             let run_started = Instant::now();
             let report = clusterer
-                .run(&store, &reader)
+                .run(&store, &reader, &Default::default())
                 .unwrap_or_else(|e| panic!("{e}"));
             if report.documents == 0 {
                 break;

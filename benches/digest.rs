@@ -81,7 +81,7 @@ fn main() {
             .record_matches(&matches, committed.last_seq)
             .unwrap_or_else(|e| panic!("{e}"));
         clusterer
-            .run(&read.store, &read.reader)
+            .run(&read.store, &read.reader, &Default::default())
             .unwrap_or_else(|e| panic!("{e}"));
     }
     let footprint = clusterer.footprint();

@@ -1,28 +1,61 @@
-//! Narrative quality on the demo corpus and the scenario corpus, against the ground truth each
-//! generator wrote before Vigil read its corpus (`demo/truth.json`, `scenario/truth.json`):
-//! - whether each seeded narrative is flagged (an urgent spike of a cluster whose documents are
-//!   mostly that narrative's), and how many hours after its first document, replaying the
-//!   hours one by one so no spike sees the future;
-//! - false alarms per day: urgent spike-days of clusters whose documents are mostly ordinary
-//!   coverage (spikes at an expected event on the calendar are labelled and not urgent; as in
-//!   the product, only a cluster matching a stored query rated watch or urgent can be urgent);
-//! - clustering quality: BCubed and pairwise precision, recall and F1 of the story clusters of
-//!   the matched documents against the true narrative (or ordinary story) of each;
-//! - the cost of clustering (documents per second) and of assembling the narratives.
+//! Narrative quality on the three corpora (demo, scenario, multilingual), against the ground
+//! truth each generator wrote before Vigil read its corpus (`<corpus>/truth.json`), replayed
+//! hour by hour through the product itself:
+//! - the corpus is served on 127.0.0.1 with a simulated clock; at each hour the clock moves on,
+//!   the feeds show the items published by then, Vigil crawls them (fetch, parse, dedup, index,
+//!   stored queries, clustering) and runs its urgent-alert check with that hour as `now`
+//!   (`alert::tick_alerts`, the per-minute check of `vigil run`);
+//! - per seeded narrative: when it became visible (4 documents from 3 sources or accounts, from
+//!   the truth file), when its first urgent alert went out (an alert whose narrative's documents
+//!   are mostly that narrative's at that hour), the hours from visible to alerted and from its
+//!   first document to alerted;
+//! - false alarms: urgent alerts whose narrative is mostly ordinary coverage, per day;
+//! - clustering quality at the end: BCubed and pairwise precision, recall and F1 of the story
+//!   clusters of the matched documents against the true story of each, and how many
+//!   multilingual narratives ended as one narrative (most of their documents, in every one of
+//!   their languages, in one cluster);
+//! - the cost: the whole replay, and assembling the narratives at the end.
 //!
-//! Run: `cargo bench --bench narratives`.
+//! Run: `cargo bench --bench narratives` (one corpus: `-- multilingual`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 use std::time::Instant;
-use vigil::detect::spike::{self, Calendar, Event, SpikeSettings};
 use vigil::pipeline::Pipeline;
 
 fn main() {
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
     let runtime = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
-    for corpus in ["demo", "scenario"] {
-        runtime.block_on(evaluate(corpus));
+    for corpus in ["demo", "scenario", "multilingual"] {
+        if only.is_empty() || only.iter().any(|o| o == corpus) {
+            runtime.block_on(evaluate(corpus));
+        }
     }
+}
+
+fn hours_before(
+    newest: chrono::DateTime<chrono::Utc>,
+    hours: f64,
+) -> chrono::DateTime<chrono::Utc> {
+    newest - chrono::Duration::seconds((hours * 3600.0) as i64)
+}
+
+/// The story most of a narrative's documents belong to, and its share of them.
+fn majority(ids: &[String], truth_of: &HashMap<String, String>) -> Option<(String, f64)> {
+    let mut votes: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in ids {
+        if let Some(story) = truth_of.get(id) {
+            *votes.entry(story).or_default() += 1;
+        }
+    }
+    let total: usize = votes.values().sum();
+    votes
+        .into_iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(s, n)| (s.to_string(), n as f64 / total.max(1) as f64))
 }
 
 async fn evaluate(corpus: &str) {
@@ -49,257 +82,186 @@ async fn evaluate(corpus: &str) {
         })
         .unwrap_or_default();
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let server = vigil::demo::serve_corpus(&dir)
+    let (server, clock) = vigil::demo::serve_corpus_replay(&dir)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let config =
-        vigil::demo::load_config(&dir, &server.base_url, data.path(), &root.join("queries"))
-            .unwrap_or_else(|e| panic!("{e}"));
-    let started = Instant::now();
+    let newest = clock.newest;
+
+    // The shipped queries, with the corpus's expected events as the calendar.
+    let queries = data.path().join("queries");
+    copy_dir(&root.join("queries"), &queries);
+    let mut calendar = String::new();
+    for e in truth["expected_events"].as_array().into_iter().flatten() {
+        let at = |key: &str| {
+            hours_before(newest, e[key].as_f64().unwrap_or(0.0))
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        };
+        calendar.push_str(&format!(
+            "[[event]]\nname = {:?}\nkind = {:?}\nstart = {}\nend = {}\n\n",
+            e["name"].as_str().unwrap_or_default(),
+            // Kinds Vigil's calendar knows; anything else (a session) is "other".
+            match e["kind"].as_str() {
+                Some(k @ ("hearing" | "warrant" | "arrest" | "judgment")) => k,
+                _ => "other",
+            },
+            at("start_hours_before_newest"),
+            at("end_hours_before_newest"),
+        ));
+    }
+    std::fs::write(queries.join("calendar.toml"), calendar).unwrap_or_else(|e| panic!("{e}"));
+    let mut config = vigil::demo::load_config(&dir, &server.base_url, data.path(), &queries)
+        .unwrap_or_else(|e| panic!("{e}"));
+    // One host serves every feed: no politeness delay between simulated hours.
+    config.crawl.rate_per_host = 10_000.0;
+    config.alerting.alerts = Some(vigil::config::alerting::Alerts {
+        channels: Vec::new(),
+        recipients: Vec::new(),
+        cooldown: std::time::Duration::from_secs(6 * 3600),
+        min_severity: vigil::types::Severity::Info,
+    });
     let pipeline = Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let report = pipeline
-        .crawl(&config.sources, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let crawl_secs = started.elapsed().as_secs_f64();
     let read = pipeline.read_side();
-    let now = chrono::Utc::now();
+
+    // The replay: an hour at a time, from the hour of the oldest item to just past the newest.
+    let started = Instant::now();
+    let mut hour = clock.oldest - chrono::Duration::seconds(clock.oldest.timestamp() % 3600);
+    let mut hours = 0;
+    let mut documents = 0;
+    let mut alert_secs = 0.0;
+    // Each urgent alert: the hour, its narrative, that narrative's documents at that hour.
+    let mut alerts: Vec<(chrono::DateTime<chrono::Utc>, String, Vec<String>)> = Vec::new();
+    while hour <= newest + chrono::Duration::hours(1) {
+        clock.set(hour);
+        let report = pipeline
+            .crawl(&config.sources, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        documents += report.new_documents;
+        let checked = Instant::now();
+        let keys = vigil::alert::tick_alerts(read, pipeline.store(), &config, hour)
+            .unwrap_or_else(|e| panic!("{e}"));
+        alert_secs += checked.elapsed().as_secs_f64();
+        for key in keys {
+            let Some(id) = key
+                .strip_prefix("alert-")
+                .and_then(|k| k.strip_suffix("-1"))
+            else {
+                continue;
+            };
+            let members = read.store.cluster_members(id).unwrap_or_default();
+            alerts.push((
+                hour,
+                id.to_string(),
+                members.into_iter().map(|(id, _)| id).collect(),
+            ));
+        }
+        hour += chrono::Duration::hours(1);
+        hours += 1;
+    }
+    let replay_secs = started.elapsed().as_secs_f64();
 
     // Every cluster with its documents, and each document's true story.
     let rows = read
         .store
-        .clusters_since(now - chrono::Duration::days(365))
+        .clusters_since(newest - chrono::Duration::days(365))
         .unwrap_or_else(|e| panic!("{e}"));
     let mut predicted: HashMap<String, String> = HashMap::new();
     let mut truth_of: HashMap<String, String> = HashMap::new();
-    let mut cluster_times: BTreeMap<String, Vec<chrono::DateTime<chrono::Utc>>> = BTreeMap::new();
-    let mut cluster_story: HashMap<String, String> = HashMap::new();
-    // The product's rule (`narrative::can_be_urgent`): a cluster can be urgent when it matches
-    // a stored query rated watch or urgent, or shows copy-paste; the copies are judged from the
-    // documents published by the hour tested, so the replay stays causal.
-    let mut claims: std::collections::HashSet<String> = Default::default();
-    let mut cluster_docs: HashMap<String, Vec<vigil::index::reader::StoredDoc>> = HashMap::new();
-    let queries = read.queries();
+    let mut lang_of: HashMap<String, String> = HashMap::new();
+    let mut first_of: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    // Each true story's documents as (time, voice), to tell when it became visible.
+    let mut voices_of: HashMap<String, Vec<(chrono::DateTime<chrono::Utc>, String)>> =
+        HashMap::new();
     for row in &rows {
         let members = read.store.cluster_members(&row.id).unwrap_or_default();
         let ids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
-        let severity = read
-            .store
-            .queries_of(&ids)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|(_, q)| queries.iter().find(|s| &s.id == q).map(|s| s.severity))
-            .max();
-        if vigil::detect::narrative::can_be_urgent(severity, false) {
-            claims.insert(row.id.clone());
-        }
-        let docs = read.reader.docs_by_id(&ids).unwrap_or_default();
-        let mut votes: BTreeMap<String, usize> = BTreeMap::new();
-        for doc in &docs {
+        for doc in read.reader.docs_by_id(&ids).unwrap_or_default() {
             predicted.insert(doc.id.clone(), row.id.clone());
+            lang_of.insert(doc.id.clone(), doc.lang.clone());
             if let Some(story) = stories.get(&doc.url) {
                 truth_of.insert(doc.id.clone(), story.clone());
-                *votes.entry(story.clone()).or_default() += 1;
+                let first = first_of.entry(story.clone()).or_insert(doc.published);
+                *first = (*first).min(doc.published);
+                voices_of.entry(story.clone()).or_default().push((
+                    doc.published,
+                    vigil::detect::evidence::account(&doc.kind, &doc.author, &doc.source),
+                ));
             }
         }
-        if let Some((story, _)) = votes.into_iter().max_by_key(|(_, n)| *n) {
-            cluster_story.insert(row.id.clone(), story);
-        }
-        cluster_times.insert(row.id.clone(), members.iter().map(|(_, t)| *t).collect());
-        cluster_docs.insert(row.id.clone(), docs);
-    }
-    if std::env::var_os("VIGIL_BENCH_DEBUG").is_some() {
-        for (id, story) in &cluster_story {
-            let times = &cluster_times[id];
-            let mut by_day: BTreeMap<i64, usize> = BTreeMap::new();
-            for t in times {
-                *by_day.entry(t.timestamp() / 86_400).or_default() += 1;
-            }
-            eprintln!(
-                "{id} {story} {} per day {:?}",
-                times.len(),
-                by_day.values().collect::<Vec<_>>()
-            );
-        }
-        let kinds = read
-            .reader
-            .count_by_source(
-                &["mastodon-iccj".to_string()],
-                now - chrono::Duration::days(60),
-            )
-            .unwrap_or_default();
-        eprintln!("by source: {kinds:?}");
-        // Centroid cosines between clusters of one story and of different stories.
-        let centroids: Vec<(String, vigil::detect::cluster::Sparse)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.id.clone(),
-                    vigil::detect::cluster::Sparse::from_json(&r.centroid),
-                )
-            })
-            .collect();
-        let (mut same, mut different) = (Vec::new(), Vec::new());
-        for (i, (a, ca)) in centroids.iter().enumerate() {
-            for (b, cb) in &centroids[i + 1..] {
-                let (Some(sa), Some(sb)) = (cluster_story.get(a), cluster_story.get(b)) else {
-                    continue;
-                };
-                let cos = ca.cosine(cb);
-                if sa == sb {
-                    same.push((cos, sa.clone()));
-                } else {
-                    different.push((cos, format!("{sa}/{sb}")));
-                }
-            }
-        }
-        same.sort_by(|x, y| y.0.total_cmp(&x.0));
-        different.sort_by(|x, y| y.0.total_cmp(&x.0));
-        eprintln!("same story: {:?}", same.iter().take(30).collect::<Vec<_>>());
-        eprintln!(
-            "different stories, highest: {:?}",
-            different.iter().take(15).collect::<Vec<_>>()
-        );
     }
     let bcubed = vigil::detect::quality::bcubed(&predicted, &truth_of);
     let pairwise = vigil::detect::quality::pairwise(&predicted, &truth_of);
 
-    // Hourly replay: the newest document sets the clock; spikes only see the past.
-    let newest = cluster_times
-        .values()
-        .flatten()
-        .max()
-        .copied()
-        .unwrap_or(now);
-    let oldest = cluster_times
-        .values()
-        .flatten()
-        .min()
-        .copied()
-        .unwrap_or(now);
-    let start = oldest - chrono::Duration::hours(1);
-    let hours = (newest - start).num_hours() as usize + 2;
-    let totals = read
-        .reader
-        .hourly_counts(None, start, hours)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let calendar = Calendar {
-        event: truth["expected_events"]
-            .as_array()
-            .map(|events| {
-                events
-                    .iter()
-                    .map(|e| Event {
-                        name: e["name"].as_str().unwrap_or_default().to_string(),
-                        kind: e["kind"].as_str().unwrap_or("other").to_string(),
-                        start: newest
-                            - chrono::Duration::minutes(
-                                (e["start_hours_before_newest"].as_f64().unwrap_or(0.0) * 60.0)
-                                    as i64,
-                            ),
-                        end: Some(
-                            newest
-                                - chrono::Duration::minutes(
-                                    (e["end_hours_before_newest"].as_f64().unwrap_or(0.0) * 60.0)
-                                        as i64,
-                                ),
-                        ),
-                        queries: Vec::new(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-    };
-    let settings = SpikeSettings::default();
-    // For each cluster: the hours at which a causal replay raises an urgent spike, and the
-    // labelled (expected-event) spike hours.
-    let mut urgent_hours: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut labelled = 0;
-    for (id, times) in &cluster_times {
-        let mut counts = vec![0u32; hours];
-        for t in times {
-            if let Some(slot) = usize::try_from((*t - start).num_hours())
-                .ok()
-                .and_then(|h| counts.get_mut(h))
-            {
-                *slot += 1;
-            }
-        }
-        for t in 0..hours {
-            if counts[t] == 0 {
-                // A window's count only rises in an hour with a document.
-                continue;
-            }
-            let hour = start + chrono::Duration::hours(t as i64);
-            let found = spike::spikes(
-                &counts[..=t],
-                &totals[..=t],
-                start,
-                hour,
-                "",
-                &settings,
-                &calendar,
-            );
-            if let Some(s) = found.iter().find(|s| s.hour == hour) {
-                if s.urgent && (claims.contains(id) || copy_paste_by(&cluster_docs[id], hour)) {
-                    urgent_hours.entry(id.clone()).or_default().push(t);
-                } else if s.event.is_some() {
-                    labelled += 1;
-                }
-            }
-        }
-    }
     println!(
-        "\n### {corpus}: {} documents indexed, {} matched and clustered into {} clusters (crawl and cluster {crawl_secs:.1} s)\n",
-        report.new_documents,
+        "\n### {corpus}: {documents} documents indexed, {} matched and clustered into {} clusters; {hours} hourly crawls and alert checks in {replay_secs:.1} s (alert checks {alert_secs:.1} s)\n",
         predicted.len(),
         rows.len()
     );
     println!(
-        "| seeded narrative | documents | clusters mostly it | flagged | hours after its first document |"
+        "| seeded narrative | documents | first document | visible | urgent alert | visible → alert (h) | first → alert (h) |"
     );
-    println!("|---|---:|---:|---|---:|");
+    println!("|---|---:|---|---|---|---:|---:|");
+    let at_alert = |ids: &[String]| majority(ids, &truth_of);
+    let when = |t: chrono::DateTime<chrono::Utc>| {
+        format!("−{:.0} h", (newest - t).num_minutes() as f64 / 60.0)
+    };
     for narrative in &seeded {
-        let its: Vec<&String> = cluster_story
-            .iter()
-            .filter(|(_, s)| *s == narrative)
-            .map(|(c, _)| c)
-            .collect();
         let docs = truth_of.values().filter(|s| *s == narrative).count();
-        let first = truth_of
-            .iter()
-            .filter(|(_, s)| *s == narrative)
-            .filter_map(|(id, _)| {
-                let cluster = predicted.get(id)?;
-                let members = read.store.cluster_members(cluster).ok()?;
-                members.into_iter().find(|(m, _)| m == id).map(|(_, t)| t)
+        let first = first_of.get(narrative).copied();
+        // Visible: its fourth document with three voices among them (of those Vigil indexed).
+        let visible = voices_of.get(narrative).and_then(|docs| {
+            let mut docs = docs.clone();
+            docs.sort();
+            let mut voices = BTreeSet::new();
+            docs.iter().enumerate().find_map(|(k, (t, v))| {
+                voices.insert(v.clone());
+                (k + 1 >= 4 && voices.len() >= 3).then_some(*t)
             })
-            .min();
-        let flagged_at = its
+        });
+        let alerted = alerts
             .iter()
-            .filter_map(|c| urgent_hours.get(*c).and_then(|h| h.first()))
-            .min()
-            .map(|t| start + chrono::Duration::hours(*t as i64 + 1));
-        let delay = match (first, flagged_at) {
-            (Some(first), Some(at)) => format!("{:.0}", (at - first).num_minutes() as f64 / 60.0),
+            .find(|(_, _, ids)| at_alert(ids).is_some_and(|(s, _)| s == *narrative))
+            .map(|(t, _, _)| *t);
+        let gap = |from: Option<chrono::DateTime<chrono::Utc>>| match (from, alerted) {
+            (Some(from), Some(at)) => format!("{:.1}", (at - from).num_minutes() as f64 / 60.0),
             _ => "—".to_string(),
         };
         println!(
-            "| {narrative} | {docs} | {} | {} | {delay} |",
-            its.len(),
-            if flagged_at.is_some() { "yes" } else { "no" }
+            "| {narrative} | {docs} | {} | {} | {} | {} | {} |",
+            first.map(when).unwrap_or_default(),
+            visible.map(when).unwrap_or_else(|| "—".into()),
+            alerted.map(when).unwrap_or_else(|| "never".into()),
+            gap(visible),
+            gap(first)
         );
     }
+    let oldest = first_of.values().min().copied().unwrap_or(newest);
     let days = ((newest - oldest).num_hours() as f64 / 24.0).max(1.0);
-    let false_days: std::collections::BTreeSet<(String, usize)> = urgent_hours
+    let false_alarms: Vec<(chrono::DateTime<chrono::Utc>, String, String)> = alerts
         .iter()
-        .filter(|(c, _)| cluster_story.get(*c).is_none_or(|s| !seeded.contains(s)))
-        .flat_map(|(c, hs)| hs.iter().map(move |h| (c.clone(), h / 24)))
+        .filter_map(|(t, id, ids)| {
+            let (story, _) = at_alert(ids)?;
+            (!seeded.contains(&story)).then(|| (*t, id.clone(), story))
+        })
         .collect();
     println!(
-        "\nfalse alarms: {} urgent cluster-days on ordinary coverage over {days:.0} days = {:.2} per day; spike-hours labelled with an expected event: {labelled}",
-        false_days.len(),
-        false_days.len() as f64 / days
+        "\nurgent alerts: {} in all; false alarms (narrative mostly ordinary coverage): {} over {days:.0} days = {:.2} per day = {:.1} per week{}",
+        alerts.len(),
+        false_alarms.len(),
+        false_alarms.len() as f64 / days,
+        false_alarms.len() as f64 / days * 7.0,
+        if false_alarms.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                false_alarms
+                    .iter()
+                    .map(|(t, id, s)| format!("{id} {s} at {}", when(*t)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        }
     );
     println!(
         "clustering vs ground truth ({} documents): BCubed P {:.2} R {:.2} F1 {:.2}; pairwise P {:.2} R {:.2} F1 {:.2}",
@@ -311,35 +273,120 @@ async fn evaluate(corpus: &str) {
         pairwise.recall,
         pairwise.f1
     );
+    // Multilingual narratives: one cluster holds most of their documents, in every language.
+    let multilingual: Vec<&String> = seeded
+        .iter()
+        .filter(|s| {
+            let langs: BTreeSet<&str> = truth_of
+                .iter()
+                .filter(|(_, t)| t == s)
+                .filter_map(|(id, _)| lang_of.get(id).map(String::as_str))
+                .collect();
+            langs.len() > 1
+        })
+        .collect();
+    let mut merged = 0;
+    let mut notes = Vec::new();
+    for story in &multilingual {
+        let mine: Vec<&String> = truth_of
+            .iter()
+            .filter(|(_, s)| s == story)
+            .map(|(id, _)| id)
+            .collect();
+        let langs: BTreeSet<&str> = mine
+            .iter()
+            .filter_map(|id| lang_of.get(*id).map(String::as_str))
+            .collect();
+        let mut by_cluster: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for id in &mine {
+            if let Some(c) = predicted.get(*id) {
+                by_cluster.entry(c).or_default().push(id);
+            }
+        }
+        let Some((_, biggest)) = by_cluster.iter().max_by_key(|(_, ids)| ids.len()) else {
+            continue;
+        };
+        let its_langs: BTreeSet<&str> = biggest
+            .iter()
+            .filter_map(|id| lang_of.get(*id).map(String::as_str))
+            .collect();
+        let share = biggest.len() as f64 / mine.len() as f64;
+        let one = share >= 0.8 && its_langs == langs;
+        merged += usize::from(one);
+        notes.push(format!(
+            "{story}: {:.0}% of {} documents in one cluster, languages {} of {} ({} clusters)",
+            share * 100.0,
+            mine.len(),
+            its_langs.into_iter().collect::<Vec<_>>().join("+"),
+            langs.into_iter().collect::<Vec<_>>().join("+"),
+            by_cluster.len()
+        ));
+    }
+    println!(
+        "multilingual narratives ended as one (≥ 80% of their documents in one cluster, every language): {merged} of {}{}",
+        multilingual.len(),
+        if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", notes.join("; "))
+        }
+    );
     let started = Instant::now();
-    let narratives = vigil::detect::narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.queries(),
-        &calendar,
-        now - chrono::Duration::days(30),
-        now,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let narratives = read
+        .narratives(newest - chrono::Duration::days(30), newest)
+        .unwrap_or_else(|e| panic!("{e}"));
     println!(
         "assembling {} narratives: {:.0} ms",
         narratives.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
+    if std::env::var_os("VIGIL_BENCH_DEBUG").is_some() {
+        let ids: Vec<String> = truth_of.keys().cloned().collect();
+        let mut queries_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (doc, q) in read.store.queries_of(&ids).unwrap_or_default() {
+            queries_of.entry(doc).or_default().push(q);
+        }
+        let mut docs = read.reader.docs_by_id(&ids).unwrap_or_default();
+        docs.sort_by_key(|d| (truth_of.get(&d.id).cloned(), d.published));
+        for d in &docs {
+            let story = &truth_of[&d.id];
+            if seeded.contains(story) {
+                eprintln!(
+                    "{story} {} {} {} {:?} {}",
+                    predicted.get(&d.id).map(String::as_str).unwrap_or("-"),
+                    d.lang,
+                    d.published.format("%d %H:%M"),
+                    queries_of.get(&d.id),
+                    d.title.chars().take(70).collect::<String>()
+                );
+            }
+        }
+        for row in &rows {
+            let members = read.store.cluster_members(&row.id).unwrap_or_default();
+            let ids: Vec<String> = members.into_iter().map(|(id, _)| id).collect();
+            let mut votes: BTreeMap<String, usize> = BTreeMap::new();
+            for id in &ids {
+                *votes
+                    .entry(truth_of.get(id).cloned().unwrap_or_default())
+                    .or_default() += 1;
+            }
+            eprintln!("{} {} {:?}", row.id, ids.len(), votes);
+        }
+    }
 }
 
-/// Whether the documents published by the end of `hour` show a burst of copy-paste, as
-/// `detect::evidence` judges them.
-fn copy_paste_by(
-    docs: &[vigil::index::reader::StoredDoc],
-    hour: chrono::DateTime<chrono::Utc>,
-) -> bool {
-    use vigil::detect::evidence;
-    let upto: Vec<vigil::index::reader::StoredDoc> = docs
-        .iter()
-        .filter(|d| d.published < hour + chrono::Duration::hours(1))
-        .cloned()
-        .collect();
-    let items = evidence::items(&upto);
-    evidence::copy_groups(&items).iter().any(|g| g.burst)
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{e}"));
+    for entry in std::fs::read_dir(from)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+    {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
 }

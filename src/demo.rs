@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// How old the newest demo item is when the demo starts.
 const NEWEST_ITEM_AGE_MINUTES: i64 = 20;
@@ -30,10 +31,52 @@ pub struct DemoServer {
 #[derive(Clone)]
 struct Corpus {
     files: Arc<HashMap<String, (&'static str, Vec<u8>)>>,
+    /// In a replay, the simulated clock (Unix seconds): items published after it are not
+    /// served yet.
+    until: Option<Arc<AtomicI64>>,
+}
+
+/// The simulated clock of a replayed corpus: feeds hold only the items published by it.
+#[derive(Clone)]
+pub struct ReplayClock {
+    until: Arc<AtomicI64>,
+    /// The newest item of the corpus, after the shift to the present.
+    pub newest: DateTime<Utc>,
+    /// The oldest.
+    pub oldest: DateTime<Utc>,
+}
+
+impl ReplayClock {
+    /// Moves the clock: from now on the feeds hold the items published by `now`.
+    pub fn set(&self, now: DateTime<Utc>) {
+        self.until.store(now.timestamp(), Ordering::SeqCst);
+    }
 }
 
 /// Starts serving `corpus_dir/feeds/*` on 127.0.0.1 with dates shifted to the present.
 pub async fn serve_corpus(corpus_dir: &Path) -> std::io::Result<DemoServer> {
+    Ok(serve(corpus_dir, None).await?.0)
+}
+
+/// Serves a corpus for an hour-by-hour replay: like `serve_corpus`, but each feed holds only
+/// the items published by the clock, which starts before the oldest item.
+pub async fn serve_corpus_replay(corpus_dir: &Path) -> std::io::Result<(DemoServer, ReplayClock)> {
+    let until = Arc::new(AtomicI64::new(i64::MIN));
+    let (server, oldest, newest) = serve(corpus_dir, Some(until.clone())).await?;
+    Ok((
+        server,
+        ReplayClock {
+            until,
+            newest,
+            oldest,
+        },
+    ))
+}
+
+async fn serve(
+    corpus_dir: &Path,
+    until: Option<Arc<AtomicI64>>,
+) -> std::io::Result<(DemoServer, DateTime<Utc>, DateTime<Utc>)> {
     let feeds_dir = corpus_dir.join("feeds");
     let mut texts = Vec::new();
     for entry in std::fs::read_dir(&feeds_dir)? {
@@ -62,10 +105,16 @@ pub async fn serve_corpus(corpus_dir: &Path) -> std::io::Result<DemoServer> {
         })
         .collect();
     let count = files.len();
+    let oldest = files
+        .values()
+        .filter_map(|(_, body)| earliest_date(&String::from_utf8_lossy(body)))
+        .min()
+        .unwrap_or_else(Utc::now);
     let app = Router::new()
         .route("/feeds/{name}", get(serve_file))
         .with_state(Corpus {
             files: Arc::new(files),
+            until,
         });
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let address = listener.local_addr()?;
@@ -77,11 +126,15 @@ pub async fn serve_corpus(corpus_dir: &Path) -> std::io::Result<DemoServer> {
             })
             .await;
     });
-    Ok(DemoServer {
-        base_url: format!("http://{address}"),
-        files: count,
-        _shutdown: shutdown,
-    })
+    Ok((
+        DemoServer {
+            base_url: format!("http://{address}"),
+            files: count,
+            _shutdown: shutdown,
+        },
+        oldest,
+        newest + shift,
+    ))
 }
 
 async fn serve_file(
@@ -89,12 +142,22 @@ async fn serve_file(
     UrlPath(name): UrlPath<String>,
 ) -> impl IntoResponse {
     match corpus.files.get(&name) {
-        Some((content_type, body)) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, *content_type)],
-            body.clone(),
-        )
-            .into_response(),
+        Some((content_type, body)) => {
+            let body = match &corpus.until {
+                Some(until) => {
+                    let until = DateTime::from_timestamp(until.load(Ordering::SeqCst), 0)
+                        .unwrap_or(DateTime::<Utc>::MIN_UTC);
+                    items_until(&String::from_utf8_lossy(body), until).into_bytes()
+                }
+                None => body.clone(),
+            };
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, *content_type)],
+                body,
+            )
+                .into_response()
+        }
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -201,6 +264,62 @@ pub fn latest_date(text: &str) -> Option<DateTime<Utc>> {
     latest
 }
 
+/// The oldest date in a feed text.
+fn earliest_date(text: &str) -> Option<DateTime<Utc>> {
+    let mut earliest: Option<DateTime<Utc>> = None;
+    visit_dates(text, |_, date, _| {
+        earliest = Some(earliest.map_or(date, |e| e.min(date)))
+    });
+    earliest
+}
+
+/// The feed with only the items (RSS items, Atom entries, JSON Feed items, Mastodon statuses)
+/// whose oldest date is not after `until`: the feed as it read at that time.
+pub fn items_until(text: &str, until: DateTime<Utc>) -> String {
+    let published_by = |item: &str| earliest_date(item).is_none_or(|d| d <= until);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return text.to_string();
+        };
+        let keep = |items: &mut Vec<serde_json::Value>| {
+            items.retain(|item| {
+                serde_json::to_string_pretty(item).is_ok_and(|item| published_by(&item))
+            })
+        };
+        match &mut value {
+            serde_json::Value::Array(items) => keep(items),
+            serde_json::Value::Object(feed) => {
+                if let Some(serde_json::Value::Array(items)) = feed.get_mut("items") {
+                    keep(items)
+                }
+            }
+            _ => {}
+        }
+        return serde_json::to_string_pretty(&value).unwrap_or_else(|_| text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let next = [("<item>", "</item>"), ("<entry>", "</entry>")]
+            .iter()
+            .filter_map(|(open, close)| rest.find(open).map(|at| (at, *close)))
+            .min_by_key(|(at, _)| *at);
+        let Some((start, close)) = next else { break };
+        let Some(length) = rest[start..].find(close) else {
+            break;
+        };
+        let end = start + length + close.len();
+        out.push_str(&rest[..start]);
+        if published_by(&rest[start..end]) {
+            out.push_str(&rest[start..end]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The feed text with every date moved by `shift`, each kept in its own format.
 pub fn shift_dates(text: &str, shift: chrono::Duration) -> String {
     let mut edits = Vec::new();
@@ -225,6 +344,34 @@ pub fn shift_dates(text: &str, shift: chrono::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replayed_feed_holds_the_items_published_by_the_clock() {
+        let until = DateTime::parse_from_rfc3339("2026-01-05T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let rss = "<rss><channel><title>t</title>\
+            <item><title>old</title><pubDate>Mon, 5 Jan 2026 10:00:00 +0000</pubDate></item>\
+            <item><title>new</title><pubDate>Mon, 5 Jan 2026 13:00:00 +0000</pubDate></item>\
+            </channel></rss>";
+        let cut = items_until(rss, until);
+        assert!(cut.contains("old") && !cut.contains("new"), "{cut}");
+        assert!(cut.ends_with("</channel></rss>"), "{cut}");
+        let atom = "<feed><entry><published>2026-01-05T13:00:00Z</published></entry>\
+            <entry><published>2026-01-05T11:00:00Z</published><updated>2026-01-06T00:00:00Z</updated></entry></feed>";
+        let cut = items_until(atom, until);
+        assert_eq!(cut.matches("<entry>").count(), 1, "{cut}");
+        assert!(cut.contains("11:00:00Z"), "{cut}");
+        let mastodon = r#"[{"id": "2", "created_at": "2026-01-05T12:30:00.000Z"},
+            {"id": "1", "created_at": "2026-01-05T11:59:00.000Z"}]"#;
+        let cut: serde_json::Value = serde_json::from_str(&items_until(mastodon, until)).unwrap();
+        assert_eq!(cut.as_array().map(Vec::len), Some(1));
+        assert_eq!(cut[0]["id"], "1");
+        let feed = r#"{"version": "https://jsonfeed.org/version/1.1", "items": [
+            {"id": "a", "date_published": "2026-01-05T13:00:00Z"}]}"#;
+        let cut: serde_json::Value = serde_json::from_str(&items_until(feed, until)).unwrap();
+        assert_eq!(cut["items"].as_array().map(Vec::len), Some(0));
+    }
 
     #[test]
     fn shifts_every_date_format() {

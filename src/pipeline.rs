@@ -527,7 +527,8 @@ fn cluster_matched(write: &WriteSide, read: &ReadSide) {
         .clusterer
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    match clusterer.run(&write.store, &read.reader) {
+    let claims = crate::query::stored::claim_ids(&read.queries());
+    match clusterer.run(&write.store, &read.reader, &claims) {
         Ok(report) if report.documents > 0 => tracing::debug!(
             documents = report.documents,
             new_clusters = report.new_clusters,

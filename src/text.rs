@@ -155,6 +155,54 @@ pub fn simhash(text: &str) -> u64 {
 /// Whether a lowercase word is a stopword in any language with a list in tantivy (the Snowball
 /// lists: English, French, German, Spanish, Italian, Portuguese, Russian, Dutch, Danish,
 /// Finnish, Hungarian, Norwegian, Swedish), so labels never read "contre · selon".
+/// A word folded for comparison across scripts and languages: lowercase, Latin accents
+/// dropped, Cyrillic transliterated (a simplified passport scheme, soft and hard signs
+/// dropped), so "Сольберг", "Solberg" and "Sölberg" all read "solberg".
+pub fn transliterate(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars().flat_map(char::to_lowercase) {
+        let latin = match c {
+            'а' | 'á' | 'à' | 'â' | 'ä' | 'ã' | 'å' => "a",
+            'б' => "b",
+            'в' => "v",
+            'г' => "g",
+            'д' => "d",
+            'е' | 'ё' | 'э' | 'é' | 'è' | 'ê' | 'ë' | 'є' => "e",
+            'ж' => "zh",
+            'з' => "z",
+            'и' | 'і' | 'ї' | 'í' | 'ì' | 'î' | 'ï' => "i",
+            'й' | 'ы' | 'ý' | 'ÿ' => "y",
+            'к' => "k",
+            'л' => "l",
+            'м' => "m",
+            'н' | 'ñ' => "n",
+            'о' | 'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => "o",
+            'п' => "p",
+            'р' => "r",
+            'с' | 'ś' | 'š' => "s",
+            'т' => "t",
+            'у' | 'ú' | 'ù' | 'û' | 'ü' => "u",
+            'ф' => "f",
+            'х' => "kh",
+            'ц' => "ts",
+            'ч' | 'č' | 'ç' => "ch",
+            'ш' => "sh",
+            'щ' => "shch",
+            'ъ' | 'ь' => "",
+            'ю' => "yu",
+            'я' => "ya",
+            'ž' => "zh",
+            'ß' => "ss",
+            c => {
+                out.push(c);
+                continue;
+            }
+        };
+        out.push_str(latin);
+    }
+    out
+}
+
 pub fn is_stopword(word: &str) -> bool {
     use std::sync::{Mutex, OnceLock};
     use tantivy::tokenizer::{Language, RawTokenizer, StopWordFilter, TextAnalyzer, TokenStream};
@@ -456,6 +504,24 @@ const FUNCTION_WORDS: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transliteration_makes_names_read_alike_across_scripts() {
+        let cases = [
+            ("Сольберг", "solberg"),
+            ("Solberg", "solberg"),
+            ("Окафор", "okafor"),
+            ("Дэниел", "deniel"),
+            ("Велмар", "velmar"),
+            ("Kessaro", "kessaro"),
+            ("Gérard", "gerard"),
+            ("Щукин", "shchukin"),
+            ("ICCJ", "iccj"),
+        ];
+        for (word, expected) in cases {
+            assert_eq!(transliterate(word), expected, "{word}");
+        }
+    }
 
     #[test]
     fn escapes_each_format() {

@@ -123,7 +123,7 @@ pub enum DigestError {
 
 /// Whether a narrative is emerging: an urgent spike, or new or growing with three documents.
 pub fn emerging(narrative: &Narrative) -> bool {
-    narrative.spikes.iter().any(|s| s.urgent)
+    narrative.urgent
         || (narrative.documents >= 3
             && matches!(
                 narrative.state,

@@ -162,7 +162,7 @@ pub fn tick_alerts(
     let urgent: Vec<crate::detect::narrative::Narrative> = read
         .narratives(now - chrono::Duration::days(7), now)?
         .into_iter()
-        .filter(|n| n.spikes.iter().any(|s| s.urgent))
+        .filter(|n| n.urgent)
         .filter(|n| digest::concerns(n, &current, &selection))
         .collect();
     let mut written = Vec::new();

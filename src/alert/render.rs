@@ -141,6 +141,9 @@ fn facts(n: &Narrative) -> Vec<(&'static str, String)> {
         ("Languages", top(&n.languages, 6)),
         ("Platforms", top(&n.platforms, 6)),
     ];
+    if let Some(visible) = &n.visible {
+        out.push(("Visibility", visible.describe()));
+    }
     if let Some(spike) = n.spikes.iter().max_by_key(|s| s.count) {
         out.push((
             "Spike",
@@ -524,7 +527,7 @@ pub fn html(digest: &Digest) -> String {
         );
     }
     for n in &digest.narratives {
-        let urgent = n.spikes.iter().any(|s| s.urgent);
+        let urgent = n.urgent;
         let _ = write!(
             out,
             "<tr><td style=\"{FONT}padding:12px 0 4px;\"><span style=\"font-size:16px;font-weight:bold;color:#222;\">{}</span>{} <span style=\"font-size:12px;color:#888;\">{}</span></td></tr>",

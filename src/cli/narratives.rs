@@ -23,7 +23,7 @@ fn list(items: &[(String, usize)], n: usize) -> String {
 }
 
 fn summary(n: &Narrative) {
-    let urgent = n.spikes.iter().any(|s| s.urgent);
+    let urgent = n.urgent;
     println!(
         "{}{}  [{}] {}  · {} documents · {}",
         if urgent { "▲ " } else { "  " },
@@ -127,6 +127,9 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     println!("stored queries: {}", list(&n.queries, 10));
     println!("domains: {}", list(&n.domains, 10));
     println!("platforms: {}", list(&n.platforms, 10));
+    if let Some(visible) = &n.visible {
+        println!("{}", visible.describe());
+    }
     if !n.spikes.is_empty() {
         println!("spikes:");
         for e in vigil::detect::spike::episodes(&n.spikes) {

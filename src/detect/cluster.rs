@@ -31,8 +31,24 @@ use tantivy::schema::IndexRecordOption;
 const DOC_FEATURES: usize = 40;
 /// Strongest features kept per centroid.
 const CENTROID_FEATURES: usize = 200;
-/// Weight of a tie feature (a link, hashtag, quote or name) before normalising.
+/// Weight of a tie feature (a link, hashtag, quote or name) before normalising, times its
+/// rarity in the stream.
 const TIE_WEIGHT: f32 = 4.0;
+/// Ties kept per document at most (the rarest).
+const MAX_TIES: usize = 24;
+/// Rarity given to an identifying number (a sum, a count: rare by nature, but short).
+const NUMBER_WEIGHT: f32 = 0.75;
+/// Weight of a claim feature: a stored query rated watch or urgent that the document matched.
+const CLAIM_WEIGHT: f32 = 4.0;
+/// Shared ties needed before the ties alone (across languages) can join a document to a story.
+const MIN_SHARED_TIES: usize = 2;
+/// Similarity given to a document in another language making the same two or more claims.
+const CLAIMS_ALIKE: f32 = 0.3;
+/// A tie held by more live clusters than this finds no candidates (it tells nothing).
+const MAX_TIE_CLUSTERS: usize = 64;
+/// Weight kept by a word that is (part of) a proper noun in the text: names are ties, weighed
+/// by their rarity; in the words they would glue every story about one official together.
+const NAME_WORD: f32 = 0.3;
 /// Documents clustered per run at most (the rest wait for the next run).
 const RUN_LIMIT: usize = 20_000;
 /// Similar documents asked of tantivy per new document.
@@ -59,6 +75,17 @@ impl Default for ClusterSettings {
             live_hours: 7 * 24,
         }
     }
+}
+
+/// Whether a feature is a word of the text (not a tie or a claim).
+pub fn is_word(feature: &str) -> bool {
+    !feature.contains([':', '=']) && !feature.starts_with('#')
+}
+
+/// The feature of a claim: weighed with the words (two texts making one claim are alike in
+/// content), never with the ties (a claim is not evidence that two texts tell one story).
+fn claim_feature(query: &str) -> String {
+    format!("claim={query}")
 }
 
 /// A sparse vector: feature → weight.
@@ -93,11 +120,35 @@ pub fn cosine(a: &Vector, b: &Vector) -> f32 {
     if norms == 0.0 { 0.0 } else { dot / norms }
 }
 
-/// Capitalised runs of two or three words (names), and quoted strings of three to twelve
-/// words, folded: ties that read the same across languages.
-pub fn ties(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let words: Vec<&str> = text.split_whitespace().collect();
+/// A feature that reads the same across languages and scripts, with the words whose frequency
+/// in the stream says how rare it is (empty: rare by nature, like a link or a quote).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tie {
+    pub feature: String,
+    pub words: String,
+}
+
+/// The ties of a text:
+/// - names (`n:`), capitalised runs of two or three words, and proper nouns (`p:`), single
+///   capitalised words inside a sentence, each as a skeleton that reads alike in Latin and
+///   Cyrillic script and across declension ("Prosecutor Daniel Okafor", "прокурор Дэниел
+///   Окафор" and "procureur Daniel Okafor" share `n:dnl okfr`);
+/// - quoted strings of three to twelve words (`q:`), folded;
+/// - numbers that identify (`num:`): decimals ("1.2", "1,2") and integers of three or more
+///   digits that are not years;
+/// - addresses written in the text (`link:`).
+pub fn ties(text: &str) -> Vec<Tie> {
+    let mut out: Vec<Tie> = Vec::new();
+    let mut push = |feature: String, words: &str| {
+        if !out.iter().any(|t| t.feature == feature) {
+            out.push(Tie {
+                feature,
+                words: words.to_string(),
+            });
+        }
+    };
+    let trimmed =
+        |w: &str| -> String { w.trim_matches(|c: char| !c.is_alphanumeric()).to_string() };
     let is_capital = |w: &str| {
         let w = w.trim_matches(|c: char| !c.is_alphanumeric());
         let mut chars = w.chars();
@@ -105,31 +156,47 @@ pub fn ties(text: &str) -> Vec<String> {
             && chars.clone().count() >= 2
             && chars.all(|c| c.is_lowercase() || c == '-')
     };
-    let mut i = 0;
-    while i < words.len() {
-        let mut j = i;
-        while j < words.len() && j - i < 3 && is_capital(words[j]) {
-            j += 1;
-            // A sentence end stops a name.
-            if words[j - 1].ends_with(['.', ',', ':', ';']) {
-                break;
-            }
-        }
-        if j - i >= 2 {
-            let name: Vec<String> = words[i..j]
-                .iter()
-                .map(|w| fold(w.trim_matches(|c: char| !c.is_alphanumeric())))
-                .collect();
-            out.push(format!("n:{}", name.join(" ")));
-            // Each pair too: "Prosecutor Helena Varga" must meet "procureure Helena Varga".
-            if name.len() > 2 {
-                for pair in name.windows(2) {
-                    out.push(format!("n:{}", pair.join(" ")));
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let mut i = 0;
+        while i < words.len() {
+            let mut j = i;
+            while j < words.len() && j - i < 3 && is_capital(words[j]) {
+                j += 1;
+                // A sentence end stops a name.
+                if words[j - 1].ends_with(['.', ',', ':', ';', '!', '?']) {
+                    break;
                 }
             }
-            i = j;
-        } else {
-            i += 1;
+            if j - i >= 2 {
+                let raw: Vec<String> = words[i..j].iter().map(|w| trimmed(w)).collect();
+                let name: Vec<String> = raw.iter().map(|w| skeleton(w)).collect();
+                push(format!("n:{}", name.join(" ")), &raw.join(" "));
+                // Each pair too: "Prosecutor Helena Varga" must meet "procureure Helena Varga".
+                if name.len() > 2 {
+                    for (pair, raw) in name.windows(2).zip(raw.windows(2)) {
+                        push(format!("n:{}", pair.join(" ")), &raw.join(" "));
+                    }
+                }
+            }
+            // Proper nouns: capitalised words not opening a sentence.
+            let opens = |k: usize| k == 0 || words[k - 1].ends_with(['.', '!', '?', ':']);
+            for k in i..j.max(i + 1) {
+                let word = trimmed(words[k]);
+                if !opens(k) && is_capital(words[k]) && word.chars().count() >= 4 {
+                    push(format!("p:{}", skeleton(&word)), &word);
+                }
+            }
+            i = j.max(i + 1);
+        }
+        for word in &words {
+            let token = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+            if word.starts_with("http://") || word.starts_with("https://") {
+                let link = word.trim_end_matches(|c: char| ".,;:!?)»\"'".contains(c));
+                push(format!("link:{link}"), "");
+            } else if let Some(number) = identifying_number(token) {
+                push(format!("num:{number}"), "");
+            }
         }
     }
     for (open, close) in [('"', '"'), ('“', '”'), ('«', '»')] {
@@ -140,22 +207,74 @@ pub fn ties(text: &str) -> Vec<String> {
             let quote = &after[..end];
             let n = quote.split_whitespace().count();
             if (3..=12).contains(&n) {
-                out.push(format!("q:{}", fold(quote)));
+                push(format!("q:{}", fold(quote)), "");
             }
             rest = &after[end + close.len_utf8()..];
         }
     }
-    out.sort();
-    out.dedup();
+    out.sort_by(|a, b| a.feature.cmp(&b.feature));
     out
 }
 
-/// Lowercase, single-spaced, accents kept (ties compare as written).
+/// A name's skeleton: transliterated to Latin, its Russian case ending dropped, then its first
+/// letter and its consonants, runs collapsed ("Окафором", "Okafor" → "okfr"; "Дэниел",
+/// "Daniel" → "dnl"). Spellings of one name across scripts meet; rarity weighting keeps the
+/// few collisions of different names weak.
+pub fn skeleton(word: &str) -> String {
+    let cyrillic = word.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+    let mut word = word.to_lowercase();
+    if cyrillic && word.chars().count() > 5 {
+        for ending in [
+            "ого", "его", "ому", "ему", "ами", "ями", "ом", "ем", "ой", "ей", "ым", "им", "ах",
+            "ях",
+        ] {
+            if let Some(stem) = word.strip_suffix(ending) {
+                word = stem.to_string();
+                break;
+            }
+        }
+    }
+    let latin = crate::text::transliterate(&word);
+    let mut out = String::new();
+    for (k, c) in latin.chars().enumerate() {
+        let vowel = "aeiouy".contains(c);
+        if k == 0 || (!vowel && out.chars().last() != Some(c)) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Lowercase, single-spaced, accents kept (quotes compare as written).
 fn fold(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+/// "1.2" and "1,2" as `1.2`; integers of three or more digits that are not years as written.
+fn identifying_number(token: &str) -> Option<String> {
+    if token.is_empty()
+        || !token
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        return None;
+    }
+    let parts: Vec<&str> = token.split(['.', ',']).collect();
+    match parts.as_slice() {
+        [whole] if whole.len() >= 3 => {
+            let year = whole.len() == 4 && (1900..=2100).contains(&whole.parse::<u32>().ok()?);
+            (!year).then(|| whole.to_string())
+        }
+        [whole, fraction]
+            if !whole.is_empty() && (1..=2).contains(&fraction.len()) && whole.len() <= 3 =>
+        {
+            Some(format!("{whole}.{fraction}"))
+        }
+        _ => None,
+    }
 }
 
 /// Builds document vectors with the index's analyzer and document frequencies.
@@ -201,8 +320,43 @@ impl<'a> Vectorizer<'a> {
         value
     }
 
-    /// The document's vector: TF-IDF over title (twice) and body, plus ties.
+    /// How rare a tie is in the stream, from 1 (unseen) to 0 (in a fifth of the documents):
+    /// by its rarest word's document frequency. The court's own officials appear in most of its
+    /// coverage; a name that ties one story to another must be rarer than that.
+    fn rarity(&mut self, words: &str) -> f32 {
+        if words.is_empty() {
+            return 1.0;
+        }
+        let field = self.reader.fields().body;
+        let mut stream = self.analyzer.token_stream(words);
+        let mut rarest: Option<f32> = None;
+        while stream.advance() {
+            let term = Term::from_field_text(field, &stream.token().text);
+            let df = self.searcher.doc_freq(&term).unwrap_or(0) as f32;
+            rarest = Some(rarest.map_or(df, |r: f32| r.min(df)));
+        }
+        let df = rarest.unwrap_or(0.0);
+        (1.0 - (1.0 + df).ln() / (1.0 + self.total * 0.2).ln().max(1.0)).clamp(0.0, 1.0)
+    }
+
+    /// The document's vector: TF-IDF over title (twice) and body, plus ties weighted by rarity.
     pub fn vector(&mut self, doc: &StoredDoc) -> Vector {
+        self.vector_with(doc, &[])
+    }
+
+    /// The vector with the claims the document makes: the stored queries rated watch or urgent
+    /// that it matched (`claim=` features, which cross languages by construction).
+    pub fn vector_with(&mut self, doc: &StoredDoc, claims: &[&str]) -> Vector {
+        let text = format!("{}\n{}", doc.title, doc.body);
+        let found = ties(&text);
+        // The words of its proper nouns, as the analyzer writes them.
+        let mut name_words: HashSet<String> = HashSet::new();
+        for tie in found.iter().filter(|t| t.feature.starts_with("p:")) {
+            let mut stream = self.analyzer.token_stream(&tie.words);
+            while stream.advance() {
+                name_words.insert(stream.token().text.clone());
+            }
+        }
         let mut counts: HashMap<String, f32> = HashMap::new();
         for (text, weight) in [(&doc.title, 2.0), (&doc.body, 1.0)] {
             let mut stream = self.analyzer.token_stream(text);
@@ -213,23 +367,48 @@ impl<'a> Vectorizer<'a> {
         let mut vector = Vector::new();
         for (word, tf) in counts {
             if let Some(idf) = self.idf(&word) {
-                vector.insert(word, (1.0 + tf.ln()) * idf);
+                let damp = if name_words.contains(&word) {
+                    NAME_WORD
+                } else {
+                    1.0
+                };
+                vector.insert(word, (1.0 + tf.ln()) * idf * damp);
             }
         }
         keep_strongest(&mut vector, DOC_FEATURES);
-        let text = format!("{}\n{}", doc.title, doc.body);
-        let mut tie_features = ties(&text);
-        tie_features.extend(doc.hashtags.iter().map(|t| format!("#{t}")));
-        tie_features.extend(doc.links.iter().map(|l| format!("link:{l}")));
+        let mut tie_features: Vec<(String, f32)> = Vec::new();
+        for tie in found {
+            let weight = if tie.feature.starts_with("num:") {
+                NUMBER_WEIGHT
+            } else {
+                self.rarity(&tie.words)
+            };
+            tie_features.push((tie.feature, weight));
+        }
+        for tag in &doc.hashtags {
+            let term = Term::from_field_text(self.reader.fields().hashtag, tag);
+            let df = self.searcher.doc_freq(&term).unwrap_or(0) as f32;
+            let rarity =
+                (1.0 - (1.0 + df).ln() / (1.0 + self.total * 0.2).ln().max(1.0)).clamp(0.0, 1.0);
+            tie_features.push((format!("#{tag}"), rarity));
+        }
+        tie_features.extend(doc.links.iter().map(|l| (format!("link:{l}"), 1.0)));
         if !doc.shared_of.is_empty() {
-            tie_features.push(format!("link:{}", doc.shared_of));
+            tie_features.push((format!("link:{}", doc.shared_of), 1.0));
         }
         // Its own address: posts that share this article tie to it.
         if !doc.url.is_empty() {
-            tie_features.push(format!("link:{}", doc.url));
+            tie_features.push((format!("link:{}", doc.url), 1.0));
         }
-        for tie in tie_features.into_iter().take(20) {
-            vector.insert(tie, TIE_WEIGHT);
+        // The rarest first; common names weigh (almost) nothing.
+        tie_features.retain(|(_, w)| *w > 0.05);
+        tie_features.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        tie_features.dedup_by(|a, b| a.0 == b.0);
+        for (tie, rarity) in tie_features.into_iter().take(MAX_TIES) {
+            vector.insert(tie, TIE_WEIGHT * rarity);
+        }
+        for claim in claims {
+            vector.insert(claim_feature(claim), CLAIM_WEIGHT);
         }
         normalise(&mut vector);
         vector
@@ -246,10 +425,7 @@ impl<'a> Vectorizer<'a> {
         since: DateTime<Utc>,
     ) -> Result<Vec<DocAddress>, DetectError> {
         let f = *self.reader.fields();
-        let mut words: Vec<(&String, &f32)> = vector
-            .iter()
-            .filter(|(k, _)| !k.contains(':') && !k.starts_with('#'))
-            .collect();
+        let mut words: Vec<(&String, &f32)> = vector.iter().filter(|(k, _)| is_word(k)).collect();
         words.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for (word, _) in words.into_iter().take(SIMILAR_WORDS) {
@@ -355,9 +531,23 @@ pub struct Sparse {
     weights: Vec<f32>,
 }
 
-/// The stable hash of a feature (stored with centroids, so it must not change between runs).
+/// The top bit of a tie's key: ties (names, links, quotes, numbers, hashtags, claims) are told
+/// from words by their key alone.
+const TIE_BIT: u64 = 1 << 63;
+/// The next bit marks claims: sorted after the words and before the ties.
+const CLAIM_BIT: u64 = 1 << 62;
+
+/// The stable hash of a feature (stored with centroids, so it must not change between runs),
+/// with `TIE_BIT` set for ties and `CLAIM_BIT` for claims.
 fn feature_key(feature: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(feature.as_bytes())
+    let hash = xxhash_rust::xxh3::xxh3_64(feature.as_bytes()) & !(TIE_BIT | CLAIM_BIT);
+    if feature.contains(':') || feature.starts_with('#') {
+        hash | TIE_BIT
+    } else if feature.starts_with("claim=") {
+        hash | CLAIM_BIT
+    } else {
+        hash
+    }
 }
 
 impl Sparse {
@@ -392,6 +582,41 @@ impl Sparse {
         }
         let norms = self.norm() * other.norm();
         if norms == 0.0 { 0.0 } else { dot / norms }
+    }
+
+    /// The cosine over ties alone, and how many ties the two share: how alike two texts are
+    /// in what crosses languages (names, numbers, links, quotes, claims).
+    pub fn tie_cosine(&self, other: &Sparse) -> (f32, usize) {
+        let ties = |s: &Sparse| s.keys.partition_point(|k| k & TIE_BIT == 0);
+        let (a, b) = (ties(self), ties(other));
+        let (mut i, mut j, mut dot, mut shared) = (a, b, 0.0, 0);
+        while i < self.keys.len() && j < other.keys.len() {
+            match self.keys[i].cmp(&other.keys[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    dot += self.weights[i] * other.weights[j];
+                    shared += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let norm =
+            |s: &Sparse, from: usize| s.weights[from..].iter().map(|w| w * w).sum::<f32>().sqrt();
+        let norms = norm(self, a) * norm(other, b);
+        (if norms == 0.0 { 0.0 } else { dot / norms }, shared)
+    }
+
+    /// The keys of the ties and claims (claims are word-like in cosines, yet find candidates).
+    fn tie_keys(&self) -> impl Iterator<Item = u64> + '_ {
+        let from = self.keys.partition_point(|k| *k < CLAIM_BIT);
+        self.keys[from..].iter().copied()
+    }
+
+    /// Whether the feature is present.
+    pub fn has(&self, feature: &str) -> bool {
+        self.keys.binary_search(&feature_key(feature)).is_ok()
     }
 
     /// Adds `other`, then keeps the `n` strongest features.
@@ -462,6 +687,9 @@ struct Live {
     row: ClusterRow,
     centroid: Sparse,
     changed: bool,
+    /// Languages of the documents clustered since it was loaded (empty after a restart:
+    /// unknown, so ties may join any document to it).
+    langs: Vec<String>,
 }
 
 /// What a run did.
@@ -489,6 +717,9 @@ pub struct Clusterer {
     slots: HashMap<String, u32>,
     live: HashMap<u32, Live>,
     by_seq: HashMap<u64, u32>,
+    /// Tie key → the live clusters whose centroid holds it: candidates that tantivy cannot
+    /// find (a name in another script, a number, a claim), looked up in memory.
+    by_tie: HashMap<u64, Vec<u32>>,
     /// Clusters evicted since `by_seq` was last pruned.
     evicted: usize,
 }
@@ -520,7 +751,14 @@ impl Clusterer {
         Footprint {
             live_clusters: self.live.len(),
             documents: self.by_seq.len(),
-            bytes: per_cluster + self.by_seq.capacity() * 16 + self.slots.capacity() * 48,
+            bytes: per_cluster
+                + self.by_seq.capacity() * 16
+                + self.slots.capacity() * 48
+                + self
+                    .by_tie
+                    .values()
+                    .map(|v| v.capacity() * 4 + 40)
+                    .sum::<usize>(),
         }
     }
 
@@ -535,8 +773,19 @@ impl Clusterer {
         let slot = self.next_slot;
         self.next_slot += 1;
         self.slots.insert(live.row.id.clone(), slot);
+        self.index_ties(slot, &live.centroid);
         self.live.insert(slot, live);
         slot
+    }
+
+    /// Records the cluster under each of the ties (and claims) in `vector`.
+    fn index_ties(&mut self, slot: u32, vector: &Sparse) {
+        for key in vector.tie_keys() {
+            let slots = self.by_tie.entry(key).or_default();
+            if slots.last() != Some(&slot) && !slots.contains(&slot) {
+                slots.push(slot);
+            }
+        }
     }
 
     /// Loads the clusters live at `newest` and their documents from the state database.
@@ -549,6 +798,7 @@ impl Clusterer {
                 row,
                 centroid,
                 changed: false,
+                langs: Vec::new(),
             });
         }
         for (seq, cluster) in store.cluster_members_since(since)? {
@@ -570,14 +820,25 @@ impl Clusterer {
             let live = &self.live;
             self.slots.retain(|_, slot| live.contains_key(slot));
             self.by_seq.retain(|_, slot| live.contains_key(slot));
+            self.by_tie.retain(|_, slots| {
+                slots.retain(|slot| live.contains_key(slot));
+                !slots.is_empty()
+            });
             self.evicted = 0;
         }
     }
 
     /// Clusters every matched document not yet clustered (at most `RUN_LIMIT`). Runs after
     /// each percolated batch, and at start for what a crash left.
-    pub fn run(&mut self, store: &Store, reader: &Reader) -> Result<Report, DetectError> {
-        let result = self.run_once(store, reader);
+    /// `claims` are the ids of the stored queries rated watch or urgent: a document matching
+    /// one makes a claim, and joins only a story that makes it too.
+    pub fn run(
+        &mut self,
+        store: &Store,
+        reader: &Reader,
+        claims: &HashSet<String>,
+    ) -> Result<Report, DetectError> {
+        let result = self.run_once(store, reader, claims);
         if result.is_err() {
             // Memory may be ahead of the database: rebuild it from the record next time.
             self.reset();
@@ -585,7 +846,12 @@ impl Clusterer {
         result
     }
 
-    fn run_once(&mut self, store: &Store, reader: &Reader) -> Result<Report, DetectError> {
+    fn run_once(
+        &mut self,
+        store: &Store,
+        reader: &Reader,
+        claims: &HashSet<String>,
+    ) -> Result<Report, DetectError> {
         let mut report = Report::default();
         let upto = store.clustered_upto()?;
         let pending = store.matched_after(upto, RUN_LIMIT)?;
@@ -596,6 +862,13 @@ impl Clusterer {
         let ids: Vec<String> = pending.iter().map(|(id, _)| id.clone()).collect();
         let already: HashMap<String, String> = store.clusters_of(&ids)?.into_iter().collect();
         let docs = reader.docs_by_id(&ids)?;
+        let mut claims_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (doc, query) in store.queries_of(&ids)? {
+            if claims.contains(&query) {
+                claims_of.entry(doc).or_default().push(query);
+            }
+        }
+        let claim_features: Vec<String> = claims.iter().map(|c| claim_feature(c)).collect();
         let newest = docs
             .iter()
             .map(|d| d.published)
@@ -627,16 +900,29 @@ impl Clusterer {
                 });
                 continue;
             }
-            let vector = vectorizer.vector(doc);
+            let doc_claims: Vec<&str> = claims_of
+                .get(&doc.id)
+                .map(|c| c.iter().map(String::as_str).collect())
+                .unwrap_or_default();
+            let vector = vectorizer.vector_with(doc, &doc_claims);
             let sparse = Sparse::of(&vector);
             let since = doc.published - Duration::hours(settings.live_hours);
             let similar = vectorizer.similar(&searcher, &vector, since)?;
-            let candidates: HashSet<u32> = reader
+            let mut candidates: HashSet<u32> = reader
                 .seqs_at(&searcher, &similar)?
                 .into_iter()
                 .filter(|s| *s != doc.seq)
                 .filter_map(|s| self.by_seq.get(&s).copied())
                 .collect();
+            // Clusters sharing a tie or a claim, in any language (a tie many clusters share
+            // tells nothing).
+            for key in sparse.tie_keys() {
+                if let Some(slots) = self.by_tie.get(&key)
+                    && slots.len() <= MAX_TIE_CLUSTERS
+                {
+                    candidates.extend(slots.iter().rev().take(MAX_TIE_CLUSTERS));
+                }
+            }
             let mut best: Option<(u32, f32)> = None;
             for slot in candidates {
                 let Some(cluster) = self.live.get(&slot) else {
@@ -647,8 +933,40 @@ impl Clusterer {
                 if quiet > settings.live_hours as f32 {
                     continue;
                 }
+                let centroid = &cluster.centroid;
+                // Claims, not names: a document making a claim joins only a story making it
+                // (a new claim about a judge is not last week's story about that judge).
+                let shares_claim = doc_claims.iter().any(|c| centroid.has(&claim_feature(c)));
+                if !doc_claims.is_empty() && !shares_claim {
+                    continue;
+                }
+                // Across languages the words differ: rare names, numbers, links and quotes
+                // shared (at least two) can carry a document to its story, between claims made
+                // alike or between texts making none.
+                let makes_claims = claim_features.iter().any(|f| centroid.has(f));
+                let alike = if doc_claims.is_empty() {
+                    !makes_claims
+                } else {
+                    shares_claim
+                };
+                // Within one language the words judge: shared names alone do not make a story.
+                let other_language = cluster.langs.is_empty() || !cluster.langs.contains(&doc.lang);
+                let (ties, shared) = sparse.tie_cosine(centroid);
+                let mut across = if alike && other_language && shared >= MIN_SHARED_TIES {
+                    ties
+                } else {
+                    0.0
+                };
+                // Two or more claims made alike (witnesses exposed *and* the cyber-attack)
+                // are one story across languages even with no name in common.
+                if other_language
+                    && doc_claims.len() >= 2
+                    && doc_claims.iter().all(|c| centroid.has(&claim_feature(c)))
+                {
+                    across = across.max(CLAIMS_ALIKE);
+                }
                 let similarity =
-                    sparse.cosine(&cluster.centroid) * (-quiet / settings.decay_hours).exp();
+                    sparse.cosine(centroid).max(across) * (-quiet / settings.decay_hours).exp();
                 if best.is_none_or(|(_, s)| similarity > s) {
                     best = Some((slot, similarity));
                 }
@@ -693,6 +1011,7 @@ impl Clusterer {
                         },
                         centroid: Sparse::default(),
                         changed: true,
+                        langs: Vec::new(),
                     });
                     (slot, 1.0)
                 }
@@ -701,6 +1020,13 @@ impl Clusterer {
                 continue;
             };
             cluster.centroid.add(&sparse, CENTROID_FEATURES);
+            if !cluster.langs.contains(&doc.lang) {
+                cluster.langs.push(doc.lang.clone());
+            }
+            self.index_ties(slot, &sparse);
+            let Some(cluster) = self.live.get_mut(&slot) else {
+                continue;
+            };
             cluster.row.size += 1;
             cluster.row.first_seen = cluster.row.first_seen.min(doc.published);
             cluster.row.last_seen = cluster.row.last_seen.max(doc.published);
@@ -738,8 +1064,9 @@ pub fn cluster_pending(
     store: &Store,
     reader: &Reader,
     settings: &ClusterSettings,
+    claims: &HashSet<String>,
 ) -> Result<Report, DetectError> {
-    Clusterer::new(*settings).run(store, reader)
+    Clusterer::new(*settings).run(store, reader, claims)
 }
 
 #[cfg(test)]
@@ -747,24 +1074,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ties_find_names_and_quotes_in_any_language() {
+    fn ties_find_names_numbers_links_and_quotes_in_any_language_and_script() {
         let cases: &[(&str, &[&str])] = &[
             (
                 "Prosecutor Helena Varga met Viktor Raskov.",
-                &["n:helena varga", "n:prosecutor helena varga"],
+                &["n:hln vrg", "n:prsctr hln vrg", "n:vktr rskv", "p:vrg"],
             ),
             (
                 "La procureure Helena Varga a rencontré Viktor Raskov",
-                &["n:helena varga", "n:viktor raskov"],
+                &["n:hln vrg", "n:vktr rskv"],
+            ),
+            (
+                "Прокурор Дэниел Окафор встретился с Окафором и Ингрид Сольберг",
+                &["n:dnl okfr", "p:okfr", "n:ingrd slbrg"],
             ),
             (
                 "He said “the court is a political tool” today",
                 &["q:the court is a political tool"],
             ),
-            ("no names here at all", &[]),
+            (
+                "She received 1.2 million euros; elle aurait reçu 1,2 million; 1,2 млн евро in 2026 and 340 payments",
+                &["num:1.2", "num:340"],
+            ),
+            (
+                "Source : https://truth.example/2026/09/12/story-3.",
+                &["link:https://truth.example/2026/09/12/story-3"],
+            ),
+            ("no names here at all in 2026", &[]),
         ];
         for (text, expected) in cases {
-            let found = ties(text);
+            let found: Vec<String> = ties(text).into_iter().map(|t| t.feature).collect();
             for e in *expected {
                 assert!(found.iter().any(|f| f == e), "{text}: {found:?} lacks {e}");
             }
@@ -772,6 +1111,26 @@ mod tests {
                 assert!(found.is_empty(), "{text}: {found:?}");
             }
         }
+        // Sentence openers are not proper nouns.
+        let found: Vec<String> = ties("Judges met. Leaked files circulate")
+            .into_iter()
+            .map(|t| t.feature)
+            .collect();
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn skeletons_meet_across_scripts_and_declension() {
+        for (a, b) in [
+            ("Okafor", "Окафором"),
+            ("Daniel", "Дэниел"),
+            ("Solberg", "Сольберг"),
+            ("Veltria", "Велтрии"),
+            ("Diallo", "Диалло"),
+        ] {
+            assert_eq!(skeleton(a), skeleton(b), "{a} / {b}");
+        }
+        assert_ne!(skeleton("Solberg"), skeleton("Okafor"));
     }
 
     #[test]
@@ -886,18 +1245,21 @@ mod tests {
         for round in 0..3 {
             kept_corpus.round(round);
             reloaded_corpus.round(round);
-            let report = kept.run(&kept_corpus.store, &kept_corpus.reader).unwrap();
+            let report = kept
+                .run(&kept_corpus.store, &kept_corpus.reader, &HashSet::new())
+                .unwrap();
             let again = cluster_pending(
                 &reloaded_corpus.store,
                 &reloaded_corpus.reader,
                 &ClusterSettings::default(),
+                &HashSet::new(),
             )
             .unwrap();
             assert_eq!(report, again, "round {round}");
             assert_eq!(report.documents, 60);
             // Nothing is assigned twice.
             assert_eq!(
-                kept.run(&kept_corpus.store, &kept_corpus.reader)
+                kept.run(&kept_corpus.store, &kept_corpus.reader, &HashSet::new())
                     .unwrap()
                     .documents,
                 0

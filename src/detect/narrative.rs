@@ -12,6 +12,7 @@ use super::DetectError;
 use super::DocRef;
 use super::cluster::{Vector, Vectorizer, cosine};
 use super::coordination::{self, Interner, Share};
+use super::emergence::{Visibility, visibility};
 use super::evidence;
 use super::spike::{self, Calendar, Spike, SpikeSettings};
 use crate::index::reader::{Reader, StoredDoc};
@@ -138,6 +139,11 @@ pub struct Narrative {
     pub queries: Vec<(String, usize)>,
     pub severity: Option<Severity>,
     pub spikes: Vec<Spike>,
+    /// When it became visible (4 documents from 3 sources or accounts), and whether suddenly.
+    pub visible: Option<Visibility>,
+    /// Urgent: a claim (a stored query rated watch or urgent) or a burst of copy-paste that
+    /// emerged suddenly within the last day or shows a burst no expected event explains.
+    pub urgent: bool,
     pub copy_paste: Vec<CopyPaste>,
     pub amplifiers: Vec<Amplifiers>,
     pub disarm: Vec<Technique>,
@@ -180,8 +186,7 @@ pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
             let mut sum = BTreeMap::new();
             for vector in docs {
                 for (k, w) in vector {
-                    if !k.contains(':')
-                        && !k.starts_with('#')
+                    if super::cluster::is_word(k)
                         && k.chars().count() > 2
                         && !k.chars().all(|c| c.is_numeric())
                         && !crate::text::is_stopword(k)
@@ -411,6 +416,11 @@ fn build(
         .duration_trunc(Duration::hours(1))
         .unwrap_or(now);
     let totals = reader.hourly_counts(None, start, hours)?;
+    // What Vigil has watched: before its first counted hour it cannot call anything new.
+    let watched_since = totals
+        .iter()
+        .position(|n| *n > 0)
+        .map_or(now, |h| start + Duration::hours(h as i64));
     let mut out = Vec::new();
     for ((row, docs, vectors), label) in loaded.into_iter().zip(all_labels) {
         let mut by_time: Vec<usize> = (0..docs.len()).collect();
@@ -492,6 +502,32 @@ fn build(
         // sources) and showing no burst of copy-paste keeps its unusual hours and surfaces when
         // new or growing, but is never urgent. Any story's first busy day is a spike against
         // its own empty past; a news day is not an emergency.
+        // Visible: four documents from three voices. Read back in part (the newest
+        // `MAX_DOCS`), a narrative became visible long before what was read.
+        let truncated = row.size > docs.len();
+        let voices: Vec<String> = docs.iter().map(account).collect();
+        let visible = visibility(
+            &docs
+                .iter()
+                .zip(&voices)
+                .map(|(d, v)| (d.published, v.as_str()))
+                .collect::<Vec<_>>(),
+            watched_since,
+            now,
+        )
+        .map(|mut v| {
+            v.sudden &= !truncated;
+            v
+        });
+        let explained = visible.is_some_and(|v| {
+            calendar
+                .explaining(
+                    v.at,
+                    matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
+                )
+                .is_some()
+        });
+        let emerged = visible.is_some_and(|v| v.emerging(now)) && !explained;
         let spikes: Vec<Spike> = if can_be_urgent(severity, copy_burst) {
             spikes
         } else {
@@ -593,14 +629,10 @@ fn build(
             .take(10)
             .map(|&i| doc_ref(&docs[i]))
             .collect();
+        let urgent =
+            can_be_urgent(severity, copy_burst) && (emerged || spikes.iter().any(|s| s.urgent));
         out.push(Narrative {
-            rank: (
-                spikes.iter().any(|s| s.urgent),
-                docs.len() >= 3,
-                severity,
-                growth,
-                docs.len(),
-            ),
+            rank: (urgent, docs.len() >= 3, severity, growth, docs.len()),
             id: row.id.clone(),
             label,
             state,
@@ -616,6 +648,8 @@ fn build(
             queries: query_ids,
             severity,
             spikes,
+            visible,
+            urgent,
             copy_paste,
             amplifiers,
             disarm,

@@ -463,6 +463,16 @@ pub fn run_examples(
     Ok(failures)
 }
 
+/// The ids of the queries that describe a claim (rated watch or urgent), as opposed to
+/// coverage (rated info: all mentions, hearings, the court by reference).
+pub fn claim_ids(queries: &[StoredQuery]) -> std::collections::HashSet<String> {
+    queries
+        .iter()
+        .filter(|q| q.severity > Severity::Info)
+        .map(|q| q.id.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,7 +262,7 @@ pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Nar
 
 fn badges(n: &Narrative) -> String {
     let mut out = String::new();
-    if n.spikes.iter().any(|s| s.urgent) {
+    if n.urgent {
         out.push_str("<span class=\"badge urgent\">urgent</span>");
     }
     let _ = write!(out, "<span class=badge>{}</span>", n.state.as_str());
@@ -408,6 +408,9 @@ pub async fn narrative_page(
                 let _ = write!(out, "<details><summary>{}</summary><p>{}</p></details>", escape_html(article), escape_html(text));
             }
             out.push_str("</div>");
+        }
+        if let Some(visible) = &n.visible {
+            let _ = write!(out, "<p class=\"visible\">{}</p>", escape_html(&visible.describe()));
         }
         if !n.spikes.is_empty() {
             out.push_str("<h2>Spikes</h2><ul>");

@@ -149,6 +149,7 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
         pipeline.store(),
         &read.reader,
         &Default::default(),
+        &Default::default(),
     )
     .unwrap();
     assert_eq!(report.documents, 0, "{report:?}");

@@ -122,6 +122,17 @@ fn check(schema: &Value, value: &Value, root: &Value, at: &str) -> Result<(), St
         assert!(!target.is_null(), "{reference} is not defined");
         return check(target, value, root, at);
     }
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let errors: Vec<String> = options
+            .iter()
+            .filter_map(|o| check(o, value, root, at).err())
+            .collect();
+        return if errors.len() == options.len() - 1 {
+            Ok(())
+        } else {
+            Err(format!("{at}: not exactly one of the options: {errors:?}"))
+        };
+    }
     if let Some(types) = schema.get("type") {
         let allowed: Vec<&str> = match types {
             Value::String(t) => vec![t.as_str()],
