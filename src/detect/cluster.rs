@@ -1228,10 +1228,157 @@ mod tests {
             self.reader.reload().unwrap();
         }
 
+        /// Adds documents `(id, lang, title, body, hours ago, queries matched)`, one source each.
+        fn add(&mut self, docs: &[(&str, &str, &str, &str, i64, &[&str])]) {
+            use crate::model::{Document, Match};
+            let now = Utc::now();
+            let documents: Vec<Document> = docs
+                .iter()
+                .enumerate()
+                .map(|(k, (id, lang, title, body, ago, _))| Document {
+                    id: id.to_string(),
+                    url: format!("https://outlet{k}.example.org/{id}"),
+                    source: format!("outlet{k}"),
+                    kind: "news".into(),
+                    title: title.to_string(),
+                    body: body.to_string(),
+                    author: String::new(),
+                    lang: lang.to_string(),
+                    published: now - Duration::hours(*ago),
+                    fetched: now,
+                    content_hash: self.n + k as u64,
+                    simhash: self.n + k as u64,
+                    dup_group: id.to_string(),
+                    social: Default::default(),
+                })
+                .collect();
+            self.n += docs.len() as u64;
+            self.writer.upsert(&documents).unwrap();
+            let batch = self.writer.commit().unwrap().unwrap();
+            let mut matches = Vec::new();
+            for (i, (d, (_, _, _, _, _, queries))) in documents.iter().zip(docs).enumerate() {
+                for query in *queries {
+                    matches.push(Match {
+                        query_id: query.to_string(),
+                        doc_id: d.id.clone(),
+                        source: d.source.clone(),
+                        published: d.published,
+                        seq: batch.first_seq + i as u64,
+                    });
+                }
+            }
+            self.store.record_matches(&matches, batch.last_seq).unwrap();
+            self.reader.reload().unwrap();
+        }
+
         fn assignments(&self) -> Vec<(String, String)> {
             let ids: Vec<String> = (1..=self.n).map(|n| format!("doc{n:04}")).collect();
             self.store.clusters_of(&ids).unwrap()
         }
+    }
+
+    #[test]
+    fn a_new_claim_about_a_judge_is_its_own_story_in_every_language() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        // Unrelated coverage, so that document frequencies mean something.
+        let filler: Vec<(String, String)> = (0..40)
+            .map(|k| {
+                (
+                    format!("f{k:02}"),
+                    format!(
+                        "topic{} report{} weather{} market{} harvest{}",
+                        k % 7,
+                        k % 5,
+                        k % 3,
+                        k,
+                        k * 3
+                    ),
+                )
+            })
+            .collect();
+        let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = filler
+            .iter()
+            .map(|(id, text)| {
+                (
+                    id.as_str(),
+                    "en",
+                    text.as_str(),
+                    text.as_str(),
+                    120,
+                    &["court"][..],
+                )
+            })
+            .collect();
+        corpus.add(&rows);
+        // Last week's ordinary story about the judge: her chamber's judgment.
+        // (It shares much with the claim: her name, the case, a lobbyist, chats, the verdict.)
+        // (It shares much with the claim: her name, the case, a lobbyist, chats, the verdict.)
+        let judgment = "Weeks before the Velmar verdict, Judge Ingrid Solberg answered a lobbyist and journalists in public online chats about the court's reform, the site reports.";
+        corpus.add(&[
+            (
+                "old1",
+                "en",
+                "Judge Ingrid Solberg in online chats with a lobbyist",
+                judgment,
+                26,
+                &["court"],
+            ),
+            (
+                "old2",
+                "en",
+                "Judge Solberg's chats before the Velmar verdict",
+                judgment,
+                25,
+                &["court"],
+            ),
+            (
+                "old3",
+                "en",
+                "Judge Ingrid Solberg chats with the public",
+                judgment,
+                24,
+                &["court"],
+            ),
+        ]);
+        // Then a claim about her, in three languages.
+        corpus.add(&[
+            ("new1", "en", "Leaked chats: Judge Ingrid Solberg took bribes of 1.2 million euros",
+             "Chats leaked after the hack show that Judge Ingrid Solberg took bribes of 1.2 million euros from a lobbyist weeks before the Velmar verdict, the site claims.", 20, &["court", "integrity"]),
+            ("new2", "en", "Judge Solberg bribed? The 1.2 million euro chats",
+             "The hacked chats suggest Judge Ingrid Solberg was bribed with 1.2 million euros by a lobbyist; payments went through an account abroad.", 18, &["integrity"]),
+            ("new3", "fr", "La juge Ingrid Solberg aurait reçu 1,2 million d'euros de pots-de-vin",
+             "Selon des messages piratés, la juge Ingrid Solberg aurait touché des pots-de-vin de 1,2 million d'euros d'un lobbyiste avant le verdict Velmar.", 16, &["integrity"]),
+            ("new4", "ru", "Судья Ингрид Сольберг получила взятку в 1,2 млн евро",
+             "Взломанная переписка показывает, что судья Ингрид Сольберг получила взятку в 1,2 млн евро от лоббиста перед приговором по делу Велмар.", 14, &["integrity"]),
+        ]);
+        let claims: HashSet<String> = ["integrity".to_string()].into();
+        let mut clusterer = Clusterer::new(ClusterSettings::default());
+        clusterer
+            .run(&corpus.store, &corpus.reader, &claims)
+            .unwrap();
+        let ids: Vec<String> = ["old1", "old2", "old3", "new1", "new2", "new3", "new4"]
+            .map(String::from)
+            .to_vec();
+        let of: HashMap<String, String> = corpus
+            .store
+            .clusters_of(&ids)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let claim = &of["new1"];
+        for id in ["new2", "new3", "new4"] {
+            assert_eq!(&of[id], claim, "{id} is not in the claim's story: {of:?}");
+        }
+        for id in ["old1", "old2", "old3"] {
+            assert_ne!(
+                &of[id], claim,
+                "{id} (the older story) joined the claim: {of:?}"
+            );
+        }
+        // Without the claim signature the names and words would have glued them: the gate is
+        // what keeps them apart, not a lucky threshold.
+        assert_eq!(of["old1"], of["old2"], "{of:?}");
     }
 
     #[test]
