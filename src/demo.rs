@@ -96,7 +96,12 @@ async fn serve(
         .filter_map(|(_, text)| latest_date(text))
         .max()
         .unwrap_or_else(Utc::now);
-    let shift = Utc::now() - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest;
+    let mut shift = Utc::now() - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest;
+    if until.is_some() {
+        // A replay moves by whole hours, so its hours are the corpus's own and every run
+        // crawls the same items at the same simulated hour.
+        shift = chrono::Duration::hours(shift.num_hours());
+    }
     let files: HashMap<String, (&'static str, Vec<u8>)> = texts
         .into_iter()
         .map(|(name, text)| {
