@@ -562,33 +562,21 @@ impl Sparse {
         }
     }
 
-    fn norm(&self) -> f32 {
-        self.weights.iter().map(|w| w * w).sum::<f32>().sqrt()
-    }
-
     /// Cosine of two sparse vectors.
     pub fn cosine(&self, other: &Sparse) -> f32 {
-        let (mut i, mut j, mut dot) = (0, 0, 0.0);
-        while i < self.keys.len() && j < other.keys.len() {
-            match self.keys[i].cmp(&other.keys[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    dot += self.weights[i] * other.weights[j];
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        let norms = self.norm() * other.norm();
-        if norms == 0.0 { 0.0 } else { dot / norms }
+        self.cosine_from(other, 0, 0).0
     }
 
     /// The cosine over ties alone, and how many ties the two share: how alike two texts are
-    /// in what crosses languages (names, numbers, links, quotes, claims).
+    /// in what crosses languages (names, numbers, links, quotes).
     pub fn tie_cosine(&self, other: &Sparse) -> (f32, usize) {
         let ties = |s: &Sparse| s.keys.partition_point(|k| k & TIE_BIT == 0);
-        let (a, b) = (ties(self), ties(other));
+        self.cosine_from(other, ties(self), ties(other))
+    }
+
+    /// The cosine of the features from position `a` of this vector and `b` of the other (keys
+    /// are sorted, so a position starts a kind of feature), and how many keys they share.
+    fn cosine_from(&self, other: &Sparse, a: usize, b: usize) -> (f32, usize) {
         let (mut i, mut j, mut dot, mut shared) = (a, b, 0.0, 0);
         while i < self.keys.len() && j < other.keys.len() {
             match self.keys[i].cmp(&other.keys[j]) {
