@@ -284,6 +284,7 @@ pub struct Vectorizer<'a> {
     analyzer: tantivy::tokenizer::TextAnalyzer,
     total: f32,
     idf: HashMap<String, Option<f32>>,
+    rarity: HashMap<String, f32>,
 }
 
 impl<'a> Vectorizer<'a> {
@@ -300,6 +301,7 @@ impl<'a> Vectorizer<'a> {
             reader,
             analyzer,
             idf: HashMap::new(),
+            rarity: HashMap::new(),
         }
     }
 
@@ -327,6 +329,9 @@ impl<'a> Vectorizer<'a> {
         if words.is_empty() {
             return 1.0;
         }
+        if let Some(known) = self.rarity.get(words) {
+            return *known;
+        }
         let field = self.reader.fields().body;
         let mut stream = self.analyzer.token_stream(words);
         let mut rarest: Option<f32> = None;
@@ -336,7 +341,10 @@ impl<'a> Vectorizer<'a> {
             rarest = Some(rarest.map_or(df, |r: f32| r.min(df)));
         }
         let df = rarest.unwrap_or(0.0);
-        (1.0 - (1.0 + df).ln() / (1.0 + self.total * 0.2).ln().max(1.0)).clamp(0.0, 1.0)
+        let rarity =
+            (1.0 - (1.0 + df).ln() / (1.0 + self.total * 0.2).ln().max(1.0)).clamp(0.0, 1.0);
+        self.rarity.insert(words.to_string(), rarity);
+        rarity
     }
 
     /// The document's vector: TF-IDF over title (twice) and body, plus ties weighted by rarity.
