@@ -34,9 +34,12 @@ Seeded narratives (each a claim, never a verdict: the corpus only tests that Vig
 """
 import json
 import random
-import xml.etree.ElementTree as ET
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+import corpus_feeds  # noqa: E402  (the shared feed writers)
 
 ANCHOR = datetime(2026, 9, 14, 12, 0, tzinfo=timezone.utc)
 DAYS = 14
@@ -304,44 +307,9 @@ newest = max([e["when"] for v in items.values() for e in v] + [p["when"] for p i
 assert newest <= ANCHOR + timedelta(days=1)
 
 
-def rfc3339(when):
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def write_outlet(name):
     title, lang, fmt, site, _ = OUTLETS[name]
-    entries = sorted(items[name], key=lambda e: e["when"], reverse=True)
-    if fmt == "rss":
-        rss = ET.Element("rss", version="2.0")
-        channel = ET.SubElement(rss, "channel")
-        for tag, text in [("title", title), ("link", site + "/"), ("language", lang), ("description", title)]:
-            ET.SubElement(channel, tag).text = text
-        for e in entries:
-            item = ET.SubElement(channel, "item")
-            ET.SubElement(item, "title").text = e["title"]
-            ET.SubElement(item, "link").text = e["url"]
-            ET.SubElement(item, "guid").text = e["url"]
-            ET.SubElement(item, "pubDate").text = e["when"].strftime("%a, %d %b %Y %H:%M:%S +0000")
-            ET.SubElement(item, "description").text = e["body"]
-        tree, suffix = rss, "rss"
-    else:
-        atom = ET.Element("feed", xmlns="http://www.w3.org/2005/Atom")
-        atom.set("xml:lang", lang)
-        ET.SubElement(atom, "title").text = title
-        ET.SubElement(atom, "id").text = site + "/"
-        ET.SubElement(atom, "updated").text = rfc3339(entries[0]["when"])
-        for e in entries:
-            entry = ET.SubElement(atom, "entry")
-            ET.SubElement(entry, "title").text = e["title"]
-            ET.SubElement(entry, "id").text = e["url"]
-            ET.SubElement(entry, "link", href=e["url"])
-            ET.SubElement(entry, "published").text = rfc3339(e["when"])
-            ET.SubElement(entry, "updated").text = rfc3339(e["when"])
-            ET.SubElement(entry, "content", type="text").text = e["body"]
-        tree, suffix = atom, "atom"
-    ET.indent(tree)
-    (HERE / "feeds" / f"{name}.{suffix}").write_bytes(
-        b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(tree, encoding="utf-8") + b"\n")
+    corpus_feeds.write_outlet(HERE / "feeds" / name, title, lang, fmt, site, items[name], atom_lang=True)
 
 
 def write_mastodon():

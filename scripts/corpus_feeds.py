@@ -1,0 +1,45 @@
+"""Feed writers shared by the corpus generators (demo/, scenario/, multilingual/): an outlet's
+entries as RSS 2.0 or Atom, dates in each format's own style."""
+import xml.etree.ElementTree as ET
+
+
+def rfc3339(when):
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_outlet(path, title, lang, fmt, site, entries, atom_lang=False):
+    """Writes `entries` (dicts of title, body, when, url), newest first, to `path` (+ suffix);
+    `atom_lang` marks an Atom feed's language with xml:lang."""
+    entries = sorted(entries, key=lambda e: e["when"], reverse=True)
+    if fmt == "rss":
+        rss = ET.Element("rss", version="2.0")
+        channel = ET.SubElement(rss, "channel")
+        for tag, text in [("title", title), ("link", site + "/"), ("language", lang), ("description", title)]:
+            ET.SubElement(channel, tag).text = text
+        for e in entries:
+            item = ET.SubElement(channel, "item")
+            ET.SubElement(item, "title").text = e["title"]
+            ET.SubElement(item, "link").text = e["url"]
+            ET.SubElement(item, "guid").text = e["url"]
+            ET.SubElement(item, "pubDate").text = e["when"].strftime("%a, %d %b %Y %H:%M:%S +0000")
+            ET.SubElement(item, "description").text = e["body"]
+        tree, suffix = rss, "rss"
+    else:
+        atom = ET.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+        if atom_lang:
+            atom.set("xml:lang", lang)
+        ET.SubElement(atom, "title").text = title
+        ET.SubElement(atom, "id").text = site + "/"
+        ET.SubElement(atom, "updated").text = rfc3339(entries[0]["when"])
+        for e in entries:
+            entry = ET.SubElement(atom, "entry")
+            ET.SubElement(entry, "title").text = e["title"]
+            ET.SubElement(entry, "id").text = e["url"]
+            ET.SubElement(entry, "link", href=e["url"])
+            ET.SubElement(entry, "published").text = rfc3339(e["when"])
+            ET.SubElement(entry, "updated").text = rfc3339(e["when"])
+            ET.SubElement(entry, "content", type="text").text = e["body"]
+        tree, suffix = atom, "atom"
+    ET.indent(tree)
+    path.with_name(f"{path.name}.{suffix}").write_bytes(
+        b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(tree, encoding="utf-8") + b"\n")
