@@ -69,7 +69,11 @@ async fn evaluate(corpus: &str) {
         .as_object()
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                // As Vigil writes addresses: non-ASCII paths percent-encoded.
+                .map(|(k, v)| {
+                    let url = url::Url::parse(k).map_or_else(|_| k.clone(), |u| u.to_string());
+                    (url, v.as_str().unwrap_or_default().to_string())
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -141,6 +145,35 @@ async fn evaluate(corpus: &str) {
         let keys = vigil::alert::tick_alerts(read, pipeline.store(), &config, hour)
             .unwrap_or_else(|e| panic!("{e}"));
         alert_secs += checked.elapsed().as_secs_f64();
+        if std::env::var_os("VIGIL_BENCH_TRACE").is_some() {
+            // Each narrative holding a seeded document: its state at this hour.
+            for n in read
+                .narratives(hour - chrono::Duration::days(30), hour)
+                .unwrap_or_default()
+            {
+                let members = read.store.cluster_members(&n.id).unwrap_or_default();
+                let urls: Vec<String> = read
+                    .reader
+                    .docs_by_id(&members.into_iter().map(|(id, _)| id).collect::<Vec<_>>())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|d| stories.get(&d.url).cloned())
+                    .filter(|s| seeded.contains(s))
+                    .collect();
+                if let Some(story) = urls.first() {
+                    eprintln!(
+                        "trace {} {story} {} docs={} sev={:?} urgent={} visible={:?} queries={:?}",
+                        hour.format("%d %H:%M"),
+                        n.id,
+                        n.documents,
+                        n.severity,
+                        n.urgent,
+                        n.visible.map(|v| v.describe()),
+                        n.queries
+                    );
+                }
+            }
+        }
         for key in keys {
             let Some(id) = key
                 .strip_prefix("alert-")
@@ -371,6 +404,51 @@ async fn evaluate(corpus: &str) {
                     .or_default() += 1;
             }
             eprintln!("{} {} {:?}", row.id, ids.len(), votes);
+        }
+        // How alike the clusters are: centroid cosines of every pair above 0.05, with the
+        // majority story of each, to see which merges a lower threshold would make.
+        let claims = vigil::query::stored::claim_ids(&read.queries());
+        let stats: Vec<(
+            String,
+            String,
+            usize,
+            vigil::detect::cluster::Sparse,
+            Vec<String>,
+        )> = rows
+            .iter()
+            .map(|row| {
+                let members = read.store.cluster_members(&row.id).unwrap_or_default();
+                let ids: Vec<String> = members.into_iter().map(|(id, _)| id).collect();
+                let story = majority(&ids, &truth_of)
+                    .map(|(s, _)| s)
+                    .unwrap_or_default();
+                let centroid = vigil::detect::cluster::Sparse::from_json(&row.centroid);
+                let mine: Vec<String> = claims
+                    .iter()
+                    .filter(|c| centroid.has(&format!("claim={c}")))
+                    .cloned()
+                    .collect();
+                (row.id.clone(), story, ids.len(), centroid, mine)
+            })
+            .collect();
+        for (i, a) in stats.iter().enumerate() {
+            for b in &stats[i + 1..] {
+                let cos = a.3.cosine(&b.3);
+                if cos > 0.05 {
+                    eprintln!(
+                        "pair {:.2} {} {}({}) {:?} ~ {}({}) {:?} {}",
+                        cos,
+                        if a.1 == b.1 { "SAME" } else { "diff" },
+                        a.1,
+                        a.2,
+                        a.4,
+                        b.1,
+                        b.2,
+                        b.4,
+                        if a.4 == b.4 { "same-claims" } else { "" }
+                    );
+                }
+            }
         }
     }
 }

@@ -44,6 +44,14 @@ const CLAIM_WEIGHT: f32 = 4.0;
 const MIN_SHARED_TIES: usize = 2;
 /// Similarity given to a document in another language making the same two or more claims.
 const CLAIMS_ALIKE: f32 = 0.3;
+/// The least similarity for a document to join a story making the same claims (the same stored
+/// claim queries, at least half of those either makes): the claim is half the evidence, so the
+/// words need to agree less than between texts that make no claim. Measured on the three
+/// corpora: clusters of one true story making the same claims sit at centroid cosines 0.12 to
+/// 0.42; of different stories making the same claims, at 0.08 and below.
+const SAME_CLAIMS_THRESHOLD: f32 = 0.11;
+/// How much slower similarity to a quiet story fades when it makes the same claims.
+const CLAIM_DECAY_FACTOR: f32 = 3.0;
 /// A tie held by more live clusters than this finds no candidates (it tells nothing).
 const MAX_TIE_CLUSTERS: usize = 64;
 /// Weight kept by a word that is (part of) a proper noun in the text: names are ties, weighed
@@ -914,8 +922,9 @@ impl Clusterer {
             // tells nothing).
             for key in sparse.tie_keys() {
                 if let Some(slots) = self.by_tie.get(&key)
-                    && slots.len() <= MAX_TIE_CLUSTERS
+                    && (slots.len() <= MAX_TIE_CLUSTERS || key & TIE_BIT == 0)
                 {
+                    // A claim many stories make still finds the latest of them.
                     candidates.extend(slots.iter().rev().take(MAX_TIE_CLUSTERS));
                 }
             }
@@ -926,10 +935,29 @@ impl Clusterer {
                 };
                 let quiet =
                     (doc.published - cluster.row.last_seen).num_minutes().max(0) as f32 / 60.0;
-                if quiet > settings.live_hours as f32 {
+                let centroid = &cluster.centroid;
+                // The same claims: at least half of the claims either makes are made by both.
+                let both = doc_claims
+                    .iter()
+                    .filter(|c| centroid.has(&claim_feature(c)))
+                    .count();
+                let either = claim_features.iter().filter(|f| centroid.has(f)).count()
+                    + doc_claims.len()
+                    - both;
+                let same_claims = both > 0 && 2 * both >= either;
+                // A claim made once and taken up days later is one story: a story making the
+                // same claims stays open as long as it is kept in memory, and fades slower.
+                let (live_hours, decay_hours) = if same_claims {
+                    (
+                        settings.live_hours * 2,
+                        settings.decay_hours * CLAIM_DECAY_FACTOR,
+                    )
+                } else {
+                    (settings.live_hours, settings.decay_hours)
+                };
+                if quiet > live_hours as f32 {
                     continue;
                 }
-                let centroid = &cluster.centroid;
                 // Claims, not names: a document making a claim joins only a story making it
                 // (a new claim about a judge is not last week's story about that judge).
                 let shares_claim = doc_claims.iter().any(|c| centroid.has(&claim_feature(c)));
@@ -961,9 +989,14 @@ impl Clusterer {
                 {
                     across = across.max(CLAIMS_ALIKE);
                 }
-                let similarity =
-                    sparse.cosine(centroid).max(across) * (-quiet / settings.decay_hours).exp();
-                if best.is_none_or(|(_, s)| similarity > s) {
+                let similarity = sparse.cosine(centroid).max(across) * (-quiet / decay_hours).exp();
+                let threshold = if same_claims {
+                    settings.threshold.min(SAME_CLAIMS_THRESHOLD)
+                } else {
+                    settings.threshold
+                };
+                // The most similar story among those the document may join.
+                if similarity >= threshold && best.is_none_or(|(_, s)| similarity > s) {
                     best = Some((slot, similarity));
                 }
             }
@@ -988,7 +1021,7 @@ impl Clusterer {
                 best = Some((slot, 1.0));
             }
             report.documents += 1;
-            let (slot, similarity) = match best.filter(|(_, s)| *s >= settings.threshold) {
+            let (slot, similarity) = match best {
                 Some(found) => {
                     report.joined += 1;
                     found
@@ -1375,6 +1408,118 @@ mod tests {
         // Without the claim signature the names and words would have glued them: the gate is
         // what keeps them apart, not a lucky threshold.
         assert_eq!(of["old1"], of["old2"], "{of:?}");
+    }
+
+    #[test]
+    fn a_claim_posted_once_and_taken_up_ten_days_later_is_one_story() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        let filler: Vec<(String, String)> = (0..40)
+            .map(|k| {
+                (
+                    format!("f{k:02}"),
+                    format!(
+                        "topic{} report{} weather{} market{}",
+                        k % 7,
+                        k % 5,
+                        k % 3,
+                        k
+                    ),
+                )
+            })
+            .collect();
+        let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = filler
+            .iter()
+            .map(|(id, text)| {
+                (
+                    id.as_str(),
+                    "en",
+                    text.as_str(),
+                    text.as_str(),
+                    300,
+                    &["court"][..],
+                )
+            })
+            .collect();
+        corpus.add(&rows);
+        let integrity: &[&str] = &["court", "integrity"];
+        corpus.add(&[
+            // One post, ten days before anyone takes it up.
+            ("once", "en", "Prosecutor Daniel Okafor takes orders from a foreign intelligence service",
+             "A blogger claims Prosecutor Daniel Okafor takes orders from a foreign intelligence service.", 250, integrity),
+            // Another claim of the same kind about someone else, in between.
+            ("other", "en", "Registrar Mara Lind paid off by a construction firm",
+             "A construction firm paid off Registrar Mara Lind to win the tender for the new building, a tabloid alleges.", 120, integrity),
+        ]);
+        corpus.add(&[
+            ("up1", "en", "Is Prosecutor Daniel Okafor taking orders from foreign intelligence?",
+             "Posts claim Prosecutor Daniel Okafor is taking orders from a foreign intelligence service.", 10, integrity),
+            ("up2", "en", "Okafor and the foreign intelligence service: the orders",
+             "Prosecutor Okafor takes his orders from foreign intelligence, an account says.", 8, integrity),
+            ("up3", "en", "Daniel Okafor, a prosecutor taking orders?",
+             "The claim that Daniel Okafor takes orders from a foreign service spreads.", 6, integrity),
+        ]);
+        let claims: HashSet<String> = ["integrity".to_string()].into();
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &claims,
+        )
+        .unwrap();
+        let ids: Vec<String> = ["once", "other", "up1", "up2", "up3"]
+            .map(String::from)
+            .to_vec();
+        let of: HashMap<String, String> = corpus
+            .store
+            .clusters_of(&ids)
+            .unwrap()
+            .into_iter()
+            .collect();
+        for id in ["up1", "up2", "up3"] {
+            assert_eq!(
+                of[id], of["once"],
+                "{id} did not join the first post: {of:?}"
+            );
+        }
+        assert_ne!(of["other"], of["once"], "another claim joined: {of:?}");
+        // A story making no claim closes after its live window, as before: the same texts
+        // without the claim stay apart from a ten-day-old post.
+        let dir = tempfile::tempdir().unwrap();
+        let mut plain = Corpus::open(dir.path());
+        plain.add(&rows);
+        plain.add(&[
+            (
+                "once",
+                "en",
+                "Prosecutor Daniel Okafor visits the capital",
+                "Prosecutor Daniel Okafor visits the capital for talks on cooperation.",
+                250,
+                &["court"],
+            ),
+            (
+                "up1",
+                "en",
+                "Prosecutor Daniel Okafor visits the capital again",
+                "Prosecutor Daniel Okafor visits the capital for talks on cooperation.",
+                10,
+                &["court"],
+            ),
+        ]);
+        cluster_pending(
+            &plain.store,
+            &plain.reader,
+            &ClusterSettings::default(),
+            &claims,
+        )
+        .unwrap();
+        let of: HashMap<String, String> = plain
+            .store
+            .clusters_of(&["once".to_string(), "up1".to_string()])
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_ne!(of["once"], of["up1"], "{of:?}");
     }
 
     #[test]

@@ -460,6 +460,16 @@ fn build(
         let settings = matched
             .first()
             .map_or(SpikeSettings::default(), |q| q.spike);
+        // The events this story can be coverage of (those it names, or that list its queries).
+        let calendar = &if calendar.event.is_empty() {
+            Calendar::default()
+        } else {
+            let text: Vec<&str> = docs
+                .iter()
+                .flat_map(|d| [d.title.as_str(), d.body.as_str()])
+                .collect();
+            calendar.concerning(&text.join("\n"))
+        };
         let spikes = spike::spikes(
             &counts,
             &totals,
@@ -519,14 +529,18 @@ fn build(
             v.sudden &= !truncated;
             v
         });
-        let explained = visible.is_some_and(|v| {
-            calendar
-                .explaining(
-                    v.at,
-                    matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
-                )
-                .is_some()
-        });
+        // The calendar explains attention, not accusations: a judgment day brings coverage
+        // and criticism (claims rated watch), but never a bribery or exposure claim (rated
+        // urgent) that emerges on that day.
+        let explained = severity < Some(Severity::Urgent)
+            && visible.is_some_and(|v| {
+                calendar
+                    .explaining(
+                        v.at,
+                        matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
+                    )
+                    .is_some()
+            });
         let emerged = visible.is_some_and(|v| v.emerging(now)) && !explained;
         let spikes: Vec<Spike> = if can_be_urgent(severity, copy_burst) {
             spikes

@@ -227,6 +227,30 @@ fn toml_time_opt<'de, D: serde::Deserializer<'de>>(
 }
 
 impl Event {
+    /// Whether a story whose text (titles and bodies) is `text` can be the event's coverage:
+    /// the event lists queries (the analysts said what it explains), or its name has no proper
+    /// noun to look for, or the text names one of them ("Judgment in the Amun Valley case"
+    /// explains stories that say "Amun" or "Valley", not a rumour about another case on the
+    /// same day).
+    pub fn concerns(&self, text: &str) -> bool {
+        if !self.queries.is_empty() {
+            return true;
+        }
+        let names: Vec<String> = self
+            .name
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .skip(1)
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase) && w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect();
+        if names.is_empty() {
+            return true;
+        }
+        text.split(|c: char| !c.is_alphanumeric())
+            .any(|w| names.iter().any(|n| w.to_lowercase() == *n))
+    }
+
     /// Whether a spike in `hour` for `query` coincides: from 6 hours before the event to a day
     /// after its end (coverage follows an event).
     pub fn covers(&self, hour: DateTime<Utc>, query: &str) -> bool {
@@ -274,6 +298,18 @@ impl Calendar {
     /// The first event that explains a spike.
     pub fn explaining(&self, hour: DateTime<Utc>, query: &str) -> Option<&Event> {
         self.event.iter().find(|e| e.covers(hour, query))
+    }
+
+    /// The events a story (its titles and bodies, `text`) can be coverage of.
+    pub fn concerning(&self, text: &str) -> Calendar {
+        Calendar {
+            event: self
+                .event
+                .iter()
+                .filter(|e| e.concerns(text))
+                .cloned()
+                .collect(),
+        }
     }
 }
 
@@ -417,6 +453,53 @@ pub fn load_calendar(dir: &Path) -> Result<Calendar, crate::query::stored::Store
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_event_explains_the_stories_that_name_it() {
+        let event = |name: &str, queries: &[&str]| Event {
+            name: name.into(),
+            kind: "judgment".into(),
+            start: at(0),
+            end: None,
+            queries: queries.iter().map(|q| q.to_string()).collect(),
+        };
+        // (event name, its queries, the story's text, explained)
+        let cases: Vec<(&str, &[&str], &str, bool)> = vec![
+            (
+                "Judgment in the Amun Valley case",
+                &[],
+                "The chamber delivered its judgment on the Amun Valley massacre.",
+                true,
+            ),
+            (
+                "Judgment in the Amun Valley case",
+                &[],
+                "Rumours that the court dropped the Kessaro probe spread online.",
+                false,
+            ),
+            (
+                "Judgment in the Amun Valley case",
+                &[],
+                "AMUN: verdict day",
+                true,
+            ),
+            (
+                "Judgment in the Amun Valley case",
+                &["void-warrant"],
+                "Rumours that the court dropped the Kessaro probe spread online.",
+                true,
+            ),
+            ("budget session", &[], "Anything at all.", true),
+            ("Judgment in the Velmar case", &[], "Velmarian media", false),
+        ];
+        for (name, queries, text, explained) in cases {
+            assert_eq!(
+                event(name, queries).concerns(text),
+                explained,
+                "{name} / {text}"
+            );
+        }
+    }
 
     #[test]
     fn consecutive_hours_of_one_kind_are_one_episode() {
