@@ -150,18 +150,35 @@ async fn backtest_diff_explain_and_suggest_agree() {
     assert_eq!(new - old, gained - lost, "{diff}");
     assert!(gained > 0, "the looser text gains documents: {diff}");
 
-    // Explain: the root is the whole query's count; an AND's clauses each match at least as
-    // many documents as the AND.
+    // Explain: the root is the whole query's count (hacked-files is an OR of two claims, the
+    // first an AND); an AND's clauses each match at least as many documents as the AND, and an
+    // OR at least as many as each of its clauses.
     let clauses = json(&vigil(
         &["queries", "explain", "hacked-files", "--json"],
         config,
     ));
     let clauses = clauses.as_array().unwrap();
-    assert_eq!(clauses[0]["kind"], "AND");
+    assert_eq!(clauses[0]["kind"], "OR");
     assert_eq!(clauses[0]["depth"], 0);
-    for clause in clauses.iter().filter(|c| c["depth"] == 1) {
-        assert!(clause["matches"].as_u64().unwrap() >= clauses[0]["matches"].as_u64().unwrap());
+    assert_eq!(clauses[0]["matches"].as_u64().unwrap(), total as u64);
+    let count = |c: &serde_json::Value| c["matches"].as_u64().unwrap();
+    let mut ands = 0;
+    for (i, node) in clauses.iter().enumerate() {
+        let depth = node["depth"].as_u64().unwrap();
+        let children = clauses[i + 1..]
+            .iter()
+            .take_while(|c| c["depth"].as_u64().unwrap() > depth)
+            .filter(|c| c["depth"].as_u64().unwrap() == depth + 1);
+        for child in children {
+            match node["kind"].as_str() {
+                Some("AND") => assert!(count(child) >= count(node), "{node} / {child}"),
+                Some("OR") => assert!(count(child) <= count(node), "{node} / {child}"),
+                _ => {}
+            }
+        }
+        ands += usize::from(node["kind"] == "AND");
     }
+    assert!(ands > 0, "{clauses:?}");
     assert!(
         clauses.iter().any(|c| c["kind"] == "phrase~2"),
         "{clauses:?}"
