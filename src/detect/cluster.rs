@@ -393,6 +393,11 @@ impl<'a> Vectorizer<'a> {
         }
         keep_strongest(&mut vector, DOC_FEATURES);
         let mut tie_features: Vec<(String, f32)> = Vec::new();
+        // What the text says, in any language: the glossary's concepts, weighed like names by
+        // the rarity of the word that named them.
+        for (concept, word) in super::concepts::Concepts::builtin().find(&text) {
+            tie_features.push((format!("c:{concept}"), self.rarity(word)));
+        }
         for tie in found {
             let weight = if tie.feature.starts_with("num:") {
                 NUMBER_WEIGHT

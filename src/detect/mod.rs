@@ -4,6 +4,7 @@
 //! by different sources (the near-duplicate groups `dedup` assigned at ingest). It describes activity; it never labels a document as disinformation.
 
 pub mod cluster;
+pub mod concepts;
 pub mod coordination;
 pub mod emergence;
 pub mod evidence;

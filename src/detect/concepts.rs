@@ -1,0 +1,192 @@
+//! Cross-language concepts for clustering: a glossary of the words of court coverage and of the
+//! claims made against courts in English, French and Russian (`concepts.toml`, compiled in), so
+//! that "Registry staff sold names of protected witnesses" and "Des employés du Greffe auraient
+//! vendu l'identité de témoins protégés" share what they say, not only their names. In: a text;
+//! out: the concepts it mentions, each with the first word that named it (whose rarity in the
+//! stream weighs the concept, as for names).
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const GLOSSARY: &str = include_str!("concepts.toml");
+
+/// Shortest prefix a `*` form may have (shorter ones would catch unrelated words).
+const MIN_PREFIX: usize = 3;
+
+#[derive(Deserialize)]
+struct Glossary {
+    concept: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+    #[serde(default)]
+    en: Vec<String>,
+    #[serde(default)]
+    fr: Vec<String>,
+    #[serde(default)]
+    ru: Vec<String>,
+}
+
+/// The glossary as lookups: whole words and prefixes, folded, to concept ids.
+#[derive(Debug, Default)]
+pub struct Concepts {
+    words: HashMap<String, &'static str>,
+    prefixes: HashMap<String, &'static str>,
+    longest_prefix: usize,
+}
+
+/// Lower case, Latin accents removed, other scripts kept (so a Russian word never meets a
+/// Latin one by transliteration).
+fn fold(word: &str) -> String {
+    word.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
+            'ç' => 'c',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ñ' => 'n',
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ÿ' | 'ý' => 'y',
+            'ё' => 'е',
+            other => other,
+        })
+        .collect()
+}
+
+impl Concepts {
+    /// Reads a glossary's text; a form that cannot work (an empty word, a prefix shorter than
+    /// `MIN_PREFIX`) is an error naming it.
+    pub fn parse(text: &str) -> Result<Concepts, String> {
+        let glossary: Glossary = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let mut out = Concepts::default();
+        for entry in glossary.concept {
+            let id: &'static str = Box::leak(entry.id.into_boxed_str());
+            for form in entry.en.iter().chain(&entry.fr).chain(&entry.ru) {
+                let folded = fold(form);
+                if let Some(prefix) = folded.strip_suffix('*') {
+                    if prefix.chars().count() < MIN_PREFIX {
+                        return Err(format!("concept {id}: prefix {form:?} is too short"));
+                    }
+                    out.longest_prefix = out.longest_prefix.max(prefix.chars().count());
+                    out.prefixes.insert(prefix.to_string(), id);
+                } else if folded.is_empty() {
+                    return Err(format!("concept {id}: an empty form"));
+                } else {
+                    out.words.insert(folded, id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The compiled-in glossary (checked by a test, so it always parses).
+    pub fn builtin() -> &'static Concepts {
+        static CONCEPTS: OnceLock<Concepts> = OnceLock::new();
+        CONCEPTS.get_or_init(|| Concepts::parse(GLOSSARY).unwrap_or_default())
+    }
+
+    /// The concept a word names, if any: the whole word, else its longest listed prefix.
+    pub fn of(&self, word: &str) -> Option<&'static str> {
+        let folded = fold(word);
+        if let Some(id) = self.words.get(&folded) {
+            return Some(id);
+        }
+        let chars: Vec<(usize, char)> = folded.char_indices().collect();
+        let longest = self.longest_prefix.min(chars.len());
+        (MIN_PREFIX..=longest).rev().find_map(|n| {
+            let end = chars.get(n).map_or(folded.len(), |(i, _)| *i);
+            self.prefixes.get(&folded[..end]).copied()
+        })
+    }
+
+    /// The concepts of a text, each once, with the first word that named it.
+    pub fn find<'t>(&self, text: &'t str) -> Vec<(&'static str, &'t str)> {
+        let mut out: Vec<(&'static str, &'t str)> = Vec::new();
+        for word in text.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
+            let word = word.trim_matches('-');
+            if word.chars().count() < 2 {
+                continue;
+            }
+            if let Some(id) = self.of(word)
+                && !out.iter().any(|(seen, _)| *seen == id)
+            {
+                out.push((id, word));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_glossary_parses_and_finds_concepts_in_three_languages() {
+        let concepts = Concepts::parse(GLOSSARY).expect("the glossary parses");
+        assert!(concepts.words.len() + concepts.prefixes.len() > 300);
+        let ids = |text: &str| -> Vec<&str> {
+            let mut found: Vec<&str> = concepts.find(text).into_iter().map(|(c, _)| c).collect();
+            found.sort_unstable();
+            found
+        };
+        // (text, the concepts it names)
+        let cases: Vec<(&str, Vec<&str>)> = vec![
+            (
+                "Registry staff sold names of protected witnesses",
+                vec![
+                    "identity",
+                    "protected",
+                    "registry",
+                    "sold",
+                    "staff",
+                    "witness",
+                ],
+            ),
+            (
+                "Des employés du Greffe auraient vendu l'identité de témoins protégés",
+                vec![
+                    "identity",
+                    "protected",
+                    "registry",
+                    "sold",
+                    "staff",
+                    "witness",
+                ],
+            ),
+            (
+                "Сотрудники секретариата продали имена защищённых свидетелей",
+                vec![
+                    "identity",
+                    "protected",
+                    "registry",
+                    "sold",
+                    "staff",
+                    "witness",
+                ],
+            ),
+            (
+                "La juge aurait touché des pots-de-vin",
+                vec!["bribe", "judge"],
+            ),
+            // A prefix is a prefix: "vendredi" is not "vendu", "soldier" is not "sold".
+            ("Vendredi, un soldat; the soldier on Friday", vec![]),
+            ("", vec![]),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(ids(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bad_glossary_names_the_form() {
+        let short = "[[concept]]\nid = \"x\"\nen = [\"ab*\"]\n";
+        assert!(Concepts::parse(short).unwrap_err().contains("\"ab*\""));
+        assert!(Concepts::parse("[[concept]]\nid = 1").is_err());
+    }
+}
