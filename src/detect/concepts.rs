@@ -112,10 +112,20 @@ impl Concepts {
             if word.chars().count() < 2 {
                 continue;
             }
-            if let Some(id) = self.of(word)
-                && !out.iter().any(|(seen, _)| *seen == id)
-            {
-                out.push((id, word));
+            // A hyphenated word is looked up whole ("pots-de-vin"), else part by part (an
+            // address's slug, "ex-prosecutor").
+            let parts: Vec<(&'static str, &'t str)> = match self.of(word) {
+                Some(id) => vec![(id, word)],
+                None => word
+                    .split('-')
+                    .filter(|p| p.chars().count() >= 2)
+                    .filter_map(|p| self.of(p).map(|id| (id, p)))
+                    .collect(),
+            };
+            for (id, word) in parts {
+                if !out.iter().any(|(seen, _)| *seen == id) {
+                    out.push((id, word));
+                }
             }
         }
         out
@@ -173,6 +183,17 @@ mod tests {
             (
                 "La juge aurait touché des pots-de-vin",
                 vec!["bribe", "judge"],
+            ),
+            (
+                "https://qj.example/2026/03/08/des-employés-du-greffe-auraient-vendu-l-identité-de-témoins-protégés-315",
+                vec![
+                    "identity",
+                    "protected",
+                    "registry",
+                    "sold",
+                    "staff",
+                    "witness",
+                ],
             ),
             // A prefix is a prefix: "vendredi" is not "vendu", "soldier" is not "sold".
             ("Vendredi, un soldat; the soldier on Friday", vec![]),
