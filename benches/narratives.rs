@@ -403,7 +403,21 @@ async fn evaluate(corpus: &str) {
                     .entry(truth_of.get(id).cloned().unwrap_or_default())
                     .or_default() += 1;
             }
-            eprintln!("{} {} {:?}", row.id, ids.len(), votes);
+            let mut langs: BTreeMap<&str, usize> = BTreeMap::new();
+            for id in &ids {
+                *langs
+                    .entry(lang_of.get(id).map_or("?", String::as_str))
+                    .or_default() += 1;
+            }
+            eprintln!(
+                "{} {} {:?} {:?} {}..{}",
+                row.id,
+                ids.len(),
+                votes,
+                langs,
+                row.first_seen.format("%d %H:%M"),
+                row.last_seen.format("%d %H:%M")
+            );
         }
         // How alike the clusters are: centroid cosines of every pair above 0.05, with the
         // majority story of each, to see which merges a lower threshold would make.
