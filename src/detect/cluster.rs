@@ -22,10 +22,7 @@ use crate::index::schema::TEXT_ANALYZER;
 use crate::store::{ClusterMember, ClusterRow, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use tantivy::DocAddress;
 use tantivy::Term;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
-use tantivy::schema::IndexRecordOption;
 
 /// Strongest features kept per document.
 const DOC_FEATURES: usize = 40;
@@ -59,10 +56,17 @@ const MAX_TIE_CLUSTERS: usize = 64;
 const NAME_WORD: f32 = 0.3;
 /// Documents clustered per run at most (the rest wait for the next run).
 const RUN_LIMIT: usize = 20_000;
-/// Similar documents asked of tantivy per new document.
-const CANDIDATE_DOCS: usize = 20;
-/// A document's strongest words searched for similar documents.
-const SIMILAR_WORDS: usize = 8;
+/// A document's strongest words, looked up in the word index of the live clusters.
+const SIMILAR_WORDS: usize = 12;
+/// A live cluster's strongest words (of its centroid), recorded in the word index each time it
+/// takes a document.
+const INDEXED_WORDS: usize = 24;
+/// Live clusters kept per word in the word index, the most recent: a word many stories use
+/// points at the latest of them, so a document's lookup costs the same at a thousand
+/// documents in the window as at a million.
+const WORD_CLUSTERS: usize = 32;
+/// Live clusters scored per document at most, those sharing the most of its strongest words.
+const CANDIDATE_CLUSTERS: usize = 24;
 
 /// Clustering thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -434,114 +438,6 @@ impl<'a> Vectorizer<'a> {
         normalise(&mut vector);
         vector
     }
-
-    /// The documents most like `vector` among the segments holding documents published since
-    /// `since`: its strongest words over title and body, scored by BM25 with block-max WAND
-    /// (tantivy's pruned union, so a million documents cost little more than a thousand),
-    /// then the documents sharing one of its links or uncommon hashtags.
-    fn similar(
-        &mut self,
-        searcher: &tantivy::Searcher,
-        vector: &Vector,
-        since: DateTime<Utc>,
-    ) -> Result<Vec<DocAddress>, DetectError> {
-        let f = *self.reader.fields();
-        let mut words: Vec<(&String, &f32)> = vector.iter().filter(|(k, _)| is_word(k)).collect();
-        words.sort_by(|a, b| b.1.total_cmp(a.1).then_with(|| a.0.cmp(b.0)));
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for (word, _) in words.into_iter().take(SIMILAR_WORDS) {
-            for field in [f.title, f.body] {
-                clauses.push((
-                    Occur::Should,
-                    Box::new(TermQuery::new(
-                        Term::from_field_text(field, word),
-                        IndexRecordOption::WithFreqs,
-                    )),
-                ));
-            }
-        }
-        let mut ties: Vec<Term> = Vec::new();
-        for tie in vector.keys() {
-            let term = if let Some(tag) = tie.strip_prefix('#') {
-                Term::from_field_text(f.hashtag, tag)
-            } else if let Some(link) = tie.strip_prefix("link:") {
-                Term::from_field_text(f.link, link)
-            } else {
-                continue;
-            };
-            // A hashtag half the stream carries ties nothing.
-            if (searcher.doc_freq(&term)? as f32) < self.total * 0.01 + 50.0 {
-                ties.push(term);
-            }
-        }
-        let mut found = Vec::new();
-        if !clauses.is_empty() {
-            let query = BooleanQuery::new(clauses);
-            found = top_recent(searcher, &query, since, CANDIDATE_DOCS)?;
-        }
-        if !ties.is_empty() {
-            // Term queries, not a term set: a set query fills a bitset of the whole segment.
-            let query = BooleanQuery::new(
-                ties.into_iter()
-                    .map(|t| {
-                        let q: Box<dyn Query> =
-                            Box::new(TermQuery::new(t, IndexRecordOption::Basic));
-                        (Occur::Should, q)
-                    })
-                    .collect(),
-            );
-            for address in top_recent(searcher, &query, since, CANDIDATE_DOCS)? {
-                if !found.contains(&address) {
-                    found.push(address);
-                }
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// The `k` best hits of `query` in the segments with documents published since `since`, with
-/// one threshold carried across segments so later segments prune too.
-fn top_recent(
-    searcher: &tantivy::Searcher,
-    query: &dyn Query,
-    since: DateTime<Utc>,
-    k: usize,
-) -> Result<Vec<DocAddress>, DetectError> {
-    let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
-        searcher,
-    ))?;
-    let since = tantivy::DateTime::from_timestamp_secs(since.timestamp());
-    let mut best: Vec<(f32, DocAddress)> = Vec::with_capacity(k + 1);
-    let mut threshold = f32::MIN;
-    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
-        let recent = segment
-            .fast_fields()
-            .date(crate::index::schema::PUBLISHED)
-            .map(|column| column.max_value() >= since)
-            .unwrap_or(true);
-        if !recent || segment.num_docs() == 0 {
-            continue;
-        }
-        weight.for_each_pruning(threshold, segment, &mut |doc, score| {
-            best.push((score, DocAddress::new(ord as u32, doc)));
-            if best.len() > k {
-                if let Some((worst, _)) = best
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| a.1.0.total_cmp(&b.1.0))
-                {
-                    best.swap_remove(worst);
-                }
-            }
-            if best.len() == k {
-                threshold = best.iter().map(|b| b.0).fold(f32::MAX, f32::min);
-            }
-            threshold
-        })?;
-    }
-    best.sort_by(|a, b| b.0.total_cmp(&a.0));
-    Ok(best.into_iter().map(|(_, a)| a).collect())
 }
 
 /// A sparse vector keyed by feature hashes, sorted by key: a centroid as kept in memory (a
@@ -621,6 +517,19 @@ impl Sparse {
     fn tie_keys(&self) -> impl Iterator<Item = u64> + '_ {
         let from = self.keys.partition_point(|k| *k < CLAIM_BIT);
         self.keys[from..].iter().copied()
+    }
+
+    /// The `n` strongest words (not ties or claims) as (key, weight), strongest first.
+    fn strongest_words(&self, n: usize) -> Vec<(u64, f32)> {
+        let words = self.keys.partition_point(|k| *k < CLAIM_BIT);
+        let mut out: Vec<(u64, f32)> = self.keys[..words]
+            .iter()
+            .copied()
+            .zip(self.weights[..words].iter().copied())
+            .collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        out.truncate(n);
+        out
     }
 
     /// Whether the feature is present.
@@ -725,11 +634,13 @@ pub struct Clusterer {
     next_slot: u32,
     slots: HashMap<String, u32>,
     live: HashMap<u32, Live>,
-    by_seq: HashMap<u64, u32>,
     /// Tie key → the live clusters whose centroid holds it: candidates that tantivy cannot
     /// find (a name in another script, a number, a claim), looked up in memory.
     by_tie: HashMap<u64, Vec<u32>>,
-    /// Clusters evicted since `by_seq` was last pruned.
+    /// Word key → the live clusters that recently took a document with that word among its
+    /// strongest, most recent last, at most `WORD_CLUSTERS`: the candidates of a new document.
+    by_word: HashMap<u64, Vec<u32>>,
+    /// Clusters evicted since the indexes were last pruned.
     evicted: usize,
 }
 
@@ -737,6 +648,7 @@ pub struct Clusterer {
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Footprint {
     pub live_clusters: usize,
+    /// Documents in the live clusters (their sizes; the documents themselves are not held).
     pub documents: usize,
     /// An estimate of the bytes held.
     pub bytes: usize,
@@ -759,13 +671,13 @@ impl Clusterer {
             .sum();
         Footprint {
             live_clusters: self.live.len(),
-            documents: self.by_seq.len(),
+            documents: self.live.values().map(|c| c.row.size as usize).sum(),
             bytes: per_cluster
-                + self.by_seq.capacity() * 16
                 + self.slots.capacity() * 48
                 + self
                     .by_tie
                     .values()
+                    .chain(self.by_word.values())
                     .map(|v| v.capacity() * 4 + 40)
                     .sum::<usize>(),
         }
@@ -783,8 +695,45 @@ impl Clusterer {
         self.next_slot += 1;
         self.slots.insert(live.row.id.clone(), slot);
         self.index_ties(slot, &live.centroid);
+        let words = live.centroid.strongest_words(INDEXED_WORDS);
+        self.index_words(slot, &words);
         self.live.insert(slot, live);
         slot
+    }
+
+    /// Records the cluster as the latest to take each of `words` (keys and weights).
+    fn index_words(&mut self, slot: u32, words: &[(u64, f32)]) {
+        for (key, _) in words {
+            let slots = self.by_word.entry(*key).or_default();
+            if slots.last() == Some(&slot) {
+                continue;
+            }
+            if let Some(at) = slots.iter().position(|s| *s == slot) {
+                slots.remove(at);
+            }
+            slots.push(slot);
+            if slots.len() > WORD_CLUSTERS {
+                slots.remove(0);
+            }
+        }
+    }
+
+    /// The live clusters most likely to take a document whose strongest words are `words`:
+    /// those recorded under the most of them (weighted), at most `CANDIDATE_CLUSTERS`.
+    fn word_candidates(&self, words: &[(u64, f32)]) -> Vec<u32> {
+        let mut hits: HashMap<u32, f32> = HashMap::new();
+        for (key, weight) in words {
+            for slot in self.by_word.get(key).into_iter().flatten() {
+                *hits.entry(*slot).or_default() += weight;
+            }
+        }
+        let mut ranked: Vec<(u32, f32)> = hits.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(CANDIDATE_CLUSTERS)
+            .map(|(slot, _)| slot)
+            .collect()
     }
 
     /// Records the cluster under each of the ties (and claims) in `vector`.
@@ -810,11 +759,6 @@ impl Clusterer {
                 langs: Vec::new(),
             });
         }
-        for (seq, cluster) in store.cluster_members_since(since)? {
-            if let Some(slot) = self.slots.get(&cluster) {
-                self.by_seq.insert(seq, *slot);
-            }
-        }
         self.loaded = true;
         Ok(())
     }
@@ -828,11 +772,12 @@ impl Clusterer {
         if self.evicted > 0 && self.evicted * 10 >= self.live.len() {
             let live = &self.live;
             self.slots.retain(|_, slot| live.contains_key(slot));
-            self.by_seq.retain(|_, slot| live.contains_key(slot));
-            self.by_tie.retain(|_, slots| {
-                slots.retain(|slot| live.contains_key(slot));
-                !slots.is_empty()
-            });
+            for index in [&mut self.by_tie, &mut self.by_word] {
+                index.retain(|_, slots| {
+                    slots.retain(|slot| live.contains_key(slot));
+                    !slots.is_empty()
+                });
+            }
             self.evicted = 0;
         }
     }
@@ -889,7 +834,6 @@ impl Clusterer {
         self.evict(newest);
         let settings = self.settings;
         let mut vectorizer = Vectorizer::new(reader);
-        let searcher = reader.searcher();
         let mut placed: HashMap<String, u32> = HashMap::new();
         let mut members = Vec::new();
         for doc in &docs {
@@ -897,9 +841,6 @@ impl Clusterer {
                 // Matched again (edited, so re-indexed under a new sequence number): keep its
                 // cluster, follow its new number.
                 let seq = seqs.get(doc.id.as_str()).copied().unwrap_or(doc.seq);
-                if let Some(slot) = self.slots.get(cluster) {
-                    self.by_seq.insert(seq, *slot);
-                }
                 members.push(ClusterMember {
                     doc_id: doc.id.clone(),
                     cluster_id: cluster.clone(),
@@ -915,14 +856,9 @@ impl Clusterer {
                 .unwrap_or_default();
             let vector = vectorizer.vector_with(doc, &doc_claims);
             let sparse = Sparse::of(&vector);
-            let since = doc.published - Duration::hours(settings.live_hours);
-            let similar = vectorizer.similar(&searcher, &vector, since)?;
-            let mut candidates: HashSet<u32> = reader
-                .seqs_at(&searcher, &similar)?
-                .into_iter()
-                .filter(|s| *s != doc.seq)
-                .filter_map(|s| self.by_seq.get(&s).copied())
-                .collect();
+            // Clusters sharing its strongest words, from memory (no search of the window).
+            let words = sparse.strongest_words(SIMILAR_WORDS);
+            let mut candidates: HashSet<u32> = self.word_candidates(&words).into_iter().collect();
             // Clusters sharing a tie or a claim, in any language (a tie many clusters share
             // tells nothing).
             for key in sparse.tie_keys() {
@@ -1057,7 +993,9 @@ impl Clusterer {
             if !cluster.langs.contains(&doc.lang) {
                 cluster.langs.push(doc.lang.clone());
             }
+            let indexed = cluster.centroid.strongest_words(INDEXED_WORDS);
             self.index_ties(slot, &sparse);
+            self.index_words(slot, &indexed);
             let Some(cluster) = self.live.get_mut(&slot) else {
                 continue;
             };
@@ -1066,7 +1004,6 @@ impl Clusterer {
             cluster.row.last_seen = cluster.row.last_seen.max(doc.published);
             cluster.changed = true;
             placed.insert(doc.id.clone(), slot);
-            self.by_seq.insert(doc.seq, slot);
             members.push(ClusterMember {
                 doc_id: doc.id.clone(),
                 cluster_id: cluster.row.id.clone(),

@@ -13,6 +13,8 @@ const GLOSSARY: &str = include_str!("concepts.toml");
 
 /// Shortest prefix a `*` form may have (shorter ones would catch unrelated words).
 const MIN_PREFIX: usize = 3;
+/// Shortest whole word a concept may be named by (and the shortest word looked up).
+const MIN_WORD: usize = 3;
 
 #[derive(Deserialize)]
 struct Glossary {
@@ -40,7 +42,14 @@ pub struct Concepts {
 
 /// Lower case, Latin accents removed, other scripts kept (so a Russian word never meets a
 /// Latin one by transliteration).
-fn fold(word: &str) -> String {
+fn fold(word: &str) -> std::borrow::Cow<'_, str> {
+    // Most words are plain lower-case ASCII already: no copy for them.
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return std::borrow::Cow::Borrowed(word);
+    }
     word.chars()
         .flat_map(char::to_lowercase)
         .map(|c| match c {
@@ -55,7 +64,8 @@ fn fold(word: &str) -> String {
             'ё' => 'е',
             other => other,
         })
-        .collect()
+        .collect::<String>()
+        .into()
 }
 
 impl Concepts {
@@ -74,10 +84,12 @@ impl Concepts {
                     }
                     out.longest_prefix = out.longest_prefix.max(prefix.chars().count());
                     out.prefixes.insert(prefix.to_string(), id);
-                } else if folded.is_empty() {
-                    return Err(format!("concept {id}: an empty form"));
+                } else if folded.chars().count() < MIN_WORD {
+                    return Err(format!(
+                        "concept {id}: {form:?} is shorter than {MIN_WORD} letters"
+                    ));
                 } else {
-                    out.words.insert(folded, id);
+                    out.words.insert(folded.into_owned(), id);
                 }
             }
         }
@@ -93,7 +105,7 @@ impl Concepts {
     /// The concept a word names, if any: the whole word, else its longest listed prefix.
     pub fn of(&self, word: &str) -> Option<&'static str> {
         let folded = fold(word);
-        if let Some(id) = self.words.get(&folded) {
+        if let Some(id) = self.words.get(folded.as_ref()) {
             return Some(id);
         }
         let chars: Vec<(usize, char)> = folded.char_indices().collect();
@@ -109,7 +121,7 @@ impl Concepts {
         let mut out: Vec<(&'static str, &'t str)> = Vec::new();
         for word in text.split(|c: char| !(c.is_alphanumeric() || c == '-')) {
             let word = word.trim_matches('-');
-            if word.chars().count() < 2 {
+            if word.chars().count() < MIN_WORD {
                 continue;
             }
             // A hyphenated word is looked up whole ("pots-de-vin"), else part by part (an
@@ -118,7 +130,7 @@ impl Concepts {
                 Some(id) => vec![(id, word)],
                 None => word
                     .split('-')
-                    .filter(|p| p.chars().count() >= 2)
+                    .filter(|p| p.chars().count() >= MIN_WORD)
                     .filter_map(|p| self.of(p).map(|id| (id, p)))
                     .collect(),
             };
