@@ -2,7 +2,8 @@
 //! documents, as documents per second and seconds per 10,000, with the memory the clustering
 //! phase itself adds (peak RSS reset before it), and the time to assemble the narratives of
 //! the window. The documents are generated stories: each repeats a story's own words (60%)
-//! among the vocabulary's (40%), so clusters form as they do in news.
+//! among the vocabulary's (40%), so clusters form as they do in news, and they arrive in time
+//! order (a crawl's order) with about 200 stories unfolding at any moment.
 //!
 //! Run: `cargo bench --bench detect` (N = 10,000 and 50,000; pass others after `--`).
 
@@ -100,7 +101,11 @@ fn main() {
             while i < n {
                 let chunk: Vec<Document> = (i..(i + 10_000).min(n))
                     .map(|k| {
-                        let story = rng.below(stories.len());
+                        // Documents arrive in time order, as a crawl brings them: the story
+                        // of each is one of the ~200 unfolding around its moment.
+                        let now_story = k / PER_STORY;
+                        let story =
+                            (now_story + rng.below(200)).saturating_sub(100) % stories.len();
                         story_document(&mut rng, &vocab, &stories[story], k as u64, story)
                     })
                     .collect();

@@ -6,10 +6,15 @@
 //!
 //! - A document is a TF-IDF vector over its folded words (title counted twice; words in more
 //!   than a fifth of all documents dropped), plus **ties** that cross languages: shared links,
-//!   hashtags, quoted strings and capitalised names (`Karim Khan` is spelled alike in English,
-//!   French and German coverage).
-//! - Candidates come from tantivy: the documents most like the new one (its strongest words and
-//!   ties) among those published within the live window; their clusters are the candidates.
+//!   hashtags, quoted strings, capitalised names (`Karim Khan` is spelled alike in English,
+//!   French and German coverage) and the concepts of a glossary (`super::concepts`).
+//! - Candidates come from memory, never from a search of the window: a word index of the live
+//!   clusters (each under its centroid's strongest words, the latest clusters per word) and a
+//!   tie index (names, links, hashtags, concepts, claims), so a document costs about the same
+//!   with a million documents in the window as with ten thousand.
+//! - A document making claims (the stored queries rated watch or urgent it matched) joins only
+//!   a story making one of them, at a lower bar when they make the same claims, and such a
+//!   story stays open longer.
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
 //! - A post that shares or reposts an already clustered article joins that article's cluster.
@@ -634,7 +639,7 @@ pub struct Clusterer {
     next_slot: u32,
     slots: HashMap<String, u32>,
     live: HashMap<u32, Live>,
-    /// Tie key → the live clusters whose centroid holds it: candidates that tantivy cannot
+    /// Tie key → the live clusters whose centroid holds it: candidates the words cannot
     /// find (a name in another script, a number, a claim), looked up in memory.
     by_tie: HashMap<u64, Vec<u32>>,
     /// Word key → the live clusters that recently took a document with that word among its

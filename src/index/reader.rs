@@ -561,25 +561,6 @@ impl Reader {
         Ok(counts)
     }
 
-    /// The ingest sequence numbers of some addresses (a cheap fast-field read).
-    pub fn seqs_at(
-        &self,
-        searcher: &Searcher,
-        addresses: &[DocAddress],
-    ) -> Result<Vec<u64>, IndexError> {
-        let mut out = Vec::with_capacity(addresses.len());
-        for address in addresses {
-            let column = searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64(super::schema::SEQ)?;
-            if let Some(seq) = column.first(address.doc_id) {
-                out.push(seq);
-            }
-        }
-        Ok(out)
-    }
-
     /// Reads documents by id, in the order given; unknown ids are skipped.
     pub fn docs_by_id(&self, ids: &[String]) -> Result<Vec<StoredDoc>, IndexError> {
         let searcher = self.searcher();
