@@ -78,6 +78,7 @@ fn main() {
         sizes
     };
     let vocab = vocabulary();
+    let random_order = std::env::var_os("VIGIL_BENCH_RANDOM_ORDER").is_some();
     println!(
         "| matched documents | clusters | seconds | documents/s | seconds per 10,000 | last run: documents, s per 10,000 | clusterer holds (MiB) | peak RSS added (MiB) | narratives of the week |"
     );
@@ -103,9 +104,13 @@ fn main() {
                     .map(|k| {
                         // Documents arrive in time order, as a crawl brings them: the story
                         // of each is one of the ~200 unfolding around its moment.
-                        let now_story = k / PER_STORY;
-                        let story =
-                            (now_story + rng.below(200)).saturating_sub(100) % stories.len();
+                        // (VIGIL_BENCH_RANDOM_ORDER=1: any story, in any order, as a backfill of
+                        // an archive would bring them.)
+                        let story = if random_order {
+                            rng.below(stories.len())
+                        } else {
+                            (k / PER_STORY + rng.below(200)).saturating_sub(100) % stories.len()
+                        };
                         story_document(&mut rng, &vocab, &stories[story], k as u64, story)
                     })
                     .collect();

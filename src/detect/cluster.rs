@@ -69,7 +69,7 @@ const INDEXED_WORDS: usize = 24;
 /// Live clusters kept per word in the word index, the most recent: a word many stories use
 /// points at the latest of them, so a document's lookup costs the same at a thousand
 /// documents in the window as at a million.
-const WORD_CLUSTERS: usize = 32;
+const WORD_CLUSTERS: usize = 128;
 /// Live clusters scored per document at most, those sharing the most of its strongest words.
 const CANDIDATE_CLUSTERS: usize = 24;
 
