@@ -313,30 +313,7 @@ def write_outlet(name):
 
 
 def write_mastodon():
-    statuses = []
-    ordered = sorted(posts, key=lambda p: p["when"], reverse=True)
-    for i, p in enumerate(ordered):
-        user, host = p["account"].split("@")
-        number = 200000 + len(posts) - i
-        truth[f"https://{host}/@{user}/{number}"] = p["story"]
-        content = f'<p>{p["text"]}'
-        if p["link"]:
-            content += f' <a href="{p["link"]}">{p["link"]}</a>'
-        content += "</p>"
-        statuses.append({
-            "id": str(number),
-            "created_at": p["when"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-            "uri": f"https://{host}/users/{user}/statuses/{number}",
-            "url": f"https://{host}/@{user}/{number}",
-            "content": content,
-            "language": p["lang"],
-            "account": {"acct": p["account"], "display_name": user},
-            "reblog": None,
-            "tags": [{"name": t} for t in p["tags"]],
-            "mentions": [],
-            "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
-        })
-    (HERE / "feeds" / "mastodon-agora.json").write_text(json.dumps(statuses, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    corpus_feeds.write_mastodon(HERE / "feeds" / "mastodon-agora.json", posts, 200000, truth)
 
 
 def hours_before_newest(when):

@@ -43,3 +43,35 @@ def write_outlet(path, title, lang, fmt, site, entries, atom_lang=False):
     ET.indent(tree)
     path.with_name(f"{path.name}.{suffix}").write_bytes(
         b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(tree, encoding="utf-8") + b"\n")
+
+
+def write_mastodon(path, posts, first_number, truth):
+    """Writes `posts` (dicts of account, when, text, lang, story, link, tags) as a Mastodon
+    timeline (newest first) to `path`, numbering statuses from `first_number`, and records
+    each status's address in `truth` under its story."""
+    import json
+
+    statuses = []
+    ordered = sorted(posts, key=lambda p: p["when"], reverse=True)
+    for i, p in enumerate(ordered):
+        user, host = p["account"].split("@")
+        number = first_number + len(posts) - i
+        truth[f"https://{host}/@{user}/{number}"] = p["story"]
+        content = f'<p>{p["text"]}'
+        if p["link"]:
+            content += f' <a href="{p["link"]}">{p["link"]}</a>'
+        content += "</p>"
+        statuses.append({
+            "id": str(number),
+            "created_at": p["when"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "uri": f"https://{host}/users/{user}/statuses/{number}",
+            "url": f"https://{host}/@{user}/{number}",
+            "content": content,
+            "language": p["lang"],
+            "account": {"acct": p["account"], "display_name": user},
+            "reblog": None,
+            "tags": [{"name": t} for t in p["tags"]],
+            "mentions": [],
+            "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
+        })
+    path.write_text(json.dumps(statuses, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

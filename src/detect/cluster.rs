@@ -1247,6 +1247,39 @@ mod tests {
             self.reader.reload().unwrap();
         }
 
+        /// Forty unrelated documents `hours_ago`, matched by "court", so that document
+        /// frequencies mean something.
+        fn add_filler(&mut self, hours_ago: i64) {
+            let filler: Vec<(String, String)> = (0..40)
+                .map(|k| {
+                    let text = format!(
+                        "topic{} report{} weather{} market{} harvest{}",
+                        k % 7,
+                        k % 5,
+                        k % 3,
+                        k,
+                        k * 3
+                    );
+                    (format!("f{k:02}"), text)
+                })
+                .collect();
+            let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = filler
+                .iter()
+                .map(|(id, text)| {
+                    let court: &[&str] = &["court"];
+                    (
+                        id.as_str(),
+                        "en",
+                        text.as_str(),
+                        text.as_str(),
+                        hours_ago,
+                        court,
+                    )
+                })
+                .collect();
+            self.add(&rows);
+        }
+
         fn assignments(&self) -> Vec<(String, String)> {
             let ids: Vec<String> = (1..=self.n).map(|n| format!("doc{n:04}")).collect();
             self.store.clusters_of(&ids).unwrap()
@@ -1258,37 +1291,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut corpus = Corpus::open(dir.path());
         // Unrelated coverage, so that document frequencies mean something.
-        let filler: Vec<(String, String)> = (0..40)
-            .map(|k| {
-                (
-                    format!("f{k:02}"),
-                    format!(
-                        "topic{} report{} weather{} market{} harvest{}",
-                        k % 7,
-                        k % 5,
-                        k % 3,
-                        k,
-                        k * 3
-                    ),
-                )
-            })
-            .collect();
-        let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = filler
-            .iter()
-            .map(|(id, text)| {
-                (
-                    id.as_str(),
-                    "en",
-                    text.as_str(),
-                    text.as_str(),
-                    120,
-                    &["court"][..],
-                )
-            })
-            .collect();
-        corpus.add(&rows);
+        corpus.add_filler(120);
         // Last week's ordinary story about the judge: her chamber's judgment.
-        // (It shares much with the claim: her name, the case, a lobbyist, chats, the verdict.)
         // (It shares much with the claim: her name, the case, a lobbyist, chats, the verdict.)
         let judgment = "Weeks before the Velmar verdict, Judge Ingrid Solberg answered a lobbyist and journalists in public online chats about the court's reform, the site reports.";
         corpus.add(&[
@@ -1361,34 +1365,7 @@ mod tests {
     fn a_claim_posted_once_and_taken_up_ten_days_later_is_one_story() {
         let dir = tempfile::tempdir().unwrap();
         let mut corpus = Corpus::open(dir.path());
-        let filler: Vec<(String, String)> = (0..40)
-            .map(|k| {
-                (
-                    format!("f{k:02}"),
-                    format!(
-                        "topic{} report{} weather{} market{}",
-                        k % 7,
-                        k % 5,
-                        k % 3,
-                        k
-                    ),
-                )
-            })
-            .collect();
-        let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = filler
-            .iter()
-            .map(|(id, text)| {
-                (
-                    id.as_str(),
-                    "en",
-                    text.as_str(),
-                    text.as_str(),
-                    300,
-                    &["court"][..],
-                )
-            })
-            .collect();
-        corpus.add(&rows);
+        corpus.add_filler(300);
         let integrity: &[&str] = &["court", "integrity"];
         corpus.add(&[
             // One post, ten days before anyone takes it up.
@@ -1434,7 +1411,7 @@ mod tests {
         // without the claim stay apart from a ten-day-old post.
         let dir = tempfile::tempdir().unwrap();
         let mut plain = Corpus::open(dir.path());
-        plain.add(&rows);
+        plain.add_filler(300);
         plain.add(&[
             (
                 "once",
