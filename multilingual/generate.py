@@ -62,37 +62,9 @@ OUTLETS = {
 }
 COURT = {"en": "the ICCJ", "fr": "la CIJP", "ru": "МСУП"}
 
-items = {name: [] for name in OUTLETS}
-posts = []
-truth = {}
-# Per document, in time order, for visibility: (time, story, source or account).
-events = []
-
-
-def day_start(day):
-    return ANCHOR - timedelta(days=DAYS - day)
-
-
-def at(day, lo=0.3, hi=23.5):
-    return day_start(day) + timedelta(hours=rng.uniform(lo, hi))
-
-
-def slugify(title):
-    return "-".join("".join(c.lower() if c.isascii() and c.isalnum() else " " for c in title).split())[:60] or "article"
-
-
-def add(outlet, when, title, body, story):
-    site = OUTLETS[outlet][3]
-    url = f"{site}/{when:%Y/%m/%d}/{slugify(title)}-{len(truth)}"
-    items[outlet].append(dict(title=title, body=body, when=when, url=url))
-    truth[url] = story
-    events.append((when, story, outlet))
-    return url
-
-
-def post(account, when, text, lang, story, link=None, tags=()):
-    posts.append(dict(account=account, when=when, text=text, lang=lang, story=story, link=link, tags=list(tags)))
-    events.append((when, story, account))
+corpus = corpus_feeds.Corpus(ANCHOR, DAYS, OUTLETS, rng)
+items, posts, truth, events = corpus.items, corpus.posts, corpus.truth, corpus.events
+day_start, at, add, post = corpus.day_start, corpus.at, corpus.add, corpus.post
 
 
 # --- Ordinary: wire reports, syndicated -------------------------------------------------------
@@ -330,12 +302,7 @@ write_mastodon()
 # When each seeded narrative starts and becomes visible: 4 documents from 3 sources or accounts.
 seeded = {}
 for story in SEEDED:
-    mine = sorted((w, who) for w, s, who in events if s == story)
-    visible = None
-    for k in range(len(mine)):
-        if k + 1 >= 4 and len({who for _, who in mine[: k + 1]}) >= 3:
-            visible = mine[k][0]
-            break
+    mine, visible = corpus.visible(story)
     seeded[story] = dict(first=hours_before_newest(mine[0][0]), visible=hours_before_newest(visible), documents=len(mine))
 languages = {"solberg-bribes": ["en", "fr", "ru"], "witness-addresses": ["en", "fr", "ru"], "okafor-orders": ["en", "fr", "ru"]}
 (HERE / "truth.json").write_text(json.dumps({

@@ -75,3 +75,52 @@ def write_mastodon(path, posts, first_number, truth):
             "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
         })
     path.write_text(json.dumps(statuses, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def slugify(title):
+    """An address's last part from a title: ASCII letters and digits, hyphenated."""
+    return "-".join("".join(c.lower() if c.isascii() and c.isalnum() else " " for c in title).split())[:60] or "article"
+
+
+class Corpus:
+    """What a generator writes: each outlet's articles, the posts, the true story of every
+    address, and every document as (time, story, source or account) for visibility. `outlets`
+    maps a name to (title, language, format, site, kind); times count back from `anchor`."""
+
+    def __init__(self, anchor, days, outlets, rng):
+        self.anchor, self.days, self.outlets, self.rng = anchor, days, outlets, rng
+        self.items = {name: [] for name in outlets}
+        self.posts = []
+        self.truth = {}
+        self.events = []
+
+    def day_start(self, day):
+        from datetime import timedelta
+
+        return self.anchor - timedelta(days=self.days - day)
+
+    def at(self, day, lo=0.3, hi=23.5):
+        from datetime import timedelta
+
+        return self.day_start(day) + timedelta(hours=self.rng.uniform(lo, hi))
+
+    def add(self, outlet, when, title, body, story):
+        site = self.outlets[outlet][3]
+        url = f"{site}/{when:%Y/%m/%d}/{slugify(title)}-{len(self.truth)}"
+        self.items[outlet].append(dict(title=title, body=body, when=when, url=url))
+        self.truth[url] = story
+        self.events.append((when, story, outlet))
+        return url
+
+    def post(self, account, when, text, lang, story, link=None, tags=()):
+        self.posts.append(dict(account=account, when=when, text=text, lang=lang, story=story, link=link, tags=list(tags)))
+        self.events.append((when, story, account))
+
+    def visible(self, story):
+        """A story's documents in time order as (time, voice), and when it became visible: its
+        fourth document with three distinct sources or accounts among them (None if never)."""
+        mine = sorted((w, who) for w, s, who in self.events if s == story)
+        for k in range(len(mine)):
+            if k + 1 >= 4 and len({who for _, who in mine[: k + 1]}) >= 3:
+                return mine, mine[k][0]
+        return mine, None
