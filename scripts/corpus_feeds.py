@@ -1,5 +1,6 @@
-"""Feed writers shared by the corpus generators (demo/, scenario/, multilingual/): an outlet's
-entries as RSS 2.0 or Atom, dates in each format's own style."""
+"""Feed writers shared by the corpus generators (demo/, scenario/, multilingual/, heldout/): an outlet's
+entries as RSS 2.0 or Atom (dates in each format's own style), a Mastodon timeline, and the
+corpus builder (`Corpus`) that records each document's true story as it is written."""
 import xml.etree.ElementTree as ET
 
 
