@@ -198,7 +198,7 @@ pub struct Event {
     pub start: DateTime<Utc>,
     #[serde(default, deserialize_with = "toml_time_opt")]
     pub end: Option<DateTime<Utc>>,
-    /// The stored queries it explains; empty: all.
+    /// The stored queries it explains; empty: the stories that name it (`concerns`).
     #[serde(default)]
     pub queries: Vec<String>,
 }
@@ -247,8 +247,9 @@ impl Event {
         if names.is_empty() {
             return true;
         }
-        text.split(|c: char| !c.is_alphanumeric())
-            .any(|w| names.iter().any(|n| w.to_lowercase() == *n))
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .any(|w| names.iter().any(|n| w == n))
     }
 
     /// Whether a spike in `hour` for `query` coincides: from 6 hours before the event to a day
