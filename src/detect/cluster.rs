@@ -1280,6 +1280,12 @@ mod tests {
             self.add(&rows);
         }
 
+        /// The cluster of each of `ids`.
+        fn clusters_of(&self, ids: &[&str]) -> HashMap<String, String> {
+            let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+            self.store.clusters_of(&ids).unwrap().into_iter().collect()
+        }
+
         fn assignments(&self) -> Vec<(String, String)> {
             let ids: Vec<String> = (1..=self.n).map(|n| format!("doc{n:04}")).collect();
             self.store.clusters_of(&ids).unwrap()
@@ -1337,15 +1343,7 @@ mod tests {
         clusterer
             .run(&corpus.store, &corpus.reader, &claims)
             .unwrap();
-        let ids: Vec<String> = ["old1", "old2", "old3", "new1", "new2", "new3", "new4"]
-            .map(String::from)
-            .to_vec();
-        let of: HashMap<String, String> = corpus
-            .store
-            .clusters_of(&ids)
-            .unwrap()
-            .into_iter()
-            .collect();
+        let of = corpus.clusters_of(&["old1", "old2", "old3", "new1", "new2", "new3", "new4"]);
         let claim = &of["new1"];
         for id in ["new2", "new3", "new4"] {
             assert_eq!(&of[id], claim, "{id} is not in the claim's story: {of:?}");
@@ -1391,15 +1389,7 @@ mod tests {
             &claims,
         )
         .unwrap();
-        let ids: Vec<String> = ["once", "other", "up1", "up2", "up3"]
-            .map(String::from)
-            .to_vec();
-        let of: HashMap<String, String> = corpus
-            .store
-            .clusters_of(&ids)
-            .unwrap()
-            .into_iter()
-            .collect();
+        let of = corpus.clusters_of(&["once", "other", "up1", "up2", "up3"]);
         for id in ["up1", "up2", "up3"] {
             assert_eq!(
                 of[id], of["once"],
@@ -1437,12 +1427,7 @@ mod tests {
             &claims,
         )
         .unwrap();
-        let of: HashMap<String, String> = plain
-            .store
-            .clusters_of(&["once".to_string(), "up1".to_string()])
-            .unwrap()
-            .into_iter()
-            .collect();
+        let of = plain.clusters_of(&["once", "up1"]);
         assert_ne!(of["once"], of["up1"], "{of:?}");
     }
 
