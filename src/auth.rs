@@ -151,13 +151,23 @@ pub fn create_api_token(store: &Store, user: &str, label: &str) -> Result<String
 }
 
 /// Login throttling: at most `per_user` failed logins per account and `per_address` per client
-/// address within `window`; successes do not count.
+/// address within `window`; successes do not count. An attempt counts as a failure from the
+/// moment it is let through (`begin`), and only a success takes it back (`succeeded`), so
+/// parallel guesses cannot all pass the check before any of them is recorded.
 #[derive(Debug)]
 pub struct LoginLimiter {
     per_user: usize,
     per_address: usize,
     window: std::time::Duration,
     failures: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
+}
+
+/// An attempt let through by `LoginLimiter::begin`, counted as a failure until it succeeds.
+#[derive(Debug)]
+#[must_use = "a successful attempt must be handed back with `succeeded`"]
+pub struct Attempt {
+    keys: [String; 2],
+    at: std::time::Instant,
 }
 
 impl Default for LoginLimiter {
@@ -176,34 +186,47 @@ impl LoginLimiter {
         }
     }
 
-    fn recent(&self, key: &str, now: std::time::Instant) -> usize {
+    /// Lets an attempt for `user` from `address` through, counting it as a failure now, or
+    /// `None` when either has too many recent failures. The check and the count are one step.
+    pub fn begin(&self, user: &str, address: &str, now: std::time::Instant) -> Option<Attempt> {
+        let keys = [format!("u:{user}"), format!("a:{address}")];
         let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(times) = failures.get_mut(key) else {
-            return 0;
-        };
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) > self.window)
-        {
-            times.pop_front();
+        for (key, limit) in keys.iter().zip([self.per_user, self.per_address]) {
+            if let Some(times) = failures.get_mut(key) {
+                while times
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) > self.window)
+                {
+                    times.pop_front();
+                }
+                if times.len() >= limit {
+                    return None;
+                }
+            }
         }
-        times.len()
-    }
-
-    /// Whether a login attempt for `user` from `address` may be tried now.
-    pub fn allowed(&self, user: &str, address: &str, now: std::time::Instant) -> bool {
-        self.recent(&format!("u:{user}"), now) < self.per_user
-            && self.recent(&format!("a:{address}"), now) < self.per_address
-    }
-
-    pub fn failed(&self, user: &str, address: &str, now: std::time::Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         // Bound the map: an attacker cycling names must not grow it without end.
         if failures.len() > 100_000 {
-            failures.clear();
+            failures.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) <= self.window)
+            });
         }
-        for key in [format!("u:{user}"), format!("a:{address}")] {
-            failures.entry(key).or_default().push_back(now);
+        for key in &keys {
+            failures.entry(key.clone()).or_default().push_back(now);
+        }
+        Some(Attempt { keys, at: now })
+    }
+
+    /// Takes back an attempt that succeeded, or that could not be tried (the server was busy).
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for key in &attempt.keys {
+            if let Some(times) = failures.get_mut(key)
+                && let Some(at) = times.iter().rposition(|t| *t == attempt.at)
+            {
+                times.remove(at);
+            }
         }
     }
 }
@@ -293,20 +316,30 @@ mod tests {
 
     #[test]
     fn logins_are_throttled_per_user_and_per_address() {
-        let limiter = LoginLimiter::new(3, 5, std::time::Duration::from_secs(60));
+        let limiter = LoginLimiter::new(3, 3, std::time::Duration::from_secs(60));
         let t = std::time::Instant::now();
-        for _ in 0..3 {
-            assert!(limiter.allowed("ana", "10.0.0.1", t));
-            limiter.failed("ana", "10.0.0.1", t);
-        }
-        assert!(!limiter.allowed("ana", "10.0.0.2", t), "per user");
-        assert!(limiter.allowed("bob", "10.0.0.1", t));
-        limiter.failed("bob", "10.0.0.1", t);
-        limiter.failed("cyd", "10.0.0.1", t);
-        assert!(!limiter.allowed("dan", "10.0.0.1", t), "per address");
+        // Three attempts in flight at once: each counts before any verdict.
+        let attempts: Vec<Attempt> = (0..3)
+            .map(|_| {
+                limiter
+                    .begin("ana", "10.0.0.1", t)
+                    .expect("under the limit")
+            })
+            .collect();
+        assert!(limiter.begin("ana", "10.0.0.2", t).is_none(), "per user");
+        // A success takes its own attempt back.
+        let mut attempts = attempts.into_iter();
+        limiter.succeeded(attempts.next().unwrap());
+        let again = limiter
+            .begin("ana", "10.0.0.2", t)
+            .expect("one failure fewer");
+        assert!(limiter.begin("ana", "10.0.0.2", t).is_none());
+        drop((again, attempts));
+        let _bob = limiter.begin("bob", "10.0.0.1", t).unwrap();
+        assert!(limiter.begin("cyd", "10.0.0.1", t).is_none(), "per address");
         let later = t + std::time::Duration::from_secs(61);
         assert!(
-            limiter.allowed("ana", "10.0.0.1", later),
+            limiter.begin("ana", "10.0.0.1", later).is_some(),
             "the window passes"
         );
     }

@@ -6,6 +6,7 @@
 
 pub mod alert;
 pub mod auth;
+pub mod budget;
 pub mod chart;
 pub mod config;
 pub mod crawl;
@@ -30,6 +31,11 @@ pub mod store;
 pub mod text;
 pub mod types;
 pub mod web;
+
+/// Every allocation is counted per thread, so a request's memory can be bounded
+/// (`budget::Budget`).
+#[global_allocator]
+static ALLOCATOR: budget::Counting = budget::Counting;
 
 /// The version string used in the User-Agent and the web UI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

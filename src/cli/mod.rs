@@ -338,6 +338,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             json,
         } => search::search(
             &ReadSide::open(&config)?,
+            vigil::budget::Budget {
+                time: config.web.request_timeout,
+                memory: config.web.request_memory,
+            },
             &query,
             since,
             source,

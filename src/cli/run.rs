@@ -108,11 +108,10 @@ pub async fn serve(
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     println!("web UI: http://{local}/  (Ctrl-C to stop)");
+    let settings = config.web.clone();
     let mut state = vigil::web::AppState::new(read, store, config);
     state.secure_cookies = secure_cookies;
-    axum::serve(listener, vigil::web::app(state))
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    vigil::web::server::serve(listener, vigil::web::app(state), &settings, shutdown).await?;
     Ok(())
 }
 

@@ -8,8 +8,11 @@ use vigil::index::reader::{SearchFilter, Sort};
 use vigil::readside::ReadSide;
 use vigil::text::for_terminal;
 
+/// Searches under `budget`, the same as the web's: a search that runs past it is an error,
+/// never partial results.
 pub fn search(
     read: &ReadSide,
+    budget: vigil::budget::Budget,
     text: &str,
     since: Option<Span>,
     sources: Vec<String>,
@@ -35,9 +38,14 @@ pub fn search(
         sort,
         ..Default::default()
     };
-    let results = read
-        .reader
-        .search_highlighting(&*compiled.query, &*highlight, &filter)?;
+    let results = {
+        let _budget = vigil::budget::enter(budget);
+        let results = read
+            .reader
+            .search_highlighting(&*compiled.query, &*highlight, &filter)?;
+        vigil::index::budgeted::verdict()?;
+        results
+    };
     if json {
         println!("{}", serde_json::to_string_pretty(&results)?);
         return Ok(ExitCode::SUCCESS);

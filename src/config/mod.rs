@@ -3,6 +3,7 @@
 //! Vigil receives plain values from here and never reads the file itself.
 
 pub mod alerting;
+pub mod web;
 
 use crate::model::SourceKind;
 use crate::types::parse_duration;
@@ -45,6 +46,8 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Digest schedules, urgent alerts and the channels they go to.
     pub alerting: crate::config::alerting::Alerting,
+    /// What one request and one client may cost the web server.
+    pub web: web::WebSettings,
 }
 
 /// Crawl-wide defaults and limits.
@@ -192,6 +195,8 @@ struct RawConfig {
     #[serde(default)]
     schedules: Vec<crate::config::alerting::RawSchedule>,
     alerts: Option<crate::config::alerting::RawAlerts>,
+    #[serde(default)]
+    web: web::RawWeb,
 }
 
 #[derive(Deserialize)]
@@ -322,8 +327,10 @@ impl Config {
         let alerting =
             crate::config::alerting::validate(raw.channels, raw.schedules, raw.alerts, base)
                 .map_err(|(key, message)| invalid(key, message))?;
+        let web = web::validate(raw.web).map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
             alerting,
+            web,
             path: path.to_path_buf(),
             data_dir: anchor(raw.data_dir.unwrap_or_else(|| PathBuf::from("index"))),
             queries_dir: anchor(raw.queries_dir.unwrap_or_else(|| PathBuf::from("queries"))),

@@ -2,6 +2,7 @@
 //! upserts documents and commits, `reader` answers searches. Only these modules know where
 //! documents live.
 
+pub mod budgeted;
 pub mod reader;
 pub mod schema;
 pub mod writer;
@@ -32,6 +33,9 @@ pub enum IndexError {
     Busy,
     #[error("index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// The request's budget stopped the search (the caller's to narrow, not a failure).
+    #[error("{0}")]
+    OverBudget(crate::budget::Spent),
 }
 
 /// Opens the index in `dir`, creating it (and the folder) the first time.

@@ -647,13 +647,15 @@ impl Reader {
         if let Some(restrict) = &filter.restrict {
             clauses.push((Occur::Must, restrict.box_clone()));
         }
-        if clauses.len() == 1 {
-            return clauses
+        // Interruptible when the request runs under a budget (`crate::budget`).
+        super::budgeted::wrap(if clauses.len() == 1 {
+            clauses
                 .pop()
                 .map(|(_, q)| q)
-                .unwrap_or_else(|| Box::new(tantivy::query::AllQuery));
-        }
-        Box::new(BooleanQuery::new(clauses))
+                .unwrap_or_else(|| Box::new(tantivy::query::AllQuery))
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        })
     }
 
     fn stored(&self, doc: &TantivyDocument) -> StoredDoc {

@@ -368,6 +368,8 @@ impl Compiler {
             if tokens.is_empty() || seen.iter().any(|(f, t)| *f == field && *t == tokens) {
                 continue;
             }
+            // Words that differ as written may be one term once stemmed ("judge judges").
+            super::cost::phrase(tokens.iter().map(String::as_str), slop, span)?;
             if let Some(query) = self.exact(field, words, slop, Some(tokens.clone()))? {
                 clauses.push(query);
             }

@@ -1,10 +1,12 @@
 //! The analysts' query language: one language for search (CLI, web, API) and stored queries.
-//! `syntax` parses text into a tree (with `$lists` from `lists` expanded), `compile` turns the
-//! tree into a tantivy query (with `spans` for NEAR and raw: forms tantivy lacks), `stored`
-//! loads the query files analysts own, and `tune` holds the analysts' tools (backtest, diff,
-//! explain, suggest). In: query text; out: a `Compiled` query or a `QueryError` with a caret.
+//! `syntax` parses text into a tree (with `$lists` from `lists` expanded), `cost` refuses
+//! shapes whose cost cannot be bounded, `compile` turns the tree into a tantivy query (with
+//! `spans` for NEAR and raw: forms tantivy lacks), `stored` loads the query files analysts own,
+//! and `tune` holds the analysts' tools (backtest, diff, explain, suggest). In: query text; out:
+//! a `Compiled` query or a `QueryError` with a caret.
 
 pub mod compile;
+pub mod cost;
 pub mod eval;
 pub mod lists;
 pub mod settings;
@@ -172,6 +174,7 @@ pub fn compile_with(
         });
     }
     let tree = syntax::parse(text, lists)?;
+    cost::check(&tree)?;
     let mut compiler = compile::Compiler::new(index, languages);
     let query = match scoring {
         Scoring::Relevance => compiler.compile(&tree)?,
@@ -559,5 +562,16 @@ mod tests {
         assert!(compile(&index, "court AND (").is_err());
         assert!(compile(&index, "court AND prosecutor").is_ok());
         assert!(compile(&index, "\"hacked files\" OR fichiers").is_ok());
+        // Written differently, one term once stemmed: as costly as a repeated word.
+        let stemmed = compile(&index, "\"judge judges\"~5")
+            .err()
+            .map(|e| e.message);
+        assert!(
+            stemmed
+                .as_deref()
+                .is_some_and(|m| m.contains("is repeated")),
+            "{stemmed:?}"
+        );
+        assert!(compile(&index, "\"judge judges\"").is_ok());
     }
 }

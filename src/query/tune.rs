@@ -151,10 +151,10 @@ fn since_filter(reader: &Reader, query: &dyn Query, since: DateTime<Utc>) -> Box
         )),
         std::ops::Bound::Unbounded,
     );
-    Box::new(BooleanQuery::new(vec![
+    crate::index::budgeted::wrap(Box::new(BooleanQuery::new(vec![
         (Occur::Must, query.box_clone()),
         (Occur::Must, Box::new(range)),
-    ]))
+    ])))
 }
 
 fn ranked(counts: HashMap<String, usize>, limit: usize) -> Vec<(String, usize)> {

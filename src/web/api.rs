@@ -5,12 +5,12 @@
 use super::error::WebError;
 use super::pages::{PreviewParams, SinceParams, narratives_since, preview};
 use super::search::{self, SearchParams};
-use super::{AppState, client_address, json_error};
+use super::{AppState, Client, json_error};
 use crate::auth::Principal;
 use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -35,19 +35,37 @@ where
     }
 }
 
+/// `json`, for the requests whose cost follows what the user typed: through the gate, under
+/// the request budget.
+async fn json_budgeted<T, F>(state: &AppState, f: F) -> Response
+where
+    T: Serialize + Send + 'static,
+    F: FnOnce() -> Result<T, WebError> + Send + 'static,
+{
+    match state.gate.run(f).await.and_then(|r| r) {
+        Ok(value) => Json(value).into_response(),
+        Err(error) => json_error(error.status(), &error.public_message()),
+    }
+}
+
 fn bad(message: String) -> WebError {
     WebError::BadRequest(message)
 }
 
 pub async fn search(State(state): State<AppState>, Query(params): Query<SearchParams>) -> Response {
-    json(move || search::run(&state.read, &params, search::MAX_LIMIT)).await
+    let gate = state.clone();
+    json_budgeted(&gate, move || {
+        search::run(&state.read, &params, search::MAX_LIMIT)
+    })
+    .await
 }
 
 pub async fn search_stats(
     State(state): State<AppState>,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    json(move || search::stats(&state.read, &params)).await
+    let gate = state.clone();
+    json_budgeted(&gate, move || search::stats(&state.read, &params)).await
 }
 
 pub async fn document(State(state): State<AppState>, Path(id): Path<String>) -> Response {
@@ -137,7 +155,8 @@ pub async fn backtest(
     Path(id): Path<String>,
     Query(params): Query<BacktestParams>,
 ) -> Response {
-    json(move || {
+    let gate = state.clone();
+    json_budgeted(&gate, move || {
         let read = &state.read;
         let current = read.queries();
         let stored = current
@@ -153,8 +172,7 @@ pub async fn backtest(
         )
         .map_err(|e| bad(e.render(text)))?;
         let now = Utc::now();
-        let since =
-            search::parse_time(params.since.as_deref().unwrap_or("30d"), now).map_err(bad)?;
+        let since = search::backtest_since(params.since.as_deref(), now)?;
         Ok(crate::query::tune::backtest(
             &read.reader,
             &compiled,
@@ -212,43 +230,44 @@ pub fn csv_field(text: &str) -> String {
 pub async fn export_csv(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-    headers: HeaderMap,
+    Extension(Client(address)): Extension<Client>,
     Query(mut params): Query<SearchParams>,
 ) -> Response {
     params.limit = Some(params.limit.unwrap_or(EXPORT_ROWS).min(EXPORT_ROWS));
-    let address = client_address(&headers);
-    let result = tokio::task::spawn_blocking(move || {
-        let results = search::run(&state.read, &params, EXPORT_ROWS)?;
-        let _ = state.store.audit(
-            &principal.user,
-            "export",
-            &format!("csv, {} rows: {}", results.hits.len(), params.q),
-            &address,
-        );
-        let mut out = String::from("published,source,kind,lang,title,url,snippet\r\n");
-        for hit in &results.hits {
-            let row = [
-                hit.published.to_rfc3339(),
-                hit.source.clone(),
-                hit.kind.clone(),
-                hit.lang.clone(),
-                hit.title.text.clone(),
-                hit.url.clone(),
-                hit.snippet.text.clone(),
-            ];
-            out.push_str(
-                &row.iter()
-                    .map(|f| csv_field(f))
-                    .collect::<Vec<_>>()
-                    .join(","),
+    let gate = state.gate.clone();
+    let result = gate
+        .run(move || {
+            let results = search::run(&state.read, &params, EXPORT_ROWS)?;
+            let _ = state.store.audit(
+                &principal.user,
+                "export",
+                &format!("csv, {} rows: {}", results.hits.len(), params.q),
+                &address,
             );
-            out.push_str("\r\n");
-        }
-        Ok::<_, WebError>(out)
-    })
-    .await;
-    match result {
-        Ok(Ok(csv)) => {
+            let mut out = String::from("published,source,kind,lang,title,url,snippet\r\n");
+            for hit in &results.hits {
+                let row = [
+                    hit.published.to_rfc3339(),
+                    hit.source.clone(),
+                    hit.kind.clone(),
+                    hit.lang.clone(),
+                    hit.title.text.clone(),
+                    hit.url.clone(),
+                    hit.snippet.text.clone(),
+                ];
+                out.push_str(
+                    &row.iter()
+                        .map(|f| csv_field(f))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                out.push_str("\r\n");
+            }
+            Ok::<_, WebError>(out)
+        })
+        .await;
+    match result.and_then(|r| r) {
+        Ok(csv) => {
             let mut response = csv.into_response();
             let h = response.headers_mut();
             h.insert(
@@ -261,11 +280,7 @@ pub async fn export_csv(
             );
             response
         }
-        Ok(Err(error)) => json_error(error.status(), &error.public_message()),
-        Err(join) => {
-            tracing::error!(error = %join, "export failed");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "the export failed")
-        }
+        Err(error) => json_error(error.status(), &error.public_message()),
     }
 }
 

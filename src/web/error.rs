@@ -16,6 +16,12 @@ pub enum WebError {
     /// What the request names does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The request's budget ran out (time or memory): the message says how to narrow it.
+    #[error("{0}")]
+    OverBudget(crate::budget::Spent),
+    /// Every slot for such requests stayed busy for the request's whole budget.
+    #[error("the server is busy with other searches; try again in a moment")]
+    Busy,
     /// Vigil failed: logged with its cause chain, answered with a generic message.
     #[error("{what}")]
     Internal {
@@ -39,6 +45,7 @@ impl WebError {
         match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::OverBudget(_) | WebError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -48,6 +55,7 @@ impl WebError {
     pub fn public_message(&self) -> String {
         match self {
             WebError::BadRequest(message) | WebError::NotFound(message) => message.clone(),
+            WebError::OverBudget(_) | WebError::Busy => self.to_string(),
             WebError::Internal { what, cause } => {
                 let mut chain = cause.to_string();
                 let mut next = cause.source();
@@ -65,7 +73,10 @@ impl WebError {
 
 impl From<crate::index::IndexError> for WebError {
     fn from(error: crate::index::IndexError) -> Self {
-        WebError::internal("reading the index", error)
+        match error {
+            crate::index::IndexError::OverBudget(spent) => WebError::OverBudget(spent),
+            error => WebError::internal("reading the index", error),
+        }
     }
 }
 

@@ -12,16 +12,18 @@ mod api;
 pub mod error;
 mod pages;
 mod search;
+pub mod server;
 mod session;
 mod workbench;
 
 use crate::auth::{LoginLimiter, Principal, Role};
+use crate::budget::Budget;
 use crate::config::Config;
 use crate::readside::ReadSide;
 use crate::store::Store;
 use crate::text::{escape_html, link_domain, linkable};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -39,19 +41,84 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub config: Arc<Config>,
     pub limiter: Arc<LoginLimiter>,
+    /// Slots and budget for searches, stats, exports, backtests and workbench runs.
+    pub gate: Gate,
+    /// Slots for password verifications.
+    pub logins: Arc<tokio::sync::Semaphore>,
     /// Mark cookies Secure (served over TLS, or behind a proxy that terminates it).
     pub secure_cookies: bool,
 }
 
 impl AppState {
     pub fn new(read: ReadSide, store: Arc<Store>, config: Config) -> AppState {
+        let web = &config.web;
         AppState {
             read,
             store,
+            gate: Gate {
+                budget: Budget {
+                    time: web.request_timeout,
+                    memory: web.request_memory,
+                },
+                permits: Arc::new(tokio::sync::Semaphore::new(web.concurrent_requests)),
+            },
+            logins: Arc::new(tokio::sync::Semaphore::new(web.concurrent_logins)),
             config: Arc::new(config),
             limiter: Arc::new(LoginLimiter::default()),
             secure_cookies: false,
         }
+    }
+}
+
+/// Runs the requests whose cost follows what the user typed (searches, stats, exports,
+/// backtests, workbench runs): a few at a time, each on a blocking thread under its budget
+/// (`crate::budget`). A request that finds no free slot within its time gets `Busy`; one
+/// whose work ran past its time or memory gets `OverBudget`, not partial results.
+#[derive(Clone)]
+pub struct Gate {
+    pub budget: Budget,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl Gate {
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, error::WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        match self.run_reporting(f).await? {
+            (_, Some(spent)) => Err(error::WebError::OverBudget(spent)),
+            (out, None) => Ok(out),
+        }
+    }
+
+    /// `run` for work that reports a spent budget itself (the workbench shows what it could
+    /// finish, and says what it stopped): the value comes back with the verdict.
+    pub(crate) async fn run_reporting<T, F>(
+        &self,
+        f: F,
+    ) -> Result<(T, Option<crate::budget::Spent>), error::WebError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let budget = self.budget;
+        let deadline = std::time::Instant::now() + budget.time;
+        let permit =
+            match tokio::time::timeout_at(deadline.into(), self.permits.clone().acquire_owned())
+                .await
+            {
+                Ok(Ok(permit)) => permit,
+                _ => return Err(error::WebError::Busy),
+            };
+        let work = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let _budget = crate::budget::enter_until(budget, deadline);
+            let out = f();
+            (out, crate::budget::spent())
+        });
+        work.await
+            .map_err(|join| error::WebError::internal("the request", join))
     }
 }
 
@@ -95,6 +162,10 @@ pub fn app(state: AppState) -> Router {
         .route("/style.css", get(stylesheet))
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            find_client,
+        ))
         .layer(axum::middleware::from_fn(count_requests))
         .with_state(state)
 }
@@ -204,15 +275,25 @@ pub(crate) fn allowed(principal: &Principal, role: Role) -> bool {
     principal.role >= role
 }
 
-/// The client's address as the audit log records it (the proxy's, when behind one: Vigil
-/// listens on 127.0.0.1).
-pub(crate) fn client_address(headers: &HeaderMap) -> String {
-    headers
+/// The address a request comes from, as login throttling and the audit log use it: the
+/// socket's peer, or what a trusted proxy says (`server::client_ip`). `local` for requests
+/// that came through no socket (the in-process tests).
+#[derive(Debug, Clone)]
+pub(crate) struct Client(pub String);
+
+async fn find_client(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0);
+    let forwarded = request
+        .headers()
         .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|v| v.trim().chars().take(64).collect())
-        .unwrap_or_else(|| "local".into())
+        .and_then(|v| v.to_str().ok());
+    let client = server::client_ip(peer, forwarded, &state.config.web.trusted_proxies)
+        .map_or_else(|| "local".to_string(), |ip| ip.to_string());
+    request.extensions_mut().insert(Client(client));
+    next.run(request).await
 }
 
 /// An escaped link for crawled `title` and `url`: an anchor only for http(s), with the real

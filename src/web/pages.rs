@@ -33,6 +33,18 @@ where
     })
 }
 
+/// `blocking`, for pages whose cost follows what the user typed: through the gate, under the
+/// request budget; a spent budget or a busy server is a 503 page saying so.
+pub(crate) async fn budgeted<F>(state: &AppState, f: F) -> Response
+where
+    F: FnOnce() -> Response + Send + 'static,
+{
+    match state.gate.run(f).await {
+        Ok(response) => response,
+        Err(error) => refuse(error.status(), &error.public_message()),
+    }
+}
+
 /// The query string of `params` with one key replaced (or removed when `value` is empty).
 fn with_param(params: &SearchParams, key: &str, value: &str) -> String {
     let mut pairs: Vec<(&str, String)> = vec![
@@ -82,7 +94,8 @@ pub async fn search_page(
     Extension(principal): Extension<Principal>,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    blocking(move || render_search(&state, &principal, &params)).await
+    let gate = state.clone();
+    budgeted(&gate, move || render_search(&state, &principal, &params)).await
 }
 
 fn render_search(state: &AppState, principal: &Principal, params: &SearchParams) -> Response {
@@ -257,6 +270,12 @@ pub fn narratives_since(state: &AppState, since: Option<&str>) -> Result<Vec<Nar
     let now = Utc::now();
     let start = search::parse_time(since.unwrap_or("7d"), now)
         .map_err(|e| WebError::BadRequest(format!("since: {e}")))?;
+    if now - start > chrono::Duration::days(search::MAX_NARRATIVE_DAYS) {
+        return Err(WebError::BadRequest(format!(
+            "since: narratives cover at most the last {} days",
+            search::MAX_NARRATIVE_DAYS
+        )));
+    }
     Ok(state.read.narratives(start, now)?)
 }
 

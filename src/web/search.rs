@@ -10,6 +10,10 @@ use serde::Deserialize;
 
 /// Results per page at most.
 pub const MAX_LIMIT: usize = 200;
+/// Longest backtest, in days (one row and one bar a day).
+pub const MAX_BACKTEST_DAYS: i64 = 366;
+/// Longest period narratives are assembled over, in days.
+pub const MAX_NARRATIVE_DAYS: i64 = 92;
 /// Documents a narrative filter considers at most.
 const MAX_NARRATIVE_DOCS: usize = 50_000;
 
@@ -47,21 +51,48 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// A point in time: a span back from now (`7d`), a date, or an RFC 3339 time.
+/// Earliest and latest years a time may name: older than any web archive Vigil could hold,
+/// and far enough ahead for any `until`.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=2200;
+
+/// A point in time: a span back from now (`7d`), a date, or an RFC 3339 time, between 1970
+/// and 2200 (anything else is refused, never an overflow).
 pub fn parse_time(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    if let Ok(span) = crate::types::parse_duration(text) {
-        return Duration::from_std(span)
-            .map(|d| now - d)
-            .map_err(|e| e.to_string());
+    let time = if let Ok(span) = crate::types::parse_duration(text) {
+        Duration::from_std(span)
+            .ok()
+            .and_then(|d| now.checked_sub_signed(d))
+            .ok_or_else(|| format!("{text:?} reaches back before {}", YEARS.start()))?
+    } else if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        t.with_timezone(&Utc)
+    } else {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+            .ok_or_else(|| format!("{text:?} is not a span (7d), a date (2026-11-01) or a time"))?
+    };
+    use chrono::Datelike;
+    if !YEARS.contains(&time.year()) {
+        return Err(format!(
+            "{text:?} is outside the years {} to {}",
+            YEARS.start(),
+            YEARS.end()
+        ));
     }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
+    Ok(time)
+}
+
+/// The start of a backtest: `since` (30 days when absent), at most `MAX_BACKTEST_DAYS` back.
+pub fn backtest_since(since: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, WebError> {
+    let start = parse_time(since.unwrap_or("30d"), now)
+        .map_err(|e| WebError::BadRequest(format!("since: {e}")))?;
+    if now - start > Duration::days(MAX_BACKTEST_DAYS) {
+        return Err(WebError::BadRequest(format!(
+            "since: a backtest covers at most the last {MAX_BACKTEST_DAYS} days"
+        )));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not a span (7d), a date (2026-11-01) or a time"))
+    Ok(start)
 }
 
 impl SearchParams {
@@ -223,6 +254,11 @@ mod tests {
                 Some("2026-11-02T07:30:00+00:00"),
             ),
             ("yesterday", None),
+            ("100000y", None),
+            ("300000y", None),
+            ("99999999999999999999d", None),
+            ("1969-12-31", None),
+            ("+275760-09-13T00:00:00Z", None),
         ];
         for (text, expected) in cases {
             assert_eq!(

@@ -2,7 +2,7 @@
 //! throttling per user and per address, the session cookie, and finding the signed-in user of a
 //! request from its cookie or its API token.
 
-use super::{AppState, client_address, refuse};
+use super::{AppState, Client, refuse};
 use crate::auth::Principal;
 use crate::store::Store;
 use crate::text::escape_html;
@@ -78,10 +78,27 @@ fn cookie_header(
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("invalid=1"))
 }
 
-/// Only a local path may be a redirect target (no `//host`, no scheme).
+/// Only a plain local path may be a redirect target: no scheme, no authority in any spelling
+/// (`//host`, `/\\host`, `/<TAB>/host`, which browsers read as `//host`), no control character.
+/// The target is resolved as a browser would resolve it, against a placeholder origin, and must
+/// stay there; it comes back as the resolved, percent-encoded path and query.
 fn local_target(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+    let Some(next) = next else {
+        return "/".to_string();
+    };
+    let plain = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    let origin = url::Url::parse("http://vigil.invalid/").expect("a constant URL");
+    match origin.join(next) {
+        Ok(url) if plain && url.origin() == origin.origin() && url.username().is_empty() => {
+            match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            }
+        }
         _ => "/".to_string(),
     }
 }
@@ -131,8 +148,26 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// How long a sign-in waits for a free password check before it is told to retry.
+const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn login_refused(
+    form: &LoginForm,
+    next: &str,
+    message: &str,
+    retry_secs: &'static str,
+) -> Response {
+    let mut response = Html(login_form(&form.csrf, next, Some(message))).into_response();
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(retry_secs));
+    response
+}
+
 pub async fn login(
     State(state): State<AppState>,
+    Extension(Client(address)): Extension<Client>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -145,31 +180,42 @@ pub async fn login(
             "The sign-in form expired or came from another site. Reload the page and try again.",
         );
     }
-    let address = client_address(&headers);
     let user: String = form.user.trim().chars().take(64).collect();
-    let now = std::time::Instant::now();
-    if !state.limiter.allowed(&user, &address, now) {
+    let Some(attempt) = state
+        .limiter
+        .begin(&user, &address, std::time::Instant::now())
+    else {
         let store = state.store.clone();
         let (u, a) = (user.clone(), address.clone());
         let _ =
             tokio::task::spawn_blocking(move || store.audit(&u, "login throttled", "", &a)).await;
-        let mut response = Html(login_form(
-            &form.csrf,
+        return login_refused(
+            &form,
             &next,
-            Some("Too many failed sign-ins. Wait a few minutes and try again."),
-        ))
-        .into_response();
-        *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("900"));
-        return response;
-    }
+            "Too many failed sign-ins. Wait a few minutes and try again.",
+            "900",
+        );
+    };
+    // A few password checks at a time (argon2id holds 19 MiB for each); the rest wait briefly.
+    let permit = match tokio::time::timeout(LOGIN_WAIT, state.logins.clone().acquire_owned()).await
+    {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            state.limiter.succeeded(attempt);
+            return login_refused(
+                &form,
+                &next,
+                "The server is busy with other sign-ins. Try again in a moment.",
+                "2",
+            );
+        }
+    };
     let store = state.store.clone();
-    let (u, password, a) = (user.clone(), form.password, address.clone());
+    let (u, password, a) = (user.clone(), form.password.clone(), address.clone());
     let outcome = tokio::task::spawn_blocking(move || {
-        let role = crate::auth::check_password(&store, &u, &password)?;
-        match role {
+        let role = crate::auth::check_password(&store, &u, &password);
+        drop(permit);
+        match role? {
             Some(_) => {
                 let (id, _) = crate::auth::create_session(&store, &u, Utc::now())?;
                 store.audit(&u, "login", "ok", &a)?;
@@ -184,6 +230,7 @@ pub async fn login(
     .await;
     match outcome {
         Ok(Ok(Some(id))) => {
+            state.limiter.succeeded(attempt);
             let mut response = Redirect::to(&next).into_response();
             let headers_out = response.headers_mut();
             headers_out.append(
@@ -203,7 +250,6 @@ pub async fn login(
             response
         }
         Ok(Ok(None)) => {
-            state.limiter.failed(&user, &address, now);
             let mut response = Html(login_form(
                 &form.csrf,
                 &next,
@@ -263,6 +309,20 @@ mod tests {
             (Some("//evil.example.org/x"), "/"),
             (Some("https://evil.example.org/"), "/"),
             (Some("/\\evil.example.org"), "/"),
+            (Some("/\t/evil.example"), "/"),
+            (Some("/\n/evil.example"), "/"),
+            (Some("/x\r\nSet-Cookie: a=b"), "/"),
+            (Some("/%09/evil.example"), "/%09/evil.example"),
+            (Some("https:evil.example"), "/"),
+            (Some("/ /evil.example"), "/"),
+            (Some("/\u{3000}/evil.example"), "/"),
+            (Some("/queries/a b"), "/"),
+            (
+                Some("/search?q=caf%C3%A9&since=7d#frag"),
+                "/search?q=caf%C3%A9&since=7d",
+            ),
+            (Some("/../../etc/passwd"), "/etc/passwd"),
+            (Some("/narratives/é"), "/narratives/%C3%A9"),
             (None, "/"),
         ];
         for (next, expected) in cases {

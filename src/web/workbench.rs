@@ -6,13 +6,13 @@
 
 use super::pages::blocking;
 use super::session::csrf_ok;
-use super::{AppState, allowed, client_address, doc_link, layout, refuse, url_encode};
+use super::{AppState, Client, allowed, doc_link, layout, refuse, url_encode};
 use crate::auth::{Principal, Role};
 use crate::query::stored::StoredQuery;
 use crate::text::escape_html;
 use axum::Extension;
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
@@ -188,10 +188,10 @@ fn run(state: &AppState, id: &str, text: &str, since: &str) -> String {
         }
     };
     let now = Utc::now();
-    let since_at = match super::search::parse_time(since, now) {
+    let since_at = match super::search::backtest_since(Some(since), now) {
         Ok(t) => t,
         Err(e) => {
-            let _ = write!(out, "<p class=error>since: {}</p>", escape_html(&e));
+            let _ = write!(out, "<p class=error>{}</p>", escape_html(&e.to_string()));
             return out;
         }
     };
@@ -235,7 +235,10 @@ fn run(state: &AppState, id: &str, text: &str, since: &str) -> String {
         }
     }
     // Backtest.
-    if let Ok(bt) = crate::query::tune::backtest(&read.reader, &compiled, since_at, now) {
+    // Each stage is shown only when the budget held through it (a stopped count is wrong).
+    if let Ok(bt) = crate::query::tune::backtest(&read.reader, &compiled, since_at, now)
+        && crate::budget::spent().is_none()
+    {
         let bars: Vec<(String, usize)> = bt
             .per_day
             .iter()
@@ -276,7 +279,8 @@ fn run(state: &AppState, id: &str, text: &str, since: &str) -> String {
         &query.query_text,
         &query.languages,
         since_at,
-    ) {
+    ) && crate::budget::spent().is_none()
+    {
         out.push_str("<h2>Explain</h2><table><thead><tr><th>Clause</th><th>Matches on its own</th></tr></thead><tbody>");
         for c in clauses {
             let _ = write!(
@@ -289,6 +293,15 @@ fn run(state: &AppState, id: &str, text: &str, since: &str) -> String {
             );
         }
         out.push_str("</tbody></table>");
+    }
+    if let Some(spent) = crate::budget::spent() {
+        // What follows would stop at once too; say what was cut short instead.
+        let _ = write!(
+            out,
+            "<p class=error role=alert>Stopped early: {}</p>",
+            escape_html(&spent.to_string())
+        );
+        return out;
     }
     // Against the stored version.
     if let Ok(stored_text) = std::fs::read_to_string(file_of(state, id))
@@ -347,7 +360,7 @@ pub async fn edit_post(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(path_id): Path<String>,
-    headers: HeaderMap,
+    Extension(Client(address)): Extension<Client>,
     Form(form): Form<EditForm>,
 ) -> Response {
     if !csrf_ok(&principal, &form.csrf) {
@@ -379,8 +392,8 @@ pub async fn edit_post(
     } else {
         form.since.clone()
     };
-    let address = client_address(&headers);
-    blocking(move || {
+    let gate = state.gate.clone();
+    let page = gate.run_reporting(move || {
         match form.action.as_str() {
             "download" => {
                 toml_download(&state, &principal, &address, &id, form.toml.clone())
@@ -439,7 +452,11 @@ pub async fn edit_post(
             }
         }
     })
-    .await
+    .await;
+    match page {
+        Ok((page, _)) => page,
+        Err(error) => refuse(error.status(), &error.public_message()),
+    }
 }
 
 /// The stored file as a download.
@@ -447,7 +464,7 @@ pub async fn download(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    Extension(Client(address)): Extension<Client>,
 ) -> Response {
     if !valid_id(&id) {
         return refuse(StatusCode::NOT_FOUND, "No such query.");
@@ -455,7 +472,7 @@ pub async fn download(
     let Ok(text) = std::fs::read_to_string(file_of(&state, &id)) else {
         return refuse(StatusCode::NOT_FOUND, "No such query.");
     };
-    toml_download(&state, &principal, &client_address(&headers), &id, text)
+    toml_download(&state, &principal, &address, &id, text)
 }
 
 /// A query file as a download, recorded in the audit log as an export.
