@@ -117,8 +117,8 @@ async fn main() {
         "benchmark password",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let token =
-        vigil::auth::create_api_token(&store, "bench", "bench").unwrap_or_else(|e| panic!("{e}"));
+    let token = vigil::auth::create_api_token(&store, "bench", "bench", None)
+        .unwrap_or_else(|e| panic!("{e}"));
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
         store,

@@ -140,13 +140,24 @@ pub fn create_session(
     Ok((id, csrf))
 }
 
-/// Creates an API token for a user; the token is shown once and only its hash is kept.
-pub fn create_api_token(store: &Store, user: &str, label: &str) -> Result<String, AuthError> {
+/// How long an API token lasts unless its creator says otherwise.
+pub const DEFAULT_TOKEN_DAYS: i64 = 90;
+
+/// Creates an API token for a user, valid for `lifetime` (`None`: until revoked); the token is
+/// shown once and only its hash is kept.
+pub fn create_api_token(
+    store: &Store,
+    user: &str,
+    label: &str,
+    lifetime: Option<Duration>,
+) -> Result<String, AuthError> {
     if !store.users()?.iter().any(|u| u.name == user) {
         return Err(AuthError::NoSuchUser(user.to_string()));
     }
     let token = format!("vgl_{}", random_hex(32));
-    store.insert_api_token(&token, user, label, Utc::now())?;
+    let now = Utc::now();
+    let expires = lifetime.and_then(|d| now.checked_add_signed(d));
+    store.insert_api_token(&token, user, label, now, expires)?;
     Ok(token)
 }
 
@@ -298,9 +309,44 @@ mod tests {
         super::set_password(&store, "ana", "a brand new password").unwrap();
         assert!(store.session(&id, now).unwrap().is_none());
 
-        let token = super::create_api_token(&store, "ana", "nightly export").unwrap();
+        let token = super::create_api_token(&store, "ana", "nightly export", None).unwrap();
         assert_eq!(store.api_token(&token, now).unwrap().unwrap().user, "ana");
         assert!(store.api_token("vgl_guess", now).unwrap().is_none());
+        // Tokens expire, can be listed (never shown) and revoked one by one or all at once.
+        let short =
+            super::create_api_token(&store, "ana", "one day", Some(Duration::days(1))).unwrap();
+        assert!(store.api_token(&short, now).unwrap().is_some());
+        assert!(
+            store
+                .api_token(&short, now + Duration::days(2))
+                .unwrap()
+                .is_none(),
+            "expired"
+        );
+        let listed = store.api_tokens(Some("ana")).unwrap();
+        assert_eq!(listed.len(), 2);
+        assert!(
+            listed
+                .iter()
+                .all(|t| !token.contains(&t.id) && !short.contains(&t.id))
+        );
+        let day = listed.iter().find(|t| t.label == "one day").unwrap();
+        assert!(day.expires.is_some());
+        assert!(
+            listed
+                .iter()
+                .any(|t| t.label == "nightly export" && t.expires.is_none())
+        );
+        assert_eq!(store.revoke_api_token("not-an-id").unwrap(), 0);
+        assert_eq!(store.revoke_api_token(&day.id).unwrap(), 1);
+        assert!(store.api_token(&short, now).unwrap().is_none(), "revoked");
+        assert!(
+            store.api_token(&token, now).unwrap().is_some(),
+            "the other stays"
+        );
+        assert_eq!(store.revoke_user_tokens("ana").unwrap(), 1);
+        assert!(store.api_token(&token, now).unwrap().is_none());
+        let token = super::create_api_token(&store, "ana", "again", None).unwrap();
         super::remove_user(&store, "ana").unwrap();
         assert!(store.api_token(&token, now).unwrap().is_none());
         assert!(matches!(

@@ -187,10 +187,10 @@ pub fn source_statuses(
             let state = states.get(&source.name);
             SourceStatus {
                 name: source.name.clone(),
-                url: source.url.to_string(),
+                url: source.shown_url(),
                 health: classify(state, source.interval, config.crawl.unhealthy_after, now),
                 last_success: state.and_then(|s| s.last_success),
-                last_error: state.and_then(|s| s.last_error.clone()),
+                last_error: state.and_then(|s| s.last_error.as_deref().map(|e| source.scrub(e))),
                 consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
                 next_poll: state.and_then(|s| s.next_due),
                 items_per_day: week.get(&source.name).copied().unwrap_or(0) as f64 / 7.0,

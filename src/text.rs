@@ -501,9 +501,166 @@ const FUNCTION_WORDS: &[&str] = &[
     "этот",
 ];
 
+/// Query parameters whose value is a credential (compared without case, `-` and `_`).
+const SECRET_PARAMS: &[&str] = &[
+    "key",
+    "apikey",
+    "token",
+    "accesstoken",
+    "authtoken",
+    "auth",
+    "authorization",
+    "secret",
+    "clientsecret",
+    "password",
+    "pass",
+    "passwd",
+    "pwd",
+    "sig",
+    "signature",
+    "session",
+    "sessionid",
+    "sid",
+    "credential",
+    "credentials",
+    "bearer",
+    "code",
+    "xamzsignature",
+    "xamzcredential",
+    "xamzsecuritytoken",
+    "privatekey",
+];
+
+fn secret_param(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    SECRET_PARAMS.contains(&folded.as_str())
+        || folded.ends_with("apikey")
+        || folded.ends_with("token")
+}
+
+/// `url` as it may be shown or logged: user name and password replaced by `***`, and so the
+/// value of every query parameter that names a credential (`api_key`, `token`, `sig` …).
+/// Works on the parsed URL, so no spelling (case, percent-encoding) slips through; text that
+/// does not parse as a URL is shown as `(unparsable address)`.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(unparsable address)".to_string();
+    };
+    if !parsed.username().is_empty() {
+        let _ = parsed.set_username("***");
+    }
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed.query().is_some() {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret_param(&k) {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
+}
+
+/// The credentials a URL carries (user name, password, secret parameter values), in every
+/// spelling they may appear in text: as written in the URL and percent-decoded. Short values
+/// (under 4 characters) are left out: scrubbing them would mangle ordinary text.
+pub fn url_secrets(url: &str) -> Vec<String> {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut add = |raw: &str| {
+        let decoded = url::form_urlencoded::parse(format!("x={raw}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        for value in [raw.to_string(), decoded] {
+            if value.chars().count() >= 4 && !out.contains(&value) {
+                out.push(value);
+            }
+        }
+    };
+    add(parsed.username());
+    if let Some(password) = parsed.password() {
+        add(password);
+    }
+    if let Some(query) = parsed.query() {
+        for pair in query.split('&') {
+            if let Some((k, v)) = pair.split_once('=')
+                && url::form_urlencoded::parse(k.as_bytes())
+                    .next()
+                    .is_some_and(|(k, _)| secret_param(&k))
+            {
+                add(v);
+            }
+        }
+    }
+    // Longest first, so a secret that contains another is replaced whole.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
+}
+
+/// `text` with every one of `secrets` replaced by `***`.
+pub fn scrub(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in secrets {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "***");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_addresses_are_redacted_in_any_spelling() {
+        let cases = [
+            (
+                "https://ana:s3cr%40t@feeds.example.org/rss?x=1",
+                "https://***:***@feeds.example.org/rss?x=1",
+            ),
+            (
+                "HTTPS://FEEDS.Example.org/search?q=icc&API_KEY=abcd1234&Access-Token=zzzz9999",
+                "https://feeds.example.org/search?q=icc&API_KEY=***&Access-Token=***",
+            ),
+            (
+                "https://news.example.org/feed?sig=deadbeef&page=2",
+                "https://news.example.org/feed?sig=***&page=2",
+            ),
+            (
+                "https://news.example.org/feed",
+                "https://news.example.org/feed",
+            ),
+            ("not a url", "(unparsable address)"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+        let secrets =
+            url_secrets("https://ana:s3cr%40t@feeds.example.org/rss?apiKey=abc%2Fdef&q=x");
+        let message =
+            "GET https://ana:s3cr%40t@feeds.example.org/rss?apiKey=abc/def failed; password s3cr@t";
+        let scrubbed = scrub(message, &secrets);
+        for secret in ["s3cr%40t", "s3cr@t", "abc/def"] {
+            assert!(!scrubbed.contains(secret), "{scrubbed}");
+        }
+        assert!(scrubbed.contains("feeds.example.org"), "{scrubbed}");
+    }
 
     #[test]
     fn transliteration_makes_names_read_alike_across_scripts() {

@@ -52,3 +52,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|e| format!("{text:?} is not a duration like \"15m\" or \"2h\": {e}"))
 }
+
+/// Whether two URLs name the same host and port (the scheme's default port when none is
+/// written).
+pub fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}

@@ -180,6 +180,33 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
+/// `text` with a webhook's address hidden in any spelling: the address as configured and as
+/// parsed (lower-cased scheme and host, normalised), its path and query (where Slack and Teams
+/// keep the token) and any credentials in it.
+fn hide_webhook(text: &str, url: &str) -> String {
+    let mut secrets = crate::text::url_secrets(url);
+    secrets.push(url.to_string());
+    if let Ok(parsed) = url::Url::parse(url) {
+        secrets.push(parsed.to_string());
+        let path = parsed.path();
+        if path.len() > 1 {
+            secrets.push(path.to_string());
+        }
+        if let Some(query) = parsed.query() {
+            secrets.push(query.to_string());
+        }
+    }
+    secrets.retain(|s| s.len() >= 4);
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let scrubbed = crate::text::scrub(text, &secrets);
+    // Case-insensitively too: an upper-case scheme or host must not escape.
+    let lower = scrubbed.to_lowercase();
+    if secrets.iter().any(|s| lower.contains(&s.to_lowercase())) {
+        return "(details withheld: they would show the webhook's address)".to_string();
+    }
+    scrubbed
+}
+
 async fn send_webhook(
     name: &str,
     hook: &Webhook,
@@ -221,7 +248,7 @@ async fn send_webhook(
         .body(body)
         .send()
         .await
-        .map_err(|e| fail(&target, error_chain(&e).replace(&url, "<webhook>")))?;
+        .map_err(|e| fail(&target, hide_webhook(&error_chain(&e.without_url()), &url)))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());
@@ -288,6 +315,24 @@ fn write_folder(name: &str, folder: &Folder, envelope: &Envelope<'_>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_webhook_address_never_shows_in_an_error_however_it_was_written() {
+        let configured = "HTTPS://Hooks.Example.COM/services/T0/B0/XyZsecret";
+        for message in [
+            "error sending request for url (https://hooks.example.com/services/T0/B0/XyZsecret)",
+            "POST HTTPS://Hooks.Example.COM/services/T0/B0/XyZsecret: connection refused",
+            "path /services/T0/B0/XyZsecret not found",
+            "at HTTPS://HOOKS.EXAMPLE.COM/SERVICES/T0/B0/XYZSECRET",
+        ] {
+            let shown = hide_webhook(message, configured);
+            assert!(!shown.to_lowercase().contains("xyzsecret"), "{shown}");
+        }
+        assert_eq!(
+            hide_webhook("connection refused", configured),
+            "connection refused"
+        );
+    }
 
     #[test]
     fn signatures_match_the_rfc_4231_vectors() {

@@ -304,9 +304,11 @@ fn source_problems(
         }
         out.push(SourceProblem {
             name: source.name.clone(),
-            url: source.url.to_string(),
+            url: source.shown_url(),
             health,
-            error: state.and_then(|s| s.last_error.clone()).unwrap_or_default(),
+            error: state
+                .and_then(|s| s.last_error.as_deref().map(|e| source.scrub(e)))
+                .unwrap_or_default(),
             consecutive_failures: state.map_or(0, |s| s.consecutive_failures),
             last_success: state.and_then(|s| s.last_success),
             last_new_document: state.and_then(|s| s.last_new_document),

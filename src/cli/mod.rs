@@ -270,6 +270,15 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
         }
     };
+    // A command that prints and ends (`vigil audit | head`) stops quietly when its reader
+    // goes away, as Unix tools do, instead of panicking on the closed pipe. The long-running
+    // commands keep ignoring SIGPIPE: their sockets report a closed peer as an error.
+    if !matches!(
+        cli.command,
+        Command::Demo { .. } | Command::Run { .. } | Command::Serve { .. }
+    ) {
+        restore_sigpipe();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -290,6 +299,14 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", chain.join(": "));
             ExitCode::from(1)
         }
+    }
+}
+
+fn restore_sigpipe() {
+    // SAFETY: setting a signal's disposition to its default, before any thread starts, with
+    // no handler involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -22,11 +22,14 @@ pub enum Action {
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
-    /// Set a user's password (ends their sessions).
+    /// Set a user's password (ends their sessions and revokes their API tokens).
     Passwd {
         name: String,
         #[arg(long)]
         password_file: Option<PathBuf>,
+        /// Keep the user's API tokens (by default a new password revokes them).
+        #[arg(long)]
+        keep_tokens: bool,
     },
     /// Remove a user, their sessions and API tokens.
     Remove { name: String },
@@ -41,7 +44,39 @@ pub enum Action {
         /// What the token is for.
         #[arg(long, default_value = "script")]
         label: String,
+        /// How long it lasts (e.g. 30d, 1y), or "never".
+        #[arg(long, default_value = "90d")]
+        expires: String,
     },
+    /// List API tokens (of one user, or of all): id, owner, label, created, last used, expiry.
+    Tokens {
+        name: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API token by the id `vigil user tokens` shows, or every token of a user
+    /// with --all.
+    Revoke {
+        /// A token id, or with --all a user name.
+        target: String,
+        #[arg(long)]
+        all: bool,
+    },
+}
+
+/// A token's lifetime from `--expires`: a span, or `never`.
+fn lifetime(text: &str) -> Result<Option<chrono::Duration>> {
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(None);
+    }
+    let span = vigil::types::parse_duration(text).map_err(|e| anyhow::anyhow!("--expires: {e}"))?;
+    let span = chrono::Duration::from_std(span)
+        .ok()
+        .filter(|d| *d > chrono::Duration::zero() && *d <= chrono::Duration::days(3_660))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--expires {text:?}: use a span up to 10 years, or never")
+        })?;
+    Ok(Some(span))
 }
 
 fn read_password(file: Option<&PathBuf>) -> Result<String> {
@@ -85,11 +120,25 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
         Action::Passwd {
             name,
             password_file,
+            keep_tokens,
         } => {
             let password = read_password(password_file.as_ref())?;
             vigil::auth::set_password(&store, &name, &password)?;
-            store.audit("cli", "user passwd", &name, "")?;
-            println!("password changed; {}'s sessions ended", for_terminal(&name));
+            let revoked = if keep_tokens {
+                0
+            } else {
+                store.revoke_user_tokens(&name)?
+            };
+            store.audit(
+                "cli",
+                "user passwd",
+                &format!("{name}; {revoked} API tokens revoked"),
+                "",
+            )?;
+            println!(
+                "password changed; {}'s sessions ended, {revoked} API tokens revoked",
+                for_terminal(&name)
+            );
         }
         Action::Remove { name } => {
             vigil::auth::remove_user(&store, &name)?;
@@ -111,11 +160,62 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
                 }
             }
         }
-        Action::Token { name, label } => {
-            let token = vigil::auth::create_api_token(&store, &name, &label)?;
-            store.audit("cli", "token create", &format!("{name}: {label}"), "")?;
+        Action::Token {
+            name,
+            label,
+            expires,
+        } => {
+            let lifetime = lifetime(&expires)?;
+            let token = vigil::auth::create_api_token(&store, &name, &label, lifetime)?;
+            store.audit(
+                "cli",
+                "token create",
+                &format!("{name}: {label}, expires {expires}"),
+                "",
+            )?;
             println!("{token}");
             eprintln!("shown once; send it as `Authorization: Bearer <token>`");
+        }
+        Action::Tokens { name, json } => {
+            let tokens = store.api_tokens(name.as_deref())?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tokens)?);
+            } else {
+                let day = |t: Option<chrono::DateTime<chrono::Utc>>, none: &str| {
+                    t.map_or_else(|| none.to_string(), |t| t.format("%Y-%m-%d").to_string())
+                };
+                println!(
+                    "{:<12}  {:<16} {:<24} {:<10} {:<10} expires",
+                    "id", "user", "label", "created", "last used"
+                );
+                for t in tokens {
+                    println!(
+                        "{:<12}  {:<16} {:<24} {:<10} {:<10} {}",
+                        t.id,
+                        for_terminal(&t.user),
+                        for_terminal(&t.label),
+                        t.created.format("%Y-%m-%d"),
+                        day(t.last_used, "never"),
+                        day(t.expires, "never")
+                    );
+                }
+            }
+        }
+        Action::Revoke { target, all } => {
+            let revoked = if all {
+                store.revoke_user_tokens(&target)?
+            } else {
+                store.revoke_api_token(&target)?
+            };
+            if revoked == 0 {
+                bail!(
+                    "no API token {} {:?}; `vigil user tokens` lists them",
+                    if all { "of user" } else { "with id" },
+                    for_terminal(&target)
+                );
+            }
+            store.audit("cli", "token revoke", &format!("{target}: {revoked}"), "")?;
+            println!("revoked {revoked} API token(s)");
         }
     }
     Ok(())

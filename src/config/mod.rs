@@ -106,6 +106,29 @@ pub struct SourceConfig {
     pub court_focused: bool,
 }
 
+impl SourceConfig {
+    /// The address as it may be shown or logged: credentials in it replaced by `***`.
+    pub fn shown_url(&self) -> String {
+        crate::text::redact_url(self.url.as_str())
+    }
+
+    /// Whether `url` may be fetched at a private address: only with `allow_private`, and only
+    /// at the source's own host and port (or its login service's).
+    pub fn private_allowed(&self, url: &Url) -> bool {
+        self.allow_private
+            && (crate::types::same_origin(url, &self.url)
+                || self
+                    .auth
+                    .as_ref()
+                    .is_some_and(|a| crate::types::same_origin(url, &a.service)))
+    }
+
+    /// `text` (an error message, say) with the credentials of the address scrubbed out.
+    pub fn scrub(&self, text: &str) -> String {
+        crate::text::scrub(text, &crate::text::url_secrets(self.url.as_str()))
+    }
+}
+
 /// An account and where its app password is kept. The password itself is read only when a
 /// session is opened, and never stored in the configuration or printed.
 #[derive(Debug, Clone, PartialEq)]

@@ -58,7 +58,6 @@ pub(super) async fn complete_with_articles(
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-        let source_host = source.url.host_str().map(str::to_ascii_lowercase);
         let unseen: Vec<usize> = wanted
             .into_iter()
             .filter(|i| !seen.contains_key(&candidates[*i].document.id))
@@ -68,13 +67,13 @@ pub(super) async fn complete_with_articles(
             let Ok(url) = url::Url::parse(&candidates[index].document.url) else {
                 continue;
             };
-            let same_host = url.host_str().map(str::to_ascii_lowercase) == source_host;
-            let request =
-                FetchRequest::plain(&source.name, url, source.allow_private && same_host, true);
+            // allow_private covers the source's own host and port, nothing else.
+            let private = source.private_allowed(&url);
+            let request = FetchRequest::plain(&source.name, url, private, true);
             let page = match fetcher.fetch(&request).await {
                 Ok(page) => page,
                 Err(error) => {
-                    tracing::warn!(source = %source.name, url = %request.url, error = %error.kind, "article page not fetched");
+                    tracing::warn!(source = %source.name, url = %crate::text::redact_url(request.url.as_str()), error = %error.kind, "article page not fetched");
                     outcome.article_errors += 1;
                     continue;
                 }
@@ -98,11 +97,11 @@ pub(super) async fn complete_with_articles(
                     outcome.articles += 1;
                 }
                 Ok(Err(reason)) => {
-                    tracing::warn!(source = %source.name, url = %request.url, reason = %reason, "no article text extracted");
+                    tracing::warn!(source = %source.name, url = %crate::text::redact_url(request.url.as_str()), reason = %reason, "no article text extracted");
                     outcome.article_errors += 1;
                 }
                 Err(join) => {
-                    tracing::error!(source = %source.name, url = %request.url, error = %join, "article extraction crashed");
+                    tracing::error!(source = %source.name, url = %crate::text::redact_url(request.url.as_str()), error = %join, "article extraction crashed");
                     outcome.article_errors += 1;
                 }
             }

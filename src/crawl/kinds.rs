@@ -36,8 +36,8 @@ pub(super) async fn first_page(
         {
             Some(known) => mastodon_base = known,
             None => {
-                let request =
-                    FetchRequest::plain(&source.name, lookup, source.allow_private, false);
+                let private = source.private_allowed(&lookup);
+                let request = FetchRequest::plain(&source.name, lookup, private, false);
                 let resolved = match fetcher.fetch(&request).await {
                     Ok(answer) => crate::parse::mastodon::statuses_url(&source.url, &answer.body)
                         .map_err(|message| {
@@ -100,7 +100,8 @@ pub(super) async fn open_session(
     let (url, body) =
         crate::parse::bluesky::session_request(&auth.service, &auth.identifier, &password)
             .map_err(named)?;
-    let request = FetchRequest::plain(&source.name, url, source.allow_private, false);
+    let private = source.private_allowed(&url);
+    let request = FetchRequest::plain(&source.name, url, private, false);
     let answer = match fetcher.post_json(&request, &body).await {
         Ok(answer) => answer,
         Err(FetchError {
@@ -153,11 +154,12 @@ pub(super) async fn read_older_pages(
             break;
         }
         pages += 1;
-        let request = FetchRequest::plain(&source.name, url, source.allow_private, !source.api);
+        let private = source.private_allowed(&url);
+        let request = FetchRequest::plain(&source.name, url, private, !source.api);
         let page = match fetcher.fetch(&request).await {
             Ok(page) => page,
             Err(error) => {
-                tracing::warn!(source = %source.name, url = %request.url, error = %error.kind, "older page not fetched");
+                tracing::warn!(source = %source.name, url = %crate::text::redact_url(request.url.as_str()), error = %error.kind, "older page not fetched");
                 break;
             }
         };
@@ -169,7 +171,7 @@ pub(super) async fn read_older_pages(
                 candidates.extend(more);
             }
             Ok(Err(error)) => {
-                tracing::warn!(source = %source.name, url = %request.url, error = %error.message, "older page not parsed");
+                tracing::warn!(source = %source.name, url = %crate::text::redact_url(request.url.as_str()), error = %error.message, "older page not parsed");
                 break;
             }
             Err(_) => break,

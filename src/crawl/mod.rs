@@ -113,8 +113,8 @@ pub async fn crawl_source(
     };
     let request = FetchRequest {
         source: source.name.clone(),
+        allow_private: source.private_allowed(&url),
         url,
-        allow_private: source.allow_private,
         // robots.txt governs crawling pages, not documented APIs.
         respect_robots: !source.api && !source.kind.is_api(),
         etag: state.etag.clone().filter(|_| same_url),
@@ -127,7 +127,7 @@ pub async fn crawl_source(
             kind: FetchErrorKind::Deferred { host, until },
             ..
         }) => {
-            tracing::info!(source = %source.name, url = %source.url, host = %host, until = %until, "deferred: host is backing off");
+            tracing::info!(source = %source.name, url = %source.shown_url(), host = %host, until = %until, "deferred: host is backing off");
             let (store, name, url) = (store.clone(), source.name.clone(), source.url.to_string());
             let recorded =
                 tokio::task::spawn_blocking(move || store.record_deferral(&name, &url, until))
@@ -139,7 +139,7 @@ pub async fn crawl_source(
             return outcome;
         }
         Err(error) => {
-            tracing::warn!(source = %source.name, url = %source.url, error = %error.kind, "fetch failed");
+            tracing::warn!(source = %source.name, url = %source.shown_url(), error = %error.kind, "fetch failed");
             if matches!(error.kind, FetchErrorKind::Status { status: 401, .. }) {
                 // The token expired or was revoked: the next poll opens a new session.
                 sessions.lock().await.remove(&source.name);
@@ -157,7 +157,7 @@ pub async fn crawl_source(
             .await;
         }
     };
-    tracing::debug!(source = %source.name, url = %fetched.url, status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
+    tracing::debug!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
     let mut hints = Hints {
         max_age: fetched
             .cache_control
@@ -186,7 +186,7 @@ pub async fn crawl_source(
                 hints.update_period = parsed.update_period;
                 cursor = parsed.cursor.clone();
                 if parsed.dropped > 0 {
-                    tracing::warn!(source = %source.name, url = %fetched.url, kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
+                    tracing::warn!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), kept = parsed.items.len(), dropped = parsed.dropped, "feed has more items than the limit; kept the newest");
                 }
                 let mut candidates = candidates;
                 let older =
@@ -205,13 +205,14 @@ pub async fn crawl_source(
                     .await
             }
             Ok(Err(error)) => {
-                tracing::warn!(source = %source.name, url = %fetched.url, error = %error.message, "parse failed");
+                tracing::warn!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), error = %error.message, "parse failed");
                 return fail(outcome, store, &source, failure(error.to_string(), None)).await;
             }
             Err(join) => {
                 let message = format!(
                     "source {:?}: {}: parser crashed: {join}",
-                    source.name, source.url
+                    source.name,
+                    source.shown_url()
                 );
                 return fail(outcome, store, &source, failure(message, None)).await;
             }
@@ -231,7 +232,8 @@ pub async fn crawl_source(
     if sender.send(batch).await.is_err() {
         outcome.error = Some(format!(
             "source {:?}: {}: the index writer stopped",
-            source.name, source.url
+            source.name,
+            source.shown_url()
         ));
     }
     outcome
@@ -284,7 +286,7 @@ async fn fail(
 ) -> SourceOutcome {
     let store = store.clone();
     let (name, url, interval) = (source.name.clone(), source.url.to_string(), source.interval);
-    let message = failure.message.clone();
+    let message = source.scrub(&failure.message);
     let now = Utc::now();
     let hints = Hints {
         retry_after: failure.retry_after,

@@ -275,7 +275,7 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let fail = |kind: FetchErrorKind| FetchError {
             source_name: request.source.clone(),
-            url: request.url.to_string(),
+            url: crate::text::redact_url(request.url.as_str()),
             kind,
         };
         check_url(&request.url, request.allow_private)
@@ -636,9 +636,25 @@ fn redirect_policy(guarded: bool) -> reqwest::redirect::Policy {
         if attempt.previous().iter().any(|u| *u == next) {
             return attempt.error(format!("redirect loop at {next}"));
         }
+        // A source allowed to be private is allowed at its own host and port only: the client
+        // that serves it has no address guard, so it follows no redirect anywhere else.
+        if !guarded
+            && attempt
+                .previous()
+                .first()
+                .is_some_and(|first| !crate::types::same_origin(first, &next))
+        {
+            return attempt.error(format!(
+                "redirect to {} refused: a source with allow_private may only be fetched from its own host and port",
+                crate::text::redact_url(next.as_str())
+            ));
+        }
         match check_url(&next, !guarded) {
             Ok(()) => attempt.follow(),
-            Err(reason) => attempt.error(format!("redirect to {next} refused: {reason}")),
+            Err(reason) => attempt.error(format!(
+                "redirect to {} refused: {reason}",
+                crate::text::redact_url(next.as_str())
+            )),
         }
     })
 }
@@ -649,7 +665,8 @@ fn classify(error: reqwest::Error, timeout: Duration, connect_timeout: Duration)
     } else if error.is_timeout() {
         FetchErrorKind::Timeout(timeout)
     } else {
-        FetchErrorKind::Transport(error)
+        // The URL is in `FetchError::url` already, redacted; reqwest's copy is not.
+        FetchErrorKind::Transport(error.without_url())
     }
 }
 

@@ -246,6 +246,16 @@ pub fn court_focused(
     .map(Some)
 }
 
+/// File stems in the stored-query folder that are not queries: the calendar of scheduled
+/// events, the name-list folder, and the workbench's page for a new query. No query may take
+/// one as its id, so saving a query can never overwrite them.
+pub const RESERVED_IDS: &[&str] = &["calendar", "lists", "new-query"];
+
+/// Whether `id` names one of the reserved files (`RESERVED_IDS`).
+pub fn reserved_id(id: &str) -> bool {
+    RESERVED_IDS.contains(&id)
+}
+
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
 /// sorted by id, with the lists of `dir/lists/`.
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
@@ -258,7 +268,11 @@ pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, 
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
-        .filter(|p| p.file_name().is_none_or(|n| n != "calendar.toml"))
+        .filter(|p| {
+            !p.file_stem()
+                .and_then(|n| n.to_str())
+                .is_some_and(reserved_id)
+        })
         .collect();
     paths.sort();
     let mut queries = Vec::with_capacity(paths.len());
@@ -322,6 +336,13 @@ pub fn load_text(
         return Err(fail(format!(
             "id {:?}: use 1 to 64 of a-z, 0-9, - and _",
             file.id
+        )));
+    }
+    if reserved_id(&file.id) {
+        return Err(fail(format!(
+            "id {:?} is reserved for another file of the folder ({})",
+            file.id,
+            RESERVED_IDS.join(", ")
         )));
     }
     let stem = path

@@ -98,6 +98,21 @@ pub struct AuditEntry {
     pub address: String,
 }
 
+/// Characters of a token's hash that name it in listings and revocations (not a secret: the
+/// token cannot be derived from its hash).
+pub const TOKEN_ID_CHARS: usize = 12;
+
+/// An API token as listed: its public id, owner, label and times.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenInfo {
+    pub id: String,
+    pub user: String,
+    pub label: String,
+    pub created: DateTime<Utc>,
+    pub last_used: Option<DateTime<Utc>>,
+    pub expires: Option<DateTime<Utc>>,
+}
+
 fn time(secs: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
 }
@@ -242,21 +257,71 @@ impl Store {
         })
     }
 
-    /// Stores an API token (only its hash) for a user.
+    /// Stores an API token (only its hash) for a user, valid until `expires` (or until revoked).
     pub fn insert_api_token(
         &self,
         token: &str,
         user: &str,
         label: &str,
         now: DateTime<Utc>,
+        expires: Option<DateTime<Utc>>,
     ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO api_tokens (token_hash, user, label, created) VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash(token), user, label, now.timestamp()],
+                "INSERT INTO api_tokens (token_hash, user, label, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    token_hash(token),
+                    user,
+                    label,
+                    now.timestamp(),
+                    expires.map(|t| t.timestamp())
+                ],
             )
             .map(|_| ())
         })
+    }
+
+    /// API tokens, of one user or of all, oldest first (never the tokens themselves).
+    pub fn api_tokens(&self, user: Option<&str>) -> Result<Vec<TokenInfo>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT token_hash, user, label, created, last_used, expires FROM api_tokens
+                 WHERE ?1 IS NULL OR user = ?1 ORDER BY created, token_hash",
+            )?;
+            let rows = statement.query_map([user], |r| {
+                Ok(TokenInfo {
+                    id: r
+                        .get::<_, String>(0)?
+                        .chars()
+                        .take(TOKEN_ID_CHARS)
+                        .collect(),
+                    user: r.get(1)?,
+                    label: r.get(2)?,
+                    created: time(r.get(3)?),
+                    last_used: r.get::<_, Option<i64>>(4)?.map(time),
+                    expires: r.get::<_, Option<i64>>(5)?.map(time),
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    /// Revokes the tokens whose id (`TokenInfo::id`) is `id`; how many went.
+    pub fn revoke_api_token(&self, id: &str) -> Result<usize, StoreError> {
+        if id.len() != TOKEN_ID_CHARS || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(0);
+        }
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM api_tokens WHERE substr(token_hash, 1, ?2) = ?1",
+                params![id.to_ascii_lowercase(), TOKEN_ID_CHARS as i64],
+            )
+        })
+    }
+
+    /// Revokes every token of `user`; how many went.
+    pub fn revoke_user_tokens(&self, user: &str) -> Result<usize, StoreError> {
+        self.with(|c| c.execute("DELETE FROM api_tokens WHERE user = ?1", [user]))
     }
 
     /// The user behind an API token.
@@ -269,8 +334,8 @@ impl Store {
             let found = c
                 .query_row(
                     "SELECT t.user, u.role FROM api_tokens t JOIN users u ON u.name = t.user
-                     WHERE t.token_hash = ?1",
-                    [token_hash(token)],
+                     WHERE t.token_hash = ?1 AND (t.expires IS NULL OR t.expires > ?2)",
+                    params![token_hash(token), now.timestamp()],
                     |r| {
                         Ok(Principal {
                             user: r.get(0)?,

@@ -74,6 +74,7 @@ const MIGRATIONS: &[Migration] = &[
          CREATE INDEX IF NOT EXISTS members_by_published ON cluster_members (published);",
     ),
     Migration::Schema(crawl::REPEATS),
+    Migration::AddColumn("api_tokens", "expires", "INTEGER"),
 ];
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {

@@ -22,8 +22,10 @@ use std::sync::Arc;
 /// Largest query file accepted from the form.
 const MAX_TOML_BYTES: usize = 64 * 1024;
 
+/// A query id: 1 to 64 of a-z, 0-9, `-` and `_`, and not a reserved file's name.
 fn valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
+    !crate::query::stored::reserved_id(id)
+        && (1..=64).contains(&id.len())
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
@@ -384,7 +386,7 @@ pub async fn edit_post(
     if !valid_id(&id) {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "An id is 1 to 64 of a-z, 0-9, - and _.",
+            "An id is 1 to 64 of a-z, 0-9, - and _, and not calendar, lists or new-query (reserved files).",
         );
     }
     let since = if form.since.trim().is_empty() {

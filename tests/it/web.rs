@@ -61,7 +61,7 @@ async fn hostile_app() -> (
         "a long enough password",
     )
     .unwrap();
-    let token = vigil::auth::create_api_token(&store, "reader", "test").unwrap();
+    let token = vigil::auth::create_api_token(&store, "reader", "test", None).unwrap();
     TOKEN.with(|t| *t.borrow_mut() = token);
     let app = vigil::web::app(vigil::web::AppState::new(
         pipeline.read_side().clone(),

@@ -221,7 +221,7 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     let store = pipeline.store().clone();
     vigil::auth::add_user(&store, "ana", Role::Analyst, "analyst password 1").unwrap();
     vigil::auth::add_user(&store, "vic", Role::Viewer, "viewer password 12").unwrap();
-    let token = vigil::auth::create_api_token(&store, "vic", "tests").unwrap();
+    let token = vigil::auth::create_api_token(&store, "vic", "tests", None).unwrap();
     let app = vigil::web::app(vigil::web::AppState::new(
         read.clone(),
         store,
