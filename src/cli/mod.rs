@@ -270,6 +270,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 1 } else { 0 });
         }
     };
+    tune_allocator();
     // A command that prints and ends (`vigil audit | head`) stops quietly when its reader
     // goes away, as Unix tools do, instead of panicking on the closed pipe. The long-running
     // commands keep ignoring SIGPIPE: their sockets report a closed peer as an error.
@@ -299,6 +300,19 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", chain.join(": "));
             ExitCode::from(1)
         }
+    }
+}
+
+/// Large blocks (a password check's 19 MiB, a big search buffer) go back to the system when
+/// freed. glibc otherwise raises its mmap threshold after the first such free and serves the
+/// next ones from per-thread arenas that keep the memory: a burst of sign-ins on a dozen
+/// blocking threads would leave hundreds of megabytes held.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Vigil's integration tests: one binary (as ripgrep does), fixtures served by a local HTTP
 //! server on 127.0.0.1, never the internet.
 
+mod attacks;
 mod browser;
 mod cli;
 mod crash;

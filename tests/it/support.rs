@@ -48,26 +48,40 @@ impl FixtureServer {
     /// A server on another loopback address: another host as far as per-host budgets go.
     pub async fn start_on(ip: [u8; 4]) -> FixtureServer {
         let state = ServerState::default();
-        let app = Router::new()
-            .route("/f/{name}", get(serve_file))
-            .route("/robots.txt", get(serve_robots))
-            .route("/status/{code}", get(status))
-            .route("/stall", get(stall))
-            .route("/endless", get(endless))
-            .route(
-                "/redirect-loop",
-                get(|| async { (StatusCode::FOUND, [("location", "/redirect-loop")]) }),
-            )
-            .route(
-                "/chain/{n}",
-                get(|UrlPath(n): UrlPath<u32>| async move {
-                    (
-                        StatusCode::FOUND,
-                        [("location", format!("/chain/{}", n + 1))],
-                    )
-                }),
-            )
-            .with_state(state.clone());
+        let app =
+            Router::new()
+                .route("/f/{name}", get(serve_file))
+                .route("/robots.txt", get(serve_robots))
+                .route("/status/{code}", get(status))
+                .route("/stall", get(stall))
+                .route("/endless", get(endless))
+                .route(
+                    "/redirect-loop",
+                    get(|| async { (StatusCode::FOUND, [("location", "/redirect-loop")]) }),
+                )
+                .route(
+                    "/chain/{n}",
+                    get(|UrlPath(n): UrlPath<u32>| async move {
+                        (
+                            StatusCode::FOUND,
+                            [("location", format!("/chain/{}", n + 1))],
+                        )
+                    }),
+                )
+                .route(
+                    "/to",
+                    get(
+                        |axum::extract::Query(to): axum::extract::Query<
+                            HashMap<String, String>,
+                        >| async move {
+                            (
+                                StatusCode::FOUND,
+                                [("location", to.get("url").cloned().unwrap_or_default())],
+                            )
+                        },
+                    ),
+                )
+                .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((ip, 0)))
             .await
             .unwrap();
