@@ -16,7 +16,8 @@
 //! most threads seen. Goal (issue 15): p99 under 1 s for searches, peak under 1 GB, no failed
 //! ordinary request.
 //!
-//! Run: `cargo bench --bench attack` (`-- 100000 20` for a 100,000-document index, 20 s).
+//! Run: `cargo bench --bench attack` (`-- 100000 20` for a 100,000-document index, 20 s;
+//! `-- 1000000 60 0` for the same people without the attackers, to compare).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -83,6 +84,8 @@ async fn main() {
         .filter_map(|a| a.parse::<usize>().ok());
     let size = args.next().unwrap_or(1_000_000);
     let seconds = args.next().unwrap_or(60) as u64;
+    // A third number scales the attackers (0: the same people, no attack, for comparison).
+    let attackers = args.next().unwrap_or(1);
     let vocab = vocabulary();
     let (index, writer, _) = open_or_build(size, &vocab);
     drop(writer);
@@ -226,7 +229,7 @@ async fn main() {
             .collect::<Vec<_>>()
             .join(" OR "),
     );
-    for i in 0..FLOODERS + COSTLY {
+    for i in 0..(FLOODERS + COSTLY) * attackers {
         let client = client_from(100, i as u8);
         let (base, tally, viewer) = (base.clone(), tally.clone(), viewer.clone());
         let (slop, wildcards) = (slop.clone(), wildcards.clone());
@@ -234,7 +237,7 @@ async fn main() {
             let mut n = 0usize;
             while Instant::now() < end {
                 n += 1;
-                let (name, request) = if i < FLOODERS {
+                let (name, request) = if i % (FLOODERS + COSTLY) < FLOODERS {
                     let user = if n % 2 == 0 {
                         "ana".to_string()
                     } else {
@@ -285,7 +288,7 @@ async fn main() {
             }
         }));
     }
-    for _ in 0..SLOW {
+    for _ in 0..SLOW * attackers {
         let (addr, tally) = (addr.clone(), tally.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < end {

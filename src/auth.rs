@@ -171,6 +171,8 @@ pub struct LoginLimiter {
     per_address: usize,
     window: std::time::Duration,
     failures: Mutex<HashMap<String, VecDeque<std::time::Instant>>>,
+    /// When a refusal was last reported for a user and address.
+    reported: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// An attempt let through by `LoginLimiter::begin`, counted as a failure until it succeeds.
@@ -194,6 +196,25 @@ impl LoginLimiter {
             per_address,
             window,
             failures: Mutex::new(HashMap::new()),
+            reported: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether a refusal for `user` from `address` should be reported (logged): the first, and
+    /// then at most one a minute.
+    pub fn report_refusal(&self, user: &str, address: &str, now: std::time::Instant) -> bool {
+        const EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+        let mut reported = self.reported.lock().unwrap_or_else(|p| p.into_inner());
+        if reported.len() > 100_000 {
+            reported.retain(|_, at| now.duration_since(*at) < EVERY);
+        }
+        let key = format!("{user}\u{0}{address}");
+        match reported.get(&key) {
+            Some(at) if now.duration_since(*at) < EVERY => false,
+            _ => {
+                reported.insert(key, now);
+                true
+            }
         }
     }
 
@@ -383,7 +404,14 @@ mod tests {
         drop((again, attempts));
         let _bob = limiter.begin("bob", "10.0.0.1", t).unwrap();
         assert!(limiter.begin("cyd", "10.0.0.1", t).is_none(), "per address");
+        assert!(limiter.report_refusal("cyd", "10.0.0.1", t));
+        assert!(
+            !limiter.report_refusal("cyd", "10.0.0.1", t),
+            "once a minute"
+        );
+        assert!(limiter.report_refusal("dan", "10.0.0.1", t));
         let later = t + std::time::Duration::from_secs(61);
+        assert!(limiter.report_refusal("cyd", "10.0.0.1", later));
         assert!(
             limiter.begin("ana", "10.0.0.1", later).is_some(),
             "the window passes"

@@ -148,6 +148,9 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// How long a throttled sign-in waits before its refusal is sent.
+const THROTTLED_DELAY: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// How long a sign-in waits for a free password check before it is told to retry.
 const LOGIN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
@@ -181,14 +184,26 @@ pub async fn login(
         );
     }
     let user: String = form.user.trim().chars().take(64).collect();
-    let Some(attempt) = state
-        .limiter
-        .begin(&user, &address, std::time::Instant::now())
-    else {
-        let store = state.store.clone();
-        let (u, a) = (user.clone(), address.clone());
-        let _ =
-            tokio::task::spawn_blocking(move || store.audit(&u, "login throttled", "", &a)).await;
+    let now = std::time::Instant::now();
+    let Some(attempt) = state.limiter.begin(&user, &address, now) else {
+        // Once a minute per user and address in the audit log, not once per attempt: a flood
+        // must not grow the database by a row a request.
+        if state.limiter.report_refusal(&user, &address, now) {
+            let store = state.store.clone();
+            let (u, a) = (user.clone(), address.clone());
+            let _ = tokio::task::spawn_blocking(move || {
+                store.audit(
+                    &u,
+                    "login throttled",
+                    "further refusals within a minute not logged",
+                    &a,
+                )
+            })
+            .await;
+        }
+        // Answered late: a client that floods sign-ins waits for each refusal, so its flood
+        // slows to a trickle at the cost of one timer here.
+        tokio::time::sleep(THROTTLED_DELAY).await;
         return login_refused(
             &form,
             &next,
