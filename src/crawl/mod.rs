@@ -287,6 +287,7 @@ async fn fail(
     let store = store.clone();
     let (name, url, interval) = (source.name.clone(), source.url.to_string(), source.interval);
     let message = source.scrub(&failure.message);
+    outcome.error = Some(message.clone());
     let now = Utc::now();
     let hints = Hints {
         retry_after: failure.retry_after,
@@ -312,6 +313,5 @@ async fn fail(
     if let Ok(Err(e)) = recorded {
         tracing::error!(source = %source.name, error = %e, "could not record a failure");
     }
-    outcome.error = Some(failure.message);
     outcome
 }

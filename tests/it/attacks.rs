@@ -665,6 +665,33 @@ async fn credentials_in_source_addresses_are_never_shown() {
         assert!(text.contains("127.0.0.70"), "{text}");
     }
     assert!(shown.contains("api_key=***"), "{shown}");
+    // Nor in what `vigil crawl` prints and logs (the index is the crawl's alone).
+    drop(pipeline);
+    // On a blocking thread: the fixture server answers from this test's runtime.
+    let dir = deployment.dir.path().to_path_buf();
+    let crawled = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["crawl"])
+            .current_dir(dir)
+            .env("RUST_LOG", "debug,tantivy=info")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&crawled.stdout),
+        String::from_utf8_lossy(&crawled.stderr)
+    );
+    assert!(
+        printed.contains("locked") && printed.contains("api_key=***"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("SECRETKEY123") && !printed.contains("Pa55word"),
+        "{printed}"
+    );
 }
 
 #[tokio::test]
