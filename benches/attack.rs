@@ -90,21 +90,7 @@ async fn main() {
     let (index, writer, _) = open_or_build(size, &vocab);
     drop(writer);
     drop(index);
-    let root = std::env::var_os("VIGIL_BENCH_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::PathBuf::from("/var/tmp/vigil-bench"));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    std::os::unix::fs::symlink(
-        root.join(format!("percolate-{size}")),
-        dir.path().join("tantivy"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    std::fs::create_dir_all(dir.path().join("queries")).unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(
-        dir.path().join("queries/warrant.toml"),
-        "id = \"warrant\"\ntitle = \"warrant\"\nquery = \"warrant AND court\"\nseverity = \"watch\"\n",
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let dir = common::served_dir(size);
     let toml = format!(
         "data_dir = {:?}\nqueries_dir = \"queries\"\n[crawl]\ncontact_url = \"mailto:bench@court.example.org\"\n",
         dir.path()

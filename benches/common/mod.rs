@@ -208,3 +208,24 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     }
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
 }
+
+/// A deployment folder for the web benchmarks: the generated index of `size` documents
+/// (symlinked, not copied) and one stored query (`warrant`). `vigil.toml` is the caller's.
+pub fn served_dir(size: usize) -> tempfile::TempDir {
+    let root = std::env::var_os("VIGIL_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from("/var/tmp/vigil-bench"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::os::unix::fs::symlink(
+        root.join(format!("percolate-{size}")),
+        dir.path().join("tantivy"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(dir.path().join("queries")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("queries/warrant.toml"),
+        "id = \"warrant\"\ntitle = \"warrant\"\nquery = \"warrant AND court\"\nseverity = \"watch\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    dir
+}

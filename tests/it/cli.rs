@@ -2,18 +2,8 @@
 //! summary of a crawl with a failing source, JSON search output, and the shipped stored queries'
 //! examples.
 
-use crate::support::{Deployment, FixtureServer, source};
+use crate::support::{Deployment, FixtureServer, source, vigil};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vigil(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(dir)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -366,3 +366,25 @@ pub fn write_demo_config(dir: &Path, data_dir: &Path, base_url: &str) -> PathBuf
     .unwrap();
     path
 }
+
+/// Runs the `vigil` binary in `dir` with `args`, logs off; its output.
+pub fn vigil(args: &[&str], dir: &Path) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap()
+}
+
+/// Starts `vigil serve --addr addr` in `dir`, its output discarded.
+pub fn spawn_serve(dir: &Path, addr: &str) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["serve", "--addr", addr])
+        .current_dir(dir)
+        .env("RUST_LOG", "off")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}

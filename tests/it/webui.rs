@@ -644,14 +644,7 @@ async fn vigil_serve_crawls_and_serves_in_one_process() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(["serve", "--addr", &addr])
-        .current_dir(data.path())
-        .env("RUST_LOG", "off")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = crate::support::spawn_serve(data.path(), &addr);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://{addr}");
