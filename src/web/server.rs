@@ -71,7 +71,8 @@ pub async fn serve(
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(settings.header_timeout)
         .max_headers(100)
-        .max_buf_size(64 * 1024);
+        // Room for the longest query (20,000 characters, percent-encoded in a GET), no more.
+        .max_buf_size(256 * 1024);
     let builder = Arc::new(builder);
     tokio::pin!(shutdown);
     loop {
