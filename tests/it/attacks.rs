@@ -474,6 +474,20 @@ async fn connections_that_never_finish_their_headers_are_cut_off() {
             other => panic!("a slow connection was left open: {other:?}"),
         }
     }
+    // A kept-alive connection that goes quiet after its answer is closed too.
+    let mut idle = std::net::TcpStream::connect(&addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let _ = idle.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut answer = [0u8; 512];
+    assert!(idle.read(&mut answer).unwrap() > 0);
+    let quiet = Instant::now();
+    assert_eq!(idle.read(&mut answer).unwrap_or(0), 0);
+    assert!(
+        quiet.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        quiet.elapsed()
+    );
     let after = target.usage();
     assert!(after.threads < 64, "{after:?}");
     assert!(
