@@ -299,14 +299,15 @@ pub fn narratives(
     since: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Narrative>, DetectError> {
-    let rows = store.clusters_since(since)?;
+    let rows = store.cluster_summaries_since(since)?;
     let rows = shortlist(store, reader, calendar, rows, now)?;
     build(store, reader, queries, calendar, rows, now)
 }
 
 /// The clusters worth assembling when there are more than `ASSEMBLE_LIMIT`: ranked from their
-/// documents' times alone (state database, no document read) by an urgent spike under the
-/// default settings, then volume in the last day, then size. Single documents go first.
+/// documents' times alone (state database, no document read, and only for the clusters with a
+/// document in the last day) by an urgent spike under the default settings, then volume in the
+/// last day, then size. Single documents go first.
 fn shortlist(
     store: &Store,
     reader: &Reader,
@@ -326,12 +327,23 @@ fn shortlist(
         .duration_trunc(Duration::hours(1))
         .unwrap_or(now);
     let totals = reader.hourly_counts(None, start, hours)?;
+    // Only a cluster with a document in the last day can have a spike or volume there; the
+    // others rank by size alone, so only the active ones' times are read.
+    let day_ago = now - Duration::hours(24);
+    let active: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.last_seen >= day_ago)
+        .map(|r| r.id.as_str())
+        .collect();
     let mut counts: HashMap<String, Vec<u32>> = HashMap::new();
-    for (cluster, published) in store.cluster_member_times_since(start)? {
-        if let Ok(h) = usize::try_from((published - start).num_hours())
-            && h < hours
-        {
-            counts.entry(cluster).or_insert_with(|| vec![0; hours])[h] += 1;
+    for (cluster, times) in store.member_times_of(&active, start)? {
+        let slots = counts.entry(cluster).or_insert_with(|| vec![0; hours]);
+        for published in times {
+            if let Ok(h) = usize::try_from((published - start).num_hours())
+                && h < hours
+            {
+                slots[h] += 1;
+            }
         }
     }
     let settings = SpikeSettings::default();
@@ -374,7 +386,7 @@ pub fn narrative(
         return Ok(None);
     };
     // Labels are relative to the other clusters of its time.
-    let mut rows = store.clusters_since(row.first_seen - Duration::days(7))?;
+    let mut rows = store.cluster_summaries_since(row.first_seen - Duration::days(7))?;
     if !rows.iter().any(|r| r.id == row.id) {
         rows.push(row);
     }
