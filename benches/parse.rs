@@ -1,6 +1,7 @@
 //! Documents per second parsed and normalised for each source kind, from fixtures in each
 //! platform's real format (`tests/fixtures/`). Parsing runs on one
-//! thread; fetching is not included. Run: `cargo bench --bench parse`.
+//! thread; fetching is not included. Run: `cargo bench --bench parse`
+//! (`-- --count FILE…` prints the documents made of each feed file instead).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -33,7 +34,40 @@ fn source(kind: &str, extra: &str) -> SourceConfig {
         .remove(0)
 }
 
+/// `-- --count FILE…`: for each feed file, the documents Vigil makes of it (items with a title
+/// or text, after normalising), as `count<TAB>file` lines, or `error<TAB>file<TAB>message`; for
+/// `scripts/feeds-vs-feedparser`.
+fn count(files: &[String]) {
+    let source = source("feed", "");
+    for file in files {
+        let body = std::fs::read(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let fetched = fetched(body, "application/xml", "https://news.example.org/feed");
+        match vigil::parse::parse(&source, &fetched) {
+            Ok(parsed) => {
+                let documents = parsed
+                    .items
+                    .into_iter()
+                    .filter_map(|item| {
+                        vigil::normalise::normalise(item, "bench", "news", chrono::Utc::now())
+                    })
+                    .count();
+                println!("{documents}\t{file}");
+            }
+            Err(error) => println!("error\t{file}\t{}", error.message),
+        }
+    }
+}
+
 fn main() {
+    // Cargo passes `--bench` to a benchmark without a harness.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if let Some(at) = args.iter().position(|a| a == "--count") {
+        count(&args[at + 1..]);
+        return;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let shared = root.join("tests/fixtures/feeds");
     let read =

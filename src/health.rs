@@ -162,6 +162,22 @@ pub struct SourceStatus {
     pub next_poll: Option<DateTime<Utc>>,
     pub items_per_day: f64,
     pub documents_total: u64,
+    /// Items the last poll found, readable or not, and those that could not be read.
+    pub last_items: Option<u64>,
+    pub last_unreadable: u64,
+}
+
+impl SourceStatus {
+    /// "3 of 10 items unreadable" when the last poll lost items, for the status table.
+    pub fn losses(&self) -> Option<String> {
+        (self.last_unreadable > 0).then(|| {
+            format!(
+                "{} of {} items unreadable",
+                self.last_unreadable,
+                self.last_items.unwrap_or(self.last_unreadable)
+            )
+        })
+    }
 }
 
 /// Every configured source's status, in configuration order (CLI and web).
@@ -195,6 +211,8 @@ pub fn source_statuses(
                 next_poll: state.and_then(|s| s.next_due),
                 items_per_day: week.get(&source.name).copied().unwrap_or(0) as f64 / 7.0,
                 documents_total: state.map_or(0, |s| s.documents_total),
+                last_items: state.and_then(|s| s.last_items),
+                last_unreadable: state.map_or(0, |s| s.last_unreadable),
             }
         })
         .collect())

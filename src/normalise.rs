@@ -88,7 +88,7 @@ pub fn normalise(
         .and_then(language_from_tag)
         .unwrap_or_else(|| detect_language(&title, &body));
     let id = document_id(&url, item.guid.as_deref(), source, &title, published);
-    let content_hash = xxhash_rust::xxh3::xxh3_64(format!("{title}\u{0}{body}").as_bytes());
+    let content_hash = content_hash(&title, &body, &url);
     let simhash = crate::text::simhash(&format!("{title} {body}"));
     Some(Document {
         dup_group: id.clone(),
@@ -196,9 +196,19 @@ pub fn apply_article(
             .and_then(language_from_tag)
             .unwrap_or_else(|| detect_language(&document.title, &document.body));
     }
-    document.content_hash =
-        xxhash_rust::xxh3::xxh3_64(format!("{}\u{0}{}", document.title, document.body).as_bytes());
+    document.content_hash = content_hash(&document.title, &document.body, &document.url);
     document.simhash = crate::text::simhash(&format!("{} {}", document.title, document.body));
+}
+
+/// The fingerprint of what a document says: its title and text. A title alone says too little
+/// to call two items the same (a daily briefing keeps its title and changes its link), so an
+/// item without text is told apart by its address too.
+pub fn content_hash(title: &str, body: &str, url: &str) -> u64 {
+    if body.is_empty() {
+        xxhash_rust::xxh3::xxh3_64(format!("{title}\u{0}\u{0}{url}").as_bytes())
+    } else {
+        xxhash_rust::xxh3::xxh3_64(format!("{title}\u{0}{body}").as_bytes())
+    }
 }
 
 /// The stable id of a document: from its canonical URL when it has one (so the same article

@@ -516,6 +516,8 @@ fn record_success(
         new_documents: new as u64,
         cursor: batch.cursor.as_deref(),
         api_url: batch.api_url.as_deref(),
+        items: batch.items as u64,
+        unreadable: batch.unreadable as u64,
     })?;
     Ok(())
 }

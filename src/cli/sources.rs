@@ -31,8 +31,9 @@ pub fn status(config: &Config, read: &ReadSide, json: bool) -> Result<ExitCode> 
         for row in &rows {
             let error = row
                 .last_error
-                .as_deref()
-                .map(|e| vigil::text::truncate_chars(&for_terminal(e), 100))
+                .clone()
+                .or_else(|| row.losses())
+                .map(|e| vigil::text::truncate_chars(&for_terminal(&e), 100))
                 .unwrap_or_default();
             println!(
                 "{:<28} {:<9} {:>9.1} {:<16} {:<16} {}",

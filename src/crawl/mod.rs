@@ -35,6 +35,8 @@ pub struct SourceOutcome {
     pub not_modified: bool,
     /// Items beyond the per-feed limit that were dropped.
     pub dropped_items: usize,
+    /// Items that could not be read (the rest were kept), each with why and where.
+    pub unreadable_items: Vec<String>,
     /// Article pages fetched and extracted for full text.
     pub articles: usize,
     /// Article pages that could not be fetched or had no extractable text.
@@ -58,6 +60,9 @@ pub struct SourceBatch {
     pub cursor: Option<String>,
     /// The API endpoint the configured URL was resolved to, if it was.
     pub api_url: Option<String>,
+    /// Items the response held (readable or not) and those that could not be read.
+    pub items: usize,
+    pub unreadable: usize,
     pub documents: Vec<Document>,
 }
 
@@ -79,6 +84,7 @@ pub async fn crawl_source(
         new_documents: 0,
         not_modified: false,
         dropped_items: 0,
+        unreadable_items: Vec::new(),
         articles: 0,
         article_errors: 0,
         deferred_until: None,
@@ -182,6 +188,10 @@ pub async fn crawl_source(
             Ok(Ok((parsed, candidates))) => {
                 outcome.items = parsed.items.len();
                 outcome.dropped_items = parsed.dropped;
+                for loss in &parsed.unreadable {
+                    tracing::warn!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), loss = %loss, "item unreadable; the others were kept");
+                }
+                outcome.unreadable_items = parsed.unreadable.clone();
                 hints.feed_ttl = parsed.feed_ttl;
                 hints.update_period = parsed.update_period;
                 cursor = parsed.cursor.clone();
@@ -227,6 +237,8 @@ pub async fn crawl_source(
         prior_unchanged: state.unchanged_polls,
         cursor,
         api_url,
+        items: outcome.items + outcome.unreadable_items.len(),
+        unreadable: outcome.unreadable_items.len(),
         documents,
     };
     if sender.send(batch).await.is_err() {

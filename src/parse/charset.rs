@@ -27,15 +27,68 @@ pub enum EncodingSource {
     Default,
 }
 
-/// Decodes a body to UTF-8 and says which encoding was used and why.
+/// Decodes a body to UTF-8 and says which encoding was used and why. UTF-32 (which browsers
+/// do not decode, so encoding_rs has no decoder for it) is decoded here; it is reported as
+/// UTF-8 with the evidence that found it.
 pub fn decode(
     bytes: &[u8],
     content_type: Option<&str>,
     kind: DocumentKind,
 ) -> (String, &'static Encoding, EncodingSource) {
+    if let Some((big_endian, bom)) = utf32(bytes) {
+        let text = decode_utf32(&bytes[if bom { 4 } else { 0 }..], big_endian);
+        let source = if bom {
+            EncodingSource::ByteOrderMark
+        } else {
+            EncodingSource::Guess
+        };
+        return (text, UTF_8, source);
+    }
     let (encoding, source) = detect(bytes, content_type, kind);
     let (text, _, _) = encoding.decode(bytes);
     (text.into_owned(), encoding, source)
+}
+
+/// Whether the bytes are UTF-32 (big-endian?) and start with a byte-order mark: a BOM, or the
+/// pattern an XML or JSON document's first character makes (`<` or `{` with three zero bytes).
+fn utf32(bytes: &[u8]) -> Option<(bool, bool)> {
+    match bytes.get(..4)? {
+        [0x00, 0x00, 0xFE, 0xFF] => Some((true, true)),
+        [0xFF, 0xFE, 0x00, 0x00] => Some((false, true)),
+        [0x00, 0x00, 0x00, b'<' | b'{'] => Some((true, false)),
+        [b'<' | b'{', 0x00, 0x00, 0x00] => Some((false, false)),
+        _ => None,
+    }
+}
+
+fn decode_utf32(bytes: &[u8], big_endian: bool) -> String {
+    bytes
+        .chunks(4)
+        .map(|chunk| {
+            let mut unit = [0u8; 4];
+            unit[..chunk.len()].copy_from_slice(chunk);
+            let code = if big_endian {
+                u32::from_be_bytes(unit)
+            } else {
+                u32::from_le_bytes(unit)
+            };
+            char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
+        .collect()
+}
+
+/// UTF-16 without a byte-order mark, recognised by the zero bytes around a document's first
+/// ASCII characters (`<?`, `<r`, `{"`): big-endian or little-endian.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static Encoding> {
+    match bytes.get(..4)? {
+        [0x00, first, 0x00, second] if first.is_ascii() && second.is_ascii() && *first != 0 => {
+            Some(encoding_rs::UTF_16BE)
+        }
+        [first, 0x00, second, 0x00] if first.is_ascii() && second.is_ascii() && *first != 0 => {
+            Some(encoding_rs::UTF_16LE)
+        }
+        _ => None,
+    }
 }
 
 /// Chooses the encoding of a body.
@@ -46,6 +99,11 @@ pub fn detect(
 ) -> (&'static Encoding, EncodingSource) {
     if let Some((encoding, _)) = Encoding::for_bom(bytes) {
         return (encoding, EncodingSource::ByteOrderMark);
+    }
+    // Zero bytes between ASCII characters are UTF-16 whatever the label says (a label cannot
+    // be read without decoding first, and no other encoding makes them).
+    if let Some(encoding) = utf16_without_bom(bytes) {
+        return (encoding, EncodingSource::Guess);
     }
     if kind == DocumentKind::Json {
         // JSON is UTF-8 (RFC 8259); a wrong label is the label's fault.

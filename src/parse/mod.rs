@@ -5,6 +5,7 @@ pub mod article;
 pub mod bluesky;
 pub mod charset;
 pub mod feed;
+pub mod feedxml;
 pub mod gdelt;
 pub mod listing;
 pub mod mastodon;
@@ -21,6 +22,8 @@ pub struct Parsed {
     pub items: Vec<RawItem>,
     /// Items beyond the limit that were dropped.
     pub dropped: usize,
+    /// Items that could not be read, each with why and where (the rest were kept).
+    pub unreadable: Vec<String>,
     /// The feed's own `<ttl>`.
     pub feed_ttl: Option<Duration>,
     /// The feed's `sy:updatePeriod` / `sy:updateFrequency`.
@@ -48,7 +51,7 @@ impl ParseError {
     pub fn of(fetched: &Fetched, message: impl Into<String>) -> ParseError {
         ParseError {
             source_name: fetched.source.clone(),
-            url: fetched.url.to_string(),
+            url: crate::text::redact_url(fetched.url.as_str()),
             message: message.into(),
         }
     }

@@ -92,6 +92,10 @@ pub struct SourceState {
     pub cursor: Option<String>,
     /// The API endpoint a source's configured URL was resolved to (a Mastodon profile).
     pub api_url: Option<String>,
+    /// Items the last successful poll found, readable or not (`None` before the first).
+    pub last_items: Option<u64>,
+    /// Of those, the items that could not be read.
+    pub last_unreadable: u64,
 }
 
 /// A successful fetch, as recorded once its documents are committed.
@@ -108,6 +112,9 @@ pub struct Success<'a> {
     pub cursor: Option<&'a str>,
     /// The API endpoint the configured URL resolved to; `None` keeps the previous one.
     pub api_url: Option<&'a str>,
+    /// Items the response held, readable or not, and those that could not be read.
+    pub items: u64,
+    pub unreadable: u64,
 }
 
 /// What the state database keeps of an indexed document.
@@ -143,7 +150,8 @@ impl Known {
 }
 
 const SOURCE_COLUMNS: &str = "name, url, etag, last_modified, last_attempt, last_success, last_error,
-    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document, cursor, api_url";
+    consecutive_failures, next_due, documents_total, unchanged_polls, first_success, last_new_document, cursor, api_url,
+    last_items, last_unreadable";
 
 impl Store {
     /// The crawl state of a source, if it was ever fetched.
@@ -175,9 +183,10 @@ impl Store {
             c.execute(
                 "INSERT INTO sources (name, url, etag, last_modified, last_attempt, last_success, last_error,
                                       consecutive_failures, next_due, documents_total, unchanged_polls,
-                                      first_success, last_new_document, cursor, api_url)
+                                      first_success, last_new_document, cursor, api_url, last_items,
+                                      last_unreadable)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, NULL, 0, ?6, ?7, CASE WHEN ?7 > 0 THEN 0 ELSE 1 END, ?5,
-                         CASE WHEN ?7 > 0 THEN ?5 END, ?8, ?9)
+                         CASE WHEN ?7 > 0 THEN ?5 END, ?8, ?9, ?10, ?11)
                  ON CONFLICT(name) DO UPDATE SET url = ?2, etag = ?3, last_modified = ?4, last_attempt = ?5,
                      last_success = ?5, last_error = NULL, consecutive_failures = 0, next_due = ?6,
                      documents_total = documents_total + ?7,
@@ -185,7 +194,8 @@ impl Store {
                      first_success = coalesce(first_success, ?5),
                      last_new_document = CASE WHEN ?7 > 0 THEN ?5 ELSE last_new_document END,
                      cursor = coalesce(?8, cursor),
-                     api_url = coalesce(?9, api_url)",
+                     api_url = coalesce(?9, api_url),
+                     last_items = ?10, last_unreadable = ?11",
                 params![
                     success.name,
                     success.url,
@@ -195,7 +205,9 @@ impl Store {
                     success.next_due.timestamp(),
                     success.new_documents as i64,
                     success.cursor,
-                    success.api_url
+                    success.api_url,
+                    success.items as i64,
+                    success.unreadable as i64
                 ],
             )
             .map(|_| ())
@@ -394,5 +406,7 @@ fn read_source_state(r: &rusqlite::Row<'_>) -> rusqlite::Result<SourceState> {
         last_new_document: to_time(r.get(12)?),
         cursor: r.get(13)?,
         api_url: r.get(14)?,
+        last_items: r.get::<_, Option<i64>>(15)?.map(|n| n as u64),
+        last_unreadable: r.get::<_, i64>(16)? as u64,
     })
 }

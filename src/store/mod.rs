@@ -75,6 +75,8 @@ const MIGRATIONS: &[Migration] = &[
     ),
     Migration::Schema(crawl::REPEATS),
     Migration::AddColumn("api_tokens", "expires", "INTEGER"),
+    Migration::AddColumn("sources", "last_items", "INTEGER"),
+    Migration::AddColumn("sources", "last_unreadable", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
@@ -239,8 +241,11 @@ mod tests {
             new_documents: 3,
             cursor: Some("42"),
             api_url: None,
+            items: 10,
+            unreadable: 3,
         })?;
         let state = store.source_state("a")?.ok_or("no state")?;
+        assert_eq!((state.last_items, state.last_unreadable), (Some(10), 3));
         assert_eq!(
             (
                 state.consecutive_failures,

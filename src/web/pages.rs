@@ -532,7 +532,10 @@ pub async fn sources_page(
                         r.items_per_day,
                         t(r.last_success),
                         t(r.next_poll),
-                        escape_html(&crate::text::truncate_chars(r.last_error.as_deref().unwrap_or(""), 200))
+                        escape_html(&crate::text::truncate_chars(
+                            &r.last_error.clone().or_else(|| r.losses()).unwrap_or_default(),
+                            200
+                        ))
                     );
                 }
                 out.push_str("</tbody></table>");

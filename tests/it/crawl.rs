@@ -444,6 +444,39 @@ async fn the_same_text_under_a_new_link_is_one_document_and_recorded_repeats() {
     assert_eq!(pipeline.store().repeats_of(&[id]).unwrap().len(), 2);
 }
 
+/// A title alone says too little to call two items the same: a title-only item under a new
+/// link on a later poll is a new document, not a repeat.
+#[tokio::test]
+async fn a_title_only_item_under_a_new_link_is_a_new_document() {
+    let server = FixtureServer::start().await;
+    let feed = |n: u32| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Briefs</title>\
+             <item><title>Morning brief on the registry</title><link>https://briefs.example.org/{n}</link></item>\
+             </channel></rss>"
+        )
+    };
+    server.put("briefs.xml", "application/rss+xml", feed(1));
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &(source("briefs", &server.url("/f/briefs.xml")) + "full_text = \"never\"\n"),
+    );
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    assert_eq!(
+        pipeline
+            .crawl(&config.sources, None)
+            .await
+            .unwrap()
+            .new_documents,
+        1
+    );
+    server.put("briefs.xml", "application/rss+xml", feed(2));
+    let second = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(second.new_documents, 1, "{second:#?}");
+    assert_eq!(crate::support::search(&pipeline, "brief", 10).len(), 2);
+}
+
 /// What nobody wrote a query for: every document of a source marked `court_focused` is court
 /// coverage (matched by the stored query made from the configuration, then clustered into a
 /// narrative), while the same text from an ordinary source matches nothing.

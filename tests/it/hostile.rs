@@ -353,6 +353,27 @@ async fn truncated_feed() {
 }
 
 #[tokio::test]
+async fn a_feed_cut_in_the_title_of_its_tenth_item_keeps_nine_and_says_so() {
+    let server = FixtureServer::start_on([127, 0, 0, 24]).await;
+    server.put_file(
+        "ten.xml",
+        "application/rss+xml",
+        &crate::support::fixtures().join("lenient/truncated_in_title.xml"),
+    );
+    let url = server.url("/f/ten.xml");
+    let (outcome, pipeline, _deployment) = crawl_beside_healthy("ten", &url, "").await;
+    assert!(outcome.error.is_none(), "{outcome:?}");
+    assert_eq!(outcome.new_documents, 9, "{outcome:?}");
+    assert_eq!(outcome.unreadable_items.len(), 1, "{outcome:?}");
+    assert!(outcome.unreadable_items[0].contains("item 10"));
+    let statuses =
+        vigil::health::source_statuses(pipeline.config(), pipeline.read_side(), chrono::Utc::now())
+            .unwrap();
+    let ten = statuses.iter().find(|s| s.name == "ten").unwrap();
+    assert_eq!(ten.losses().as_deref(), Some("1 of 10 items unreadable"));
+}
+
+#[tokio::test]
 async fn html_where_a_feed_was_expected() {
     let server = FixtureServer::start_on([127, 0, 0, 15]).await;
     server.put(
