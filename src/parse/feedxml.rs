@@ -197,55 +197,62 @@ fn resolve_reference(name: &str) -> Option<String> {
 }
 
 /// Closes a CDATA section left open: one that reaches the end tag of the element it started
-/// in (or the end of the text) without `]]>` gets `]]>` just before that end tag.
+/// in (or the end of the text) without `]]>` gets `]]>` just before that end tag. One pass,
+/// never looking back, so hostile text costs time in proportion to its length.
 pub fn close_open_cdata(text: &str) -> std::borrow::Cow<'_, str> {
-    const OPEN: &str = "<![CDATA[";
-    if !text.contains(OPEN) {
+    const OPEN: &[u8] = b"<![CDATA[";
+    if !text.contains("<![CDATA[") {
         return std::borrow::Cow::Borrowed(text);
     }
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(at) = rest.find(OPEN) {
-        let (before, after) = rest.split_at(at + OPEN.len());
-        out.push_str(before);
-        // The element the section opened in: the last start tag before it.
-        let element = before[..at]
-            .rfind('<')
-            .map(|lt| &before[lt + 1..at])
-            .and_then(|tag| tag.split(|c: char| c.is_whitespace() || c == '>').next())
-            .filter(|name| !name.is_empty() && !name.starts_with(['/', '!', '?']))
-            .map(str::to_string);
-        let close = after.find("]]>");
-        let end_tag = element
-            .as_deref()
-            .and_then(|name| after.find(&format!("</{name}")));
-        match (close, end_tag) {
-            (Some(close), Some(end)) if close < end => {
-                out.push_str(&after[..close + 3]);
-                rest = &after[close + 3..];
-            }
-            (None, None) | (Some(_), None) if close.is_some() => {
-                let close = close.unwrap_or_default();
-                out.push_str(&after[..close + 3]);
-                rest = &after[close + 3..];
-            }
-            (_, Some(end)) => {
-                out.push_str(&after[..end]);
-                out.push_str("]]>");
-                rest = &after[end..];
-            }
-            (None, None) => {
-                out.push_str(after);
-                out.push_str("]]>");
-                rest = "";
-            }
-            _ => {
-                out.push_str(after);
-                rest = "";
-            }
+    let (mut i, mut copied) = (0, 0);
+    // The name of the last start tag seen: the element a CDATA section opens in.
+    let mut element = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] != b'<' {
+            i += 1;
+            continue;
         }
+        if bytes[i..].starts_with(OPEN) {
+            let name = &bytes[element.0..element.1];
+            let mut j = i + OPEN.len();
+            loop {
+                if j >= bytes.len() {
+                    out.push_str(&text[copied..]);
+                    out.push_str("]]>");
+                    return std::borrow::Cow::Owned(out);
+                }
+                if bytes[j..].starts_with(b"]]>") {
+                    i = j + 3;
+                    break;
+                }
+                if !name.is_empty()
+                    && bytes[j..].starts_with(b"</")
+                    && bytes[j + 2..].starts_with(name)
+                {
+                    out.push_str(&text[copied..j]);
+                    out.push_str("]]>");
+                    copied = j;
+                    i = j;
+                    break;
+                }
+                j += 1;
+            }
+            continue;
+        }
+        let name_start = i + 1;
+        let name_end = name_start
+            + bytes[name_start..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.'))
+                .count();
+        if name_end > name_start && bytes[name_start].is_ascii_alphabetic() {
+            element = (name_start, name_end);
+        }
+        i = name_end.max(i + 1);
     }
-    out.push_str(rest);
+    out.push_str(&text[copied..]);
     std::borrow::Cow::Owned(out)
 }
 
@@ -472,6 +479,8 @@ struct State<'b> {
     /// A channel field being read (language, ttl): which, at what depth, the text.
     channel: Option<(Field, usize, String)>,
     items_seen: usize,
+    /// Elements nested deeper than `MAX_DEPTH`: the reading stops there.
+    too_deep: bool,
 }
 
 impl State<'_> {
@@ -502,6 +511,10 @@ impl State<'_> {
             self.close(&open);
         }
         let depth = self.stack.len() + 1;
+        if depth > MAX_DEPTH {
+            self.too_deep = true;
+            return;
+        }
         if self.feed.root.is_empty() {
             self.feed.root = local.clone();
         }
@@ -669,8 +682,18 @@ pub fn read(text: &str, base: &Url, max_items: usize) -> XmlFeed {
         capture: None,
         channel: None,
         items_seen: 0,
+        too_deep: false,
     };
     loop {
+        if state.too_deep {
+            let at = reader.buffer_position();
+            let lost = state.draft.take().map(|(_, _, n)| format!("item {n}: "));
+            state.feed.losses.push(format!(
+                "{}elements nested deeper than {MAX_DEPTH} at byte {at}; the rest of the feed is not read",
+                lost.unwrap_or_default()
+            ));
+            break;
+        }
         match reader.read_event() {
             Ok(Event::Start(element)) => state.open(&element, false),
             Ok(Event::Empty(element)) => state.open(&element, true),
@@ -727,6 +750,10 @@ pub fn read(text: &str, base: &Url, max_items: usize) -> XmlFeed {
     }
     state.feed
 }
+
+/// Deepest element nesting read: feeds nest a few levels; a hostile one could nest millions
+/// (and make every end tag search the whole stack).
+const MAX_DEPTH: usize = 256;
 
 /// Elements that are an item's own fields: one starting inside a plain field closes it.
 const ITEM_FIELDS: &[&str] = &[
@@ -970,4 +997,55 @@ fn into_raw(item: Draft) -> Option<RawItem> {
             ..Default::default()
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_cdata_sections_are_closed_at_their_elements_end() {
+        let cases = [
+            ("<d><![CDATA[a]]></d>", "<d><![CDATA[a]]></d>"),
+            ("<d><![CDATA[a</d><e>x</e>", "<d><![CDATA[a]]></d><e>x</e>"),
+            ("<d><![CDATA[<p>a</p></d>", "<d><![CDATA[<p>a</p>]]></d>"),
+            ("<d><![CDATA[cut", "<d><![CDATA[cut]]>"),
+            ("plain", "plain"),
+        ];
+        for (text, repaired) in cases {
+            assert_eq!(close_open_cdata(text), repaired, "{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_shapes_cost_time_in_proportion_to_their_size() {
+        let base = Url::parse("https://news.example.org/feed").unwrap();
+        let deep = "<rss><channel><item><title>t</title>".to_string()
+            + &"<a>".repeat(200_000)
+            + &"</b>".repeat(200_000);
+        let cdata = "<rss><channel><item><description>".to_string() + &"<![CDATA[x".repeat(200_000);
+        let amps = "<rss><channel><item><title>".to_string() + &"&a".repeat(400_000);
+        for (name, text) in [("deep", deep), ("cdata", cdata), ("amps", amps)] {
+            let started = std::time::Instant::now();
+            let feed = read(&text, &base, 10_000);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{name}: {:?}",
+                started.elapsed()
+            );
+            assert!(feed.items.len() <= 1, "{name}");
+        }
+        let deep = read(
+            &("<rss><channel><item><title>kept</title></item><item>".to_string()
+                + &"<a>".repeat(1_000)),
+            &base,
+            10,
+        );
+        assert_eq!(deep.items.len(), 1);
+        assert!(
+            deep.losses[0].contains("nested deeper than 256"),
+            "{:?}",
+            deep.losses
+        );
+    }
 }
