@@ -840,7 +840,16 @@ fn item_field(
             (Field::Content, Kind::Html)
         }
         ("", "content") => {
-            if attribute(element, "mode").as_deref() == Some("base64") {
+            // Base64 and binary media types are not text to index (a summary beside them is).
+            let binary = attribute(element, "type").is_some_and(|t| {
+                let t = t.trim().to_ascii_lowercase();
+                !t.is_empty()
+                    && !matches!(t.as_str(), "text" | "html" | "xhtml")
+                    && !t.starts_with("text/")
+                    && !t.contains("xml")
+                    && !t.contains("html")
+            });
+            if binary || attribute(element, "mode").as_deref() == Some("base64") {
                 return None;
             }
             (Field::Content, typed(prose))
