@@ -481,6 +481,9 @@ struct State<'b> {
     items_seen: usize,
     /// Elements nested deeper than `MAX_DEPTH`: the reading stops there.
     too_deep: bool,
+    /// The depth of an element whose inside is not the item's (an Atom entry's `<source>`,
+    /// which holds the title of the feed it came from).
+    skip: Option<usize>,
 }
 
 impl State<'_> {
@@ -525,6 +528,17 @@ impl State<'_> {
             self.bases.push((depth, resolved));
         }
         let here = self.base_here();
+        if self.skip.is_some() {
+            if !empty {
+                self.stack.push(local);
+            }
+            return;
+        }
+        if self.capture.is_none() && self.draft.is_some() && local == "source" && !empty {
+            self.skip = Some(depth);
+            self.stack.push(local);
+            return;
+        }
         if let Some(capture) = self.capture.as_mut() {
             // Markup nested inside a captured field is kept as markup.
             capture.nested = true;
@@ -604,6 +618,12 @@ impl State<'_> {
             let depth = self.stack.len();
             let closed = self.stack.pop().unwrap_or_default();
             self.bases.retain(|(d, _)| *d < depth);
+            if self.skip.is_some_and(|d| d >= depth) {
+                if self.skip == Some(depth) {
+                    self.skip = None;
+                }
+                continue;
+            }
             match self.capture.as_mut() {
                 Some(c) if c.depth == depth => {
                     let c = self.capture.take().expect("matched above");
@@ -683,6 +703,7 @@ pub fn read(text: &str, base: &Url, max_items: usize) -> XmlFeed {
         channel: None,
         items_seen: 0,
         too_deep: false,
+        skip: None,
     };
     loop {
         if state.too_deep {
@@ -1024,6 +1045,21 @@ mod tests {
         for (text, repaired) in cases {
             assert_eq!(close_open_cdata(text), repaired, "{text}");
         }
+    }
+
+    #[test]
+    fn an_entrys_source_does_not_lend_it_its_title() {
+        let base = Url::parse("https://news.example.org/feed").unwrap();
+        let feed = read(
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><source><title>The feed it came from</title><link href=\"https://other.example.org/\"/></source><title>Its own title</title><link href=\"https://news.example.org/1\"/></entry></feed>",
+            &base,
+            10,
+        );
+        assert_eq!(feed.items[0].title.as_deref(), Some("Its own title"));
+        assert_eq!(
+            feed.items[0].url.as_deref(),
+            Some("https://news.example.org/1")
+        );
     }
 
     #[test]
