@@ -934,7 +934,7 @@ fn store_field(item: &mut Draft, c: Capture) {
                 }
                 _ => text,
             };
-            let name = crate::normalise::html_to_text(&text);
+            let name = crate::text::strip_tags(&text);
             let name = name.trim();
             if !name.is_empty() && !item.authors.iter().any(|a| a == name) {
                 item.authors.push(name.to_string());
