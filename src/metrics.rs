@@ -61,6 +61,8 @@ pub struct Metrics {
     pub matches: AtomicU64,
     /// Documents parsed and waiting for the next commit.
     pub queue_documents: AtomicU64,
+    /// Stored-query files that failed to load and are skipped.
+    pub stored_queries_failing: AtomicU64,
     pub http_requests: AtomicU64,
     pub fetch_latency: Histogram,
     pub percolate_latency: Histogram,
@@ -133,6 +135,11 @@ impl Metrics {
             out,
             "# HELP vigil_queue_documents Documents parsed and waiting for the next commit.\n# TYPE vigil_queue_documents gauge\nvigil_queue_documents {}",
             self.queue_documents.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP vigil_stored_queries_failing Stored-query files that failed to load and are skipped.\n# TYPE vigil_stored_queries_failing gauge\nvigil_stored_queries_failing {}",
+            self.stored_queries_failing.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,

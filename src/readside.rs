@@ -50,15 +50,25 @@ struct LiveQueries {
     focused: Vec<String>,
     signature: Vec<(PathBuf, u64, Option<SystemTime>)>,
     queries: Arc<Vec<StoredQuery>>,
+    /// The files that failed to load and were skipped, each with its reason.
+    failures: Arc<Vec<String>>,
 }
 
-/// The folder's stored queries, and the one made from the court-focused sources.
+/// The folder's stored queries, and the one made from the court-focused sources; with the
+/// files that failed to load (skipped, each with its reason).
 fn load_queries(
     dir: &Path,
     focused: &[String],
     index: &tantivy::Index,
-) -> Result<Vec<StoredQuery>, crate::query::stored::StoredQueryError> {
-    let mut queries = crate::query::stored::load_dir(dir, index)?;
+) -> Result<(Vec<StoredQuery>, Vec<String>), crate::query::stored::StoredQueryError> {
+    let (mut queries, failures) = crate::query::stored::load_dir_skipping(dir, index)?;
+    let failures: Vec<String> = failures.iter().map(ToString::to_string).collect();
+    for failure in &failures {
+        tracing::warn!(%failure, "stored query skipped; the others run");
+    }
+    crate::metrics::global()
+        .stored_queries_failing
+        .store(failures.len() as u64, std::sync::atomic::Ordering::Relaxed);
     let lists = Arc::new(crate::query::stored::load_lists(dir)?);
     // A file of the same id in the folder is the analysts' own version: it wins.
     if !queries
@@ -69,7 +79,7 @@ fn load_queries(
             focused, dir, index, &lists,
         )?);
     }
-    Ok(queries)
+    Ok((queries, failures))
 }
 
 fn folder_signature(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
@@ -106,7 +116,7 @@ impl ReadSide {
             .filter(|s| s.court_focused)
             .map(|s| s.name.clone())
             .collect();
-        let queries = Arc::new(load_queries(&config.queries_dir, &focused, &index)?);
+        let (queries, failures) = load_queries(&config.queries_dir, &focused, &index)?;
         let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
         let calendar = Arc::new(crate::detect::spike::load_calendar(&config.queries_dir)?);
         Ok(ReadSide {
@@ -118,7 +128,8 @@ impl ReadSide {
                 dir: config.queries_dir.clone(),
                 focused,
                 signature,
-                queries,
+                queries: Arc::new(queries),
+                failures: Arc::new(failures),
             })),
         })
     }
@@ -133,9 +144,14 @@ impl ReadSide {
         if signature != live.signature {
             live.signature = signature;
             match load_queries(&live.dir, &live.focused, self.reader.index()) {
-                Ok(queries) => {
-                    tracing::info!(queries = queries.len(), "stored queries reloaded");
+                Ok((queries, failures)) => {
+                    tracing::info!(
+                        queries = queries.len(),
+                        skipped = failures.len(),
+                        "stored queries reloaded"
+                    );
                     live.queries = Arc::new(queries);
+                    live.failures = Arc::new(failures);
                 }
                 Err(error) => {
                     tracing::warn!(%error, "stored queries not reloaded; the last good set stays")
@@ -143,6 +159,14 @@ impl ReadSide {
             }
         }
         Arc::clone(&live.queries)
+    }
+
+    /// The stored-query files that failed to load and are skipped, each with its reason (after
+    /// the same reload check as `queries`).
+    pub fn query_failures(&self) -> Arc<Vec<String>> {
+        let _ = self.queries();
+        let live = self.queries.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(&live.failures)
     }
 
     /// Compiles an ad-hoc search in the analysts' language, with the stored queries' lists.

@@ -106,6 +106,9 @@ pub struct Digest {
     pub volumes: Vec<Volume>,
     pub top_documents: Vec<TopDocument>,
     pub source_problems: Vec<SourceProblem>,
+    /// Stored-query files that failed to load and were skipped, each with its reason.
+    #[serde(default)]
+    pub query_problems: Vec<String>,
 }
 
 /// An error building a digest.
@@ -218,6 +221,7 @@ pub fn build(
         volumes,
         top_documents,
         source_problems: source_problems(read, config, end)?,
+        query_problems: read.query_failures().to_vec(),
     })
 }
 

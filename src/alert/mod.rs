@@ -188,6 +188,7 @@ pub fn tick_alerts(
                 volumes: Vec::new(),
                 top_documents: Vec::new(),
                 source_problems: Vec::new(),
+                query_problems: Vec::new(),
             };
             Outgoing {
                 key,

@@ -329,6 +329,12 @@ pub fn markdown(digest: &Digest) -> String {
             let _ = writeln!(out, "- {}", escape_markdown(&problem(p)));
         }
     }
+    if !digest.query_problems.is_empty() {
+        let _ = writeln!(out, "\n## Stored queries skipped (they do not load)\n");
+        for p in &digest.query_problems {
+            let _ = writeln!(out, "- {}", escape_markdown(p));
+        }
+    }
     out
 }
 
@@ -468,6 +474,12 @@ pub fn text(digest: &Digest) -> String {
         let _ = writeln!(out, "\nSOURCE PROBLEMS\n");
         for p in &digest.source_problems {
             let _ = writeln!(out, "* {}", plain(&problem(p)));
+        }
+    }
+    if !digest.query_problems.is_empty() {
+        let _ = writeln!(out, "\nSTORED QUERIES SKIPPED (THEY DO NOT LOAD)\n");
+        for p in &digest.query_problems {
+            let _ = writeln!(out, "* {}", plain(p));
         }
     }
     out
@@ -621,6 +633,16 @@ pub fn html(digest: &Digest) -> String {
                 out,
                 "<tr><td style=\"{FONT}font-size:13px;color:#333;padding:2px 0;\">{}</td></tr>",
                 escape_html(&problem(p))
+            );
+        }
+    }
+    if !digest.query_problems.is_empty() {
+        html_section(&mut out, "Stored queries skipped (they do not load)");
+        for p in &digest.query_problems {
+            let _ = write!(
+                out,
+                "<tr><td style=\"{FONT}font-size:13px;color:#333;padding:2px 0;\">{}</td></tr>",
+                escape_html(p)
             );
         }
     }

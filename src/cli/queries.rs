@@ -9,7 +9,18 @@ use vigil::text::for_terminal;
 
 pub fn list_or_test(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
     let index = vigil::index::in_memory();
-    let queries = vigil::query::stored::load_dir(dir, &index)?;
+    // Every file that fails is reported; the others are listed and tested.
+    let (queries, broken) = vigil::query::stored::load_dir_skipping(dir, &index)?;
+    for failure in &broken {
+        eprintln!("FAIL {}", for_terminal(&failure.to_string()));
+    }
+    let code = |ok: bool| {
+        if ok && broken.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }
+    };
     match action {
         QueriesAction::List => {
             for q in &queries {
@@ -21,8 +32,17 @@ pub fn list_or_test(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
                 );
                 println!("  {}", for_terminal(&q.query_text));
             }
-            println!("{} stored queries in {}", queries.len(), dir.display());
-            Ok(ExitCode::SUCCESS)
+            println!(
+                "{} stored queries in {}{}",
+                queries.len(),
+                dir.display(),
+                if broken.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} files skipped (they do not load)", broken.len())
+                }
+            );
+            Ok(code(true))
         }
         QueriesAction::Test => {
             let failures = vigil::query::stored::run_examples(&queries)?;
@@ -31,16 +51,17 @@ pub fn list_or_test(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
                 println!("FAIL {}", for_terminal(&failure.to_string()));
             }
             println!(
-                "{} queries, {} examples, {} failed",
+                "{} queries, {} examples, {} failed{}",
                 queries.len(),
                 examples,
-                failures.len()
+                failures.len(),
+                if broken.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {} files do not load", broken.len())
+                }
             );
-            Ok(if failures.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
+            Ok(code(failures.is_empty()))
         }
         _ => bail!("this queries command needs the index: run it with a configuration"),
     }

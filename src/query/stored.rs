@@ -257,8 +257,23 @@ pub fn reserved_id(id: &str) -> bool {
 }
 
 /// Loads every `*.toml` file directly in `dir` (sub-folders such as `lists/` are not queries),
-/// sorted by id, with the lists of `dir/lists/`.
+/// sorted by id, with the lists of `dir/lists/`; the first file that fails fails the folder
+/// (for `vigil queries test`, where every file must load).
 pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, StoredQueryError> {
+    let (queries, mut failures) = load_dir_skipping(dir, index)?;
+    match failures.is_empty() {
+        true => Ok(queries),
+        false => Err(failures.remove(0)),
+    }
+}
+
+/// Loads the folder's stored queries, skipping each file that fails (reported beside the
+/// ones that loaded): one analyst's broken file must not stop percolation, search or the
+/// digest for everybody. The folder itself failing (unreadable, broken lists) is an error.
+pub fn load_dir_skipping(
+    dir: &Path,
+    index: &tantivy::Index,
+) -> Result<(Vec<StoredQuery>, Vec<StoredQueryError>), StoredQueryError> {
     let lists = Arc::new(load_lists(dir)?);
     let entries = std::fs::read_dir(dir).map_err(|e| StoredQueryError {
         path: dir.to_path_buf(),
@@ -276,22 +291,30 @@ pub fn load_dir(dir: &Path, index: &tantivy::Index) -> Result<Vec<StoredQuery>, 
         .collect();
     paths.sort();
     let mut queries = Vec::with_capacity(paths.len());
+    let mut failures = Vec::new();
     for path in paths {
-        let query = load_file(&path, index, &lists)?;
+        let query = match load_file(&path, index, &lists) {
+            Ok(query) => query,
+            Err(error) => {
+                failures.push(error);
+                continue;
+            }
+        };
         if let Some(other) = queries.iter().find(|q: &&StoredQuery| q.id == query.id) {
-            return Err(StoredQueryError {
-                path,
+            failures.push(StoredQueryError {
                 message: format!(
                     "id {:?} is already used by {}",
                     query.id,
                     other.path.display()
                 ),
+                path,
             });
+            continue;
         }
         queries.push(query);
     }
     queries.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(queries)
+    Ok((queries, failures))
 }
 
 /// Loads and validates one stored query file.

@@ -60,7 +60,12 @@ pub async fn list_page(
         out.push_str("<table><thead><tr><th>Query</th><th>Severity</th><th>Matches, 7 days</th><th>Query text</th></tr></thead><tbody>");
         let now = Utc::now();
         for path in files {
-            if path.extension().is_none_or(|e| e != "toml") || path.file_name().is_some_and(|n| n == "calendar.toml") {
+            if path.extension().is_none_or(|e| e != "toml")
+                || path
+                    .file_stem()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(crate::query::stored::reserved_id)
+            {
                 continue;
             }
             match crate::query::stored::load_file(&path, state.read.reader.index(), &lists) {
@@ -84,7 +89,7 @@ pub async fn list_page(
                 Err(e) => {
                     let _ = write!(
                         out,
-                        "<tr><td colspan=4 class=error>{}: {}</td></tr>",
+                        "<tr><td colspan=4 class=error>{}: {} (skipped: the other queries keep running)</td></tr>",
                         escape_html(&path.display().to_string()),
                         escape_html(&e.message)
                     );

@@ -444,6 +444,62 @@ async fn the_same_text_under_a_new_link_is_one_document_and_recorded_repeats() {
     assert_eq!(pipeline.store().repeats_of(&[id]).unwrap().len(), 2);
 }
 
+/// One analyst's broken stored-query file is reported and skipped: the other queries still
+/// match, search still works, and the file is named in the digest and the CLI.
+#[tokio::test]
+async fn a_stored_query_that_does_not_load_is_skipped_and_reported() {
+    let server = FixtureServer::start().await;
+    server.put(
+        "feed.xml",
+        "application/rss+xml",
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title><item><title>The registry publishes its budget</title><link>https://news.example.org/b</link><description>The registry of the court published its budget.</description></item></channel></rss>",
+    );
+    let deployment = Deployment::new(
+        "rate_per_host = 50.0",
+        &source("outlet", &server.url("/f/feed.xml")),
+    );
+    deployment.add_query("budget", "registry AND budget");
+    std::fs::write(
+        deployment.dir.path().join("queries/broken.toml"),
+        "id = \"broken\"\ntitle = \"b\"\nquery = \"court AND (\"\nseverity = \"watch\"\n",
+    )
+    .unwrap();
+    let config = deployment.config();
+    let pipeline = Pipeline::open(config.clone()).unwrap();
+    let report = pipeline.crawl(&config.sources, None).await.unwrap();
+    assert_eq!(report.matches, 1, "{report:#?}");
+    assert_eq!(crate::support::search(&pipeline, "registry", 10).len(), 1);
+    let read = pipeline.read_side();
+    let failures = read.query_failures();
+    assert_eq!(failures.len(), 1);
+    assert!(failures[0].contains("broken.toml"), "{failures:?}");
+    // (The same count is the `vigil_stored_queries_failing` gauge; tests share one process's
+    // metrics, so it is not read here.)
+    let now = chrono::Utc::now();
+    let digest = vigil::alert::digest::build(
+        read,
+        pipeline.config(),
+        &vigil::alert::digest::Selection::all(),
+        now - chrono::Duration::days(1),
+        now,
+    )
+    .unwrap();
+    let rendered = vigil::alert::render::render(&digest);
+    assert!(
+        rendered.markdown.contains("Stored queries skipped")
+            && rendered.markdown.contains("broken"),
+        "{}",
+        rendered.markdown
+    );
+    let listed = crate::support::vigil(
+        &["queries", "list", "--dir", "queries"],
+        deployment.dir.path(),
+    );
+    assert!(!listed.status.success());
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("budget"));
+    assert!(String::from_utf8_lossy(&listed.stderr).contains("broken.toml"));
+}
+
 /// A title alone says too little to call two items the same: a title-only item under a new
 /// link on a later poll is a new document, not a repeat.
 #[tokio::test]
