@@ -25,6 +25,13 @@ pub fn search(
         "relevance" => Sort::Relevance,
         other => bail!("--sort {other:?}: use newest or relevance"),
     };
+    // A stored-query file that does not load is named and skipped; the search goes on.
+    for failure in read.query_failures().iter() {
+        eprintln!(
+            "warning: {} (skipped; the other stored queries are used)",
+            for_terminal(failure)
+        );
+    }
     let since = since.map(|span| span.start(chrono::Utc::now()));
     let compiled = read
         .compile(text)

@@ -64,6 +64,32 @@ fn regex_escape(text: &str) -> String {
     out
 }
 
+/// Language names as vendors' queries write them (Brandwatch `language:french`, Talkwalker
+/// `lang:english`), in English, French and Russian, as ISO 639-1 codes.
+fn language_named(name: &str) -> Option<&'static str> {
+    const NAMES: &[(&str, &[&str])] = &[
+        ("en", &["english", "anglais", "английский"]),
+        ("fr", &["french", "français", "francais", "французский"]),
+        ("ru", &["russian", "russe", "русский"]),
+        ("ar", &["arabic", "arabe", "арабский"]),
+        ("es", &["spanish", "espagnol", "español", "испанский"]),
+        ("de", &["german", "allemand", "deutsch", "немецкий"]),
+        ("it", &["italian", "italien", "итальянский"]),
+        ("pt", &["portuguese", "portugais", "португальский"]),
+        ("nl", &["dutch", "néerlandais", "нидерландский"]),
+        ("uk", &["ukrainian", "ukrainien", "украинский"]),
+        ("zh", &["chinese", "chinois", "китайский"]),
+        ("tr", &["turkish", "turc", "турецкий"]),
+        ("fa", &["persian", "farsi", "persan", "персидский"]),
+        ("sw", &["swahili", "суахили"]),
+        ("pl", &["polish", "polonais", "польский"]),
+    ];
+    NAMES
+        .iter()
+        .find(|(_, names)| names.contains(&name))
+        .map(|(code, _)| *code)
+}
+
 /// A wildcard pattern as a regex, each literal run passed through `fold`.
 fn wildcard_regex(
     pattern: &str,
@@ -550,8 +576,18 @@ impl Compiler {
                 let lower = raw.to_lowercase();
                 let code = if wildcard {
                     lower
+                } else if let Some(code) = language_named(&lower) {
+                    code.to_string()
+                } else if let Some(code) = crate::normalise::language_from_tag(&lower) {
+                    code
                 } else {
-                    crate::normalise::language_from_tag(&lower).unwrap_or(lower)
+                    return Err(fail(
+                        span,
+                        format!("unknown language {raw:?}"),
+                        Some(
+                            "use a code (lang:fr) or an English, French or Russian name (lang:french)",
+                        ),
+                    ));
                 };
                 (f.lang, vec![code])
             }

@@ -353,6 +353,17 @@ mod tests {
                 &["m1", "near", "rev"],
             ),
             ("title:(prosecutor NEAR/1 khan)", &["split"]),
+            // What analysts paste from Brandwatch, Meltwater and Talkwalker, with the vendors'
+            // meaning: typographic quotes are quotes; {…} is case-sensitive; NEAR without a
+            // number is within 4; NEAR/nf is in order; (…)~n keeps the group within n words.
+            ("\u{201c}hacked files\u{201d}", &["phrase"]),
+            ("\u{ab}hacked files\u{bb}", &["phrase"]),
+            ("{ICC}", &["case", "m1"]),
+            ("khan NEAR corrupt", &["m1", "near", "rev"]),
+            ("khan NEAR/3f corrupt", &["m1", "near"]),
+            ("(khan corrupt minister)~4", &["near"]),
+            ("lang:french", &["fr"]),
+            ("lang:русский", &["cyr"]),
             // Wildcards and fuzzy words.
             ("wom?n", &["woman"]),
             ("wom*", &["woman"]),
@@ -552,6 +563,54 @@ mod tests {
             .map(|r| &snippet.text[r.clone()])
             .collect();
         assert_eq!(marked, vec!["Warrant"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_compound_matches_its_spellings_in_one_or_two_words()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let index = crate::index::in_memory();
+        let mut writer = crate::index::writer::Writer::open(&index)?;
+        let doc = |id: &str, body: &str| crate::model::Document {
+            id: id.into(),
+            url: format!("https://news.example.org/{id}"),
+            source: "wire".into(),
+            kind: "news".into(),
+            title: String::new(),
+            body: body.into(),
+            author: String::new(),
+            lang: "en".into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 0,
+            simhash: 0,
+            dup_group: id.into(),
+            social: Default::default(),
+        };
+        writer.upsert(&[
+            doc("one", "The cyberattack hit the registry"),
+            doc("two", "A cyber attack hit the registry"),
+            doc("hyphen", "The cyber-attack hit the registry"),
+            doc("apart", "Cyber security and an attack on the registry"),
+        ])?;
+        writer.commit()?;
+        let reader = crate::index::reader::Reader::open(&index)?;
+        reader.reload()?;
+        let query = compile(&index, "cyberattack~")?;
+        let mut ids: Vec<String> = reader
+            .search(
+                &*query,
+                &crate::index::reader::SearchFilter {
+                    limit: 10,
+                    ..Default::default()
+                },
+            )?
+            .hits
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["hyphen", "one", "two"]);
         Ok(())
     }
 

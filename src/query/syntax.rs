@@ -25,6 +25,8 @@ pub const MAX_DISTANCE: u32 = 100;
 const MAX_DEPTH: usize = 64;
 /// Most leaf clauses in one query once lists are expanded.
 pub const MAX_CLAUSES: usize = 4_096;
+/// NEAR without a number: within this many words (Meltwater's default).
+pub const DEFAULT_NEAR: u32 = 4;
 /// Letters a wildcard needs before it.
 pub const MIN_WILDCARD_PREFIX: usize = 3;
 
@@ -238,7 +240,25 @@ fn blank_comments(text: &str) -> Result<String, QueryError> {
 }
 
 fn is_word_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '(' | ')' | '"')
+    !c.is_whitespace() && !matches!(c, '(' | ')' | '{' | '}') && !is_quote(c)
+}
+
+/// Double quotes as typed, and as word processors and e-mail clients turn them: “…”, „…“,
+/// «…». A pasted phrase stays a phrase.
+fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '„' | '«' | '»')
+}
+
+/// Apostrophes as word processors write them, as typed.
+fn plain_apostrophes(text: &str) -> String {
+    text.replace(['’', '‘'], "'")
+}
+
+/// Lucene and Meltwater relevance boosts (`court^9`): they change ranking, not matching.
+fn boost_at(word: &str) -> Option<usize> {
+    let at = word.rfind('^')?;
+    let digits = &word[at + 1..];
+    (!digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit() || c == '.')).then_some(at)
 }
 
 fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
@@ -260,8 +280,49 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                     span: Span { start, end: i },
                 });
             }
-            '"' => {
-                let Some(close) = text[i + 1..].find('"') else {
+            '{' => {
+                // Brandwatch's case-sensitive `{ICC}`: Vigil's `raw:"ICC"`.
+                let Some(close) = text[i + 1..].find('}') else {
+                    return Err(error(
+                        Span {
+                            start,
+                            end: start + 1,
+                        },
+                        "this brace is never closed",
+                        Some("{ICC} matches ICC exactly as written (case too), like raw:\"ICC\""),
+                    ));
+                };
+                let inner = plain_apostrophes(&text[i + 1..i + 1 + close]);
+                let end = i + close + 2;
+                out.push(Lexed {
+                    tok: Tok::Field("raw".into()),
+                    span: Span {
+                        start,
+                        end: start + 1,
+                    },
+                });
+                out.push(Lexed {
+                    tok: Tok::Phrase {
+                        text: inner,
+                        slop: None,
+                    },
+                    span: Span { start, end },
+                });
+                i = end;
+            }
+            '}' => {
+                return Err(error(
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                    "nothing opened this brace",
+                    Some("{ICC} matches ICC exactly as written"),
+                ));
+            }
+            c if is_quote(c) => {
+                let open = c.len_utf8();
+                let Some(close_at) = text[i + open..].find(is_quote) else {
                     return Err(error(
                         Span {
                             start,
@@ -271,8 +332,12 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                         Some("phrases are written between two double quotes: \"hacked files\""),
                     ));
                 };
-                let inner = text[i + 1..i + 1 + close].to_string();
-                i += close + 2;
+                let close_len = text[i + open + close_at..]
+                    .chars()
+                    .next()
+                    .map_or(1, char::len_utf8);
+                let inner = plain_apostrophes(&text[i + open..i + open + close_at]);
+                i += open + close_at + close_len;
                 let mut slop = None;
                 if bytes.get(i) == Some(&b'~') {
                     let digits: String = text[i + 1..]
@@ -304,6 +369,20 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                     tok: Tok::Phrase { text: inner, slop },
                     span: Span { start, end: i },
                 });
+            }
+            '+' if text[i + 1..].starts_with(is_quote) => {
+                return Err(error(
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                    "+\"…\" is Talkwalker's exact (raw) search",
+                    Some("write raw:\"ICC\" for the words exactly as written, case included"),
+                ));
+            }
+            // Lucene's required term: required is the default here.
+            '+' if text[i + 1..].starts_with(|c: char| is_word_char(c) || c == '(') => {
+                i += 1;
             }
             '-' if text[i + 1..].starts_with(|c: char| is_word_char(c) || c == '(' || c == '"') => {
                 i += 1;
@@ -376,13 +455,31 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                         ));
                     }
                 }
+                if let Some(at) = boost_at(word) {
+                    return Err(error(
+                        Span {
+                            start: i + at,
+                            end: i + len,
+                        },
+                        format!(
+                            "{} is a relevance boost (Meltwater, Lucene): it changes ranking, not what matches",
+                            &word[at..]
+                        ),
+                        Some("remove it; Vigil ranks by relevance without boosts"),
+                    ));
+                }
                 i += len;
                 let upper = word.to_ascii_uppercase();
                 let tok = match upper.as_str() {
                     "AND" | "&&" => Tok::And,
                     "OR" | "||" => Tok::Or,
                     "NOT" => Tok::Not,
-                    _ if upper == "NEAR" || upper == "ONEAR" => {
+                    // Meltwater's NEAR without a number: within 4 words, either order.
+                    "NEAR" => Tok::Near {
+                        distance: DEFAULT_NEAR,
+                        ordered: false,
+                    },
+                    _ if upper == "ONEAR" => {
                         return Err(error(
                             span,
                             format!("{upper} needs a distance, e.g. {upper}/5"),
@@ -394,8 +491,13 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                         ));
                     }
                     _ if upper.starts_with("NEAR/") || upper.starts_with("ONEAR/") => {
-                        let ordered = upper.starts_with('O');
                         let digits = &word[word.find('/').unwrap_or(0) + 1..];
+                        // Brandwatch's `NEAR/3f`: the left side first, as ONEAR/3.
+                        let (digits, forward) = match digits.strip_suffix(['f', 'F']) {
+                            Some(d) => (d, true),
+                            None => (digits, false),
+                        };
+                        let ordered = upper.starts_with('O') || forward;
                         let distance = digits.parse::<u32>().map_err(|_| {
                             error(
                                 span,
@@ -412,7 +514,7 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
                         }
                         Tok::Near { distance, ordered }
                     }
-                    _ => Tok::Word(word.to_string()),
+                    _ => Tok::Word(plain_apostrophes(word)),
                 };
                 out.push(Lexed { tok, span });
             }
@@ -653,15 +755,42 @@ impl<'a> Parser<'a> {
                 }
                 let inner = self.or(scope, ctx)?;
                 self.depth -= 1;
-                match self.next() {
+                let close = match self.next() {
                     Some(Lexed {
-                        tok: Tok::Close, ..
-                    }) => Ok(inner),
-                    _ => Err(error(
-                        span,
-                        "this parenthesis is never closed",
-                        Some("add the matching )"),
-                    )),
+                        tok: Tok::Close,
+                        span: close,
+                    }) => close,
+                    _ => {
+                        return Err(error(
+                            span,
+                            "this parenthesis is never closed",
+                            Some("add the matching )"),
+                        ));
+                    }
+                };
+                // Brandwatch's group proximity `(a b c)~5`: the words within 5 of each other.
+                let distance = match self.peek() {
+                    Some(Lexed {
+                        tok: Tok::Word(w),
+                        span: next,
+                    }) if next.start == close.end && w.starts_with('~') => {
+                        let w = w.clone();
+                        let next = *next;
+                        self.next();
+                        Some((w, next))
+                    }
+                    _ => None,
+                };
+                match distance {
+                    None => Ok(inner),
+                    Some((w, next)) => group_proximity(
+                        inner,
+                        &w[1..],
+                        Span {
+                            start: span.start,
+                            end: next.end,
+                        },
+                    ),
                 }
             }
             Tok::Close => Err(error(span, "nothing opened this parenthesis", None)),
@@ -793,10 +922,79 @@ impl<'a> Parser<'a> {
                         span,
                     });
                 }
+                // Talkwalker's `cyberattack~`: the word, or written in two ("cyber attack",
+                // "cyber-attack").
+                if let Some(stem) = word.strip_suffix('~')
+                    && !stem.is_empty()
+                    && stem.chars().all(char::is_alphabetic)
+                {
+                    let chars: Vec<char> = stem.chars().collect();
+                    let mut alternatives =
+                        vec![Node::Word(scope, Pattern::Exact(stem.to_string()), span)];
+                    for cut in 3..chars.len().saturating_sub(2) {
+                        alternatives.push(Node::Phrase {
+                            scope,
+                            words: vec![
+                                Pattern::Exact(chars[..cut].iter().collect()),
+                                Pattern::Exact(chars[cut..].iter().collect()),
+                            ],
+                            slop: 0,
+                            span,
+                        });
+                    }
+                    self.leaf(span, alternatives.len())?;
+                    return Ok(if alternatives.len() == 1 {
+                        alternatives.remove(0)
+                    } else {
+                        Node::Or(alternatives, span)
+                    });
+                }
                 Ok(Node::Word(scope, pattern(&word, span)?, span))
             }
         }
     }
+}
+
+/// `(a b c)~n`: each word within `n` words of the ones before it, in any order (a chain of
+/// NEAR/n). Only a group of words and phrases joined by AND has that meaning.
+fn group_proximity(inner: Node, digits: &str, span: Span) -> Result<Node, QueryError> {
+    let distance = digits
+        .parse::<u32>()
+        .ok()
+        .filter(|d| *d <= MAX_DISTANCE)
+        .ok_or_else(|| {
+            error(
+                span,
+                format!("a group's ~ needs a number of words up to {MAX_DISTANCE}"),
+                Some("(hacked files court)~5: the words within 5 words of each other"),
+            )
+        })?;
+    let parts = match inner {
+        Node::And(parts, _) => parts,
+        other => vec![other],
+    };
+    let leaf = |n: &Node| {
+        matches!(
+            n,
+            Node::Word(..) | Node::Phrase { .. } | Node::Or(..) | Node::List { .. }
+        )
+    };
+    if parts.len() < 2 || !parts.iter().all(leaf) {
+        return Err(error(
+            span,
+            "group proximity (Brandwatch's (…)~n) takes two or more words or phrases",
+            Some("e.g. (leaked files court)~5; for other shapes use NEAR/5 between them"),
+        ));
+    }
+    let mut parts = parts.into_iter();
+    let first = parts.next().expect("two or more");
+    Ok(parts.fold(first, |left, right| Node::Near {
+        left: Box::new(left),
+        right: Box::new(right),
+        distance,
+        ordered: false,
+        span,
+    }))
 }
 
 /// A word → plain, wildcard or fuzzy, checking the wildcard prefix and fuzzy distance.
@@ -806,7 +1004,11 @@ fn pattern(word: &str, span: Span) -> Result<Pattern, QueryError> {
             return Ok(Pattern::Exact(word.to_string()));
         }
         let distance = if distance.is_empty() {
-            1
+            return Err(error(
+                span,
+                "word~ (a compound, as Talkwalker reads it) is for free text; a fuzzy word needs its edits",
+                Some("e.g. prosecuter~1"),
+            ));
         } else {
             match distance.parse::<u8>() {
                 Ok(d @ 1..=2) => d,
@@ -1007,7 +1209,28 @@ cyrillic = ["Карим Хан"]
             ),
             ("wom?n", "text:wild:wom?n"),
             ("prosecuter~1", "text:fuzzy1:prosecuter"),
-            ("prosecuter~", "text:fuzzy1:prosecuter"),
+            (
+                "cyberattack~",
+                "(or cyberattack text\"cyb erattack\"~0 text\"cybe rattack\"~0 text\"cyber attack\"~0 text\"cybera ttack\"~0 text\"cyberat tack\"~0 text\"cyberatt ack\"~0)",
+            ),
+            ("\u{201c}hacked files\u{201d}", "text\"hacked files\"~0"),
+            (
+                "\u{201e}gehackte Dateien\u{201c}",
+                "text\"gehackte dateien\"~0",
+            ),
+            (
+                "\u{ab} fichiers piratés \u{bb}",
+                "text\"fichiers piratés\"~0",
+            ),
+            ("l\u{2019}ICC", "l'ICC"),
+            ("{ICC}", "raw\"ICC\""),
+            ("+court +hacked", "(and court hacked)"),
+            ("khan NEAR corrupt", "(near4 khan corrupt)"),
+            ("khan NEAR/3f corrupt", "(onear3 khan corrupt)"),
+            (
+                "(hacked files court)~5",
+                "(near5 (near5 hacked files) court)",
+            ),
             ("title:warrant", "title:warrant"),
             (
                 "title:(warrant OR mandat)",
@@ -1044,7 +1267,21 @@ cyrillic = ["Карим Хан"]
     #[test]
     fn errors_point_at_the_problem_with_a_hint() {
         let cases = [
-            ("khan NEAR corrupt", 5, "NEAR needs a distance, e.g. NEAR/5"),
+            (
+                "khan ONEAR corrupt",
+                5,
+                "ONEAR needs a distance, e.g. ONEAR/5",
+            ),
+            ("court^9", 5, "^9 is a relevance boost (Meltwater, Lucene)"),
+            (
+                "(court OR tribunal)~5",
+                0,
+                "group proximity (Brandwatch's (…)~n)",
+            ),
+            ("(a b)~x", 0, "a group's ~ needs a number"),
+            ("{ICC", 0, "brace is never closed"),
+            ("court +\"ICC\"", 6, "Talkwalker's exact (raw) search"),
+            ("site:word~", 5, "a fuzzy word needs its edits"),
             ("court AND (hacked", 10, "never closed"),
             ("court)", 5, "nothing opened"),
             ("\"hacked files", 0, "quote is never closed"),
@@ -1070,10 +1307,12 @@ cyrillic = ["Карим Хан"]
                 assert_eq!(start, column, "{query}: {rendered}");
             }
         }
-        let e = parse("khan NEAR corrupt", &lists()).err();
-        let rendered = e.map(|e| e.render("khan NEAR corrupt")).unwrap_or_default();
+        let e = parse("khan NEAR/x corrupt", &lists()).err();
+        let rendered = e
+            .map(|e| e.render("khan NEAR/x corrupt"))
+            .unwrap_or_default();
         assert!(
-            rendered.contains("  khan NEAR corrupt\n       ^^^^"),
+            rendered.contains("  khan NEAR/x corrupt\n       ^^^^^^"),
             "{rendered}"
         );
     }

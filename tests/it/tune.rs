@@ -213,13 +213,13 @@ async fn backtest_diff_explain_and_suggest_agree() {
 #[tokio::test]
 async fn query_errors_reach_the_terminal_with_a_caret() {
     let (_dir, config, _server) = crawled_demo().await;
-    let out = vigil(&["search", "khan NEAR corrupt"], &config);
+    let out = vigil(&["search", "khan ONEAR corrupt"], &config);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(
-        stderr.contains("column 6: NEAR needs a distance, e.g. NEAR/5")
-            && stderr.contains("  khan NEAR corrupt\n       ^^^^")
-            && stderr.contains("hint: NEAR/5 means within 5 words"),
+        stderr.contains("column 6: ONEAR needs a distance, e.g. ONEAR/5")
+            && stderr.contains("  khan ONEAR corrupt\n       ^^^^^")
+            && stderr.contains("hint: ONEAR/5 means the left side first"),
         "{stderr}"
     );
     let out = vigil(&["queries", "explain", "court AND (hacked"], &config);

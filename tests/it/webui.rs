@@ -331,7 +331,7 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     assert!(filtered.body.contains("× any"));
     let by_query = ana.get("/?query=void-warrant&since=30d").await;
     assert!(by_query.body.contains(" results"), "{}", by_query.body);
-    let invalid = ana.get("/?q=court+NEAR+warrant").await;
+    let invalid = ana.get("/?q=court+ONEAR+warrant").await;
     assert!(
         invalid.body.contains("class=error"),
         "a caret message: {}",
