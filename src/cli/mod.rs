@@ -224,6 +224,14 @@ enum QueriesAction {
         #[arg(long)]
         json: bool,
     },
+    /// Read a Brandwatch, Meltwater or Talkwalker query (text, or a stored query's file): the
+    /// Vigil query, each change made, what has no equivalent, and whether Vigil reads it.
+    Lint {
+        query: String,
+        /// brandwatch, meltwater or talkwalker.
+        #[arg(long, default_value = "brandwatch")]
+        dialect: String,
+    },
     /// What an edit changes: documents gained and lost between OLD and NEW.
     Diff {
         old: String,
@@ -328,6 +336,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     // The commands that need no configuration.
     let command = match cli.command {
         Command::Demo { once, port } => return demo::run(once, port).await,
+        Command::Queries {
+            action: QueriesAction::Lint { query, dialect },
+            ..
+        } => return queries::lint(&query, &dialect),
         Command::Queries { action, dir }
             if matches!(action, QueriesAction::List | QueriesAction::Test) =>
         {
@@ -407,7 +419,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     limit,
                     json,
                 } => tune::suggest(&read, &query, &since, limit, json)?,
-                QueriesAction::List | QueriesAction::Test => unreachable!("handled above"),
+                QueriesAction::List | QueriesAction::Test | QueriesAction::Lint { .. } => {
+                    unreachable!("handled above")
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

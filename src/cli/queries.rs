@@ -1,5 +1,6 @@
-//! `vigil queries list` and `vigil queries test`: the stored queries of a folder, and their
-//! examples run against an index made of the examples alone (no crawl needed).
+//! `vigil queries list`, `test` and `lint`: the stored queries of a folder, their examples run
+//! against an index made of the examples alone (no crawl needed), and vendor queries read into
+//! Vigil's language.
 
 use super::QueriesAction;
 use anyhow::{Result, bail};
@@ -64,5 +65,49 @@ pub fn list_or_test(action: QueriesAction, dir: &Path) -> Result<ExitCode> {
             Ok(code(failures.is_empty()))
         }
         _ => bail!("this queries command needs the index: run it with a configuration"),
+    }
+}
+
+/// `vigil queries lint`: a vendor query (text, or the `query` of a stored-query file) in
+/// Vigil's spelling, with each change, what has no equivalent, and Vigil's verdict on it.
+pub fn lint(query: &str, dialect: &str) -> Result<ExitCode> {
+    let Some(dialect) = vigil::query::dialect::Dialect::parse(dialect) else {
+        bail!("--dialect {dialect:?}: use brandwatch, meltwater or talkwalker");
+    };
+    let path = Path::new(query);
+    let text = if path.extension().is_some_and(|e| e == "toml") && path.exists() {
+        let file: toml::Table = toml::from_str(&std::fs::read_to_string(path)?)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        file.get("query")
+            .and_then(|q| q.as_str())
+            .ok_or_else(|| anyhow::anyhow!("{}: no query = \"…\" in it", path.display()))?
+            .to_string()
+    } else {
+        query.to_string()
+    };
+    let translation = vigil::query::dialect::translate(&text, dialect);
+    println!("{}", for_terminal(&translation.query));
+    for change in &translation.changes {
+        println!("  changed: {}", for_terminal(change));
+    }
+    for missing in &translation.no_equivalent {
+        println!("  no equivalent: {}", for_terminal(missing));
+    }
+    let lists = vigil::query::lists::Lists::default();
+    match vigil::query::syntax::parse(&translation.query, &lists)
+        .and_then(|tree| vigil::query::cost::check(&tree).map(|()| tree))
+    {
+        Ok(_) => {
+            println!(
+                "Vigil reads it ({} changes, {} without equivalent)",
+                translation.changes.len(),
+                translation.no_equivalent.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            println!("{}", for_terminal(&error.render(&translation.query)));
+            Ok(ExitCode::from(1))
+        }
     }
 }

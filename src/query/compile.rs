@@ -90,6 +90,14 @@ fn language_named(name: &str) -> Option<&'static str> {
         .map(|(code, _)| *code)
 }
 
+/// A language as `lang:` reads it: a name (`french`, `français`) or a code (`fr`, `fr-BE`).
+pub fn language_code(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    language_named(&lower)
+        .map(str::to_string)
+        .or_else(|| crate::normalise::language_from_tag(&lower))
+}
+
 /// A wildcard pattern as a regex, each literal run passed through `fold`.
 fn wildcard_regex(
     pattern: &str,
@@ -607,6 +615,21 @@ impl Compiler {
                     ));
                 }
                 (f.kind, vec![kind])
+            }
+            Keyword::Url if !raw.contains("://") => {
+                // Brandwatch's `url:site.example/news`: a section of a site, every address
+                // under it, over http or https, with or without `www.`.
+                let section = raw.trim_start_matches("www.");
+                let regex = format!(
+                    "https?://(www\\.)?{}.*",
+                    wildcard_regex(section, |run| Ok(run.to_string()))
+                        .map_err(|()| fail(span, "invalid wildcard", None))?
+                        .trim_end_matches(".*")
+                );
+                return Ok(Box::new(
+                    RegexQuery::from_pattern(&regex, f.url)
+                        .map_err(|e| fail(span, e.to_string(), None))?,
+                ));
             }
             Keyword::Url => {
                 let mut values = vec![raw.to_string()];

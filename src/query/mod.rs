@@ -7,6 +7,7 @@
 
 pub mod compile;
 pub mod cost;
+pub mod dialect;
 pub mod eval;
 pub mod lists;
 pub mod settings;
@@ -363,6 +364,9 @@ mod tests {
             ("khan NEAR/3f corrupt", &["m1", "near"]),
             ("(khan corrupt minister)~4", &["near"]),
             ("lang:french", &["fr"]),
+            // Brandwatch's url: section: every address under it, http or https.
+            ("url:news.example.org/ne", &["near"]),
+            ("url:www.news.example.org/ph*", &["phrase"]),
             ("lang:русский", &["cyr"]),
             // Wildcards and fuzzy words.
             ("wom?n", &["woman"]),

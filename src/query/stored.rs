@@ -247,9 +247,10 @@ pub fn court_focused(
 }
 
 /// File stems in the stored-query folder that are not queries: the calendar of scheduled
-/// events, the name-list folder, and the workbench's page for a new query. No query may take
+/// events, the name-list folder, and the workbench's pages for a new query and for vendor
+/// queries. No query may take
 /// one as its id, so saving a query can never overwrite them.
-pub const RESERVED_IDS: &[&str] = &["calendar", "lists", "new-query"];
+pub const RESERVED_IDS: &[&str] = &["calendar", "lists", "new-query", "lint"];
 
 /// Whether `id` names one of the reserved files (`RESERVED_IDS`).
 pub fn reserved_id(id: &str) -> bool {

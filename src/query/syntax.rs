@@ -384,7 +384,23 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
             '+' if text[i + 1..].starts_with(|c: char| is_word_char(c) || c == '(') => {
                 i += 1;
             }
-            '-' if text[i + 1..].starts_with(|c: char| is_word_char(c) || c == '(' || c == '"') => {
+            '-' if text[i + 1..].starts_with(char::is_whitespace)
+                && out
+                    .last()
+                    .is_some_and(|l: &Lexed| !matches!(l.tok, Tok::And | Tok::Or | Tok::Not)) =>
+            {
+                return Err(error(
+                    Span {
+                        start,
+                        end: start + 1,
+                    },
+                    "a minus sign must touch the word it excludes",
+                    Some("court -hacked, or court NOT hacked"),
+                ));
+            }
+            '-' if text[i + 1..]
+                .starts_with(|c: char| is_word_char(c) || c == '(' || is_quote(c)) =>
+            {
                 i += 1;
                 out.push(Lexed {
                     tok: Tok::Minus,
@@ -1032,6 +1048,15 @@ fn pattern(word: &str, span: Span) -> Result<Pattern, QueryError> {
     }
     if let Some(first) = word.find(['*', '?']) {
         let letters = word[..first].chars().count();
+        if letters == 0 {
+            return Err(error(
+                span,
+                "a leading wildcard (*word, as Brandwatch and Talkwalker allow) would read every word of the index",
+                Some(
+                    "write the word's start (corrupt*), or list the forms: (corruption OR anticorruption)",
+                ),
+            ));
+        }
         if letters < MIN_WILDCARD_PREFIX {
             return Err(error(
                 span,
@@ -1281,6 +1306,8 @@ cyrillic = ["Карим Хан"]
             ("(a b)~x", 0, "a group's ~ needs a number"),
             ("{ICC", 0, "brace is never closed"),
             ("court +\"ICC\"", 6, "Talkwalker's exact (raw) search"),
+            ("court - hacked", 6, "a minus sign must touch the word"),
+            ("*corrupt", 0, "a leading wildcard"),
             ("site:word~", 5, "a fuzzy word needs its edits"),
             ("court AND (hacked", 10, "never closed"),
             ("court)", 5, "nothing opened"),

@@ -131,6 +131,7 @@ pub fn app(state: AppState) -> Router {
         .route("/narratives/{id}", get(pages::narrative_page))
         .route("/queries", get(workbench::list_page))
         .route("/queries/new", get(workbench::new_page))
+        .route("/queries/lint", get(workbench::lint_page))
         .route(
             "/queries/{id}",
             get(workbench::edit_page).post(workbench::edit_post),

@@ -49,7 +49,7 @@ pub async fn list_page(
     blocking(move || {
         let mut out = String::from("<h1>Stored queries</h1>");
         if allowed(&principal, Role::Analyst) {
-            out.push_str("<p><a href=\"/queries/new\">New query</a></p>");
+            out.push_str("<p><a href=\"/queries/new\">New query</a> · <a href=\"/queries/lint\">Bring a query from Brandwatch, Meltwater or Talkwalker</a></p>");
         }
         // Read from the folder, so a query saved a moment ago is listed with its new text.
         let lists = Arc::clone(&state.read.lists);
@@ -116,6 +116,78 @@ pub async fn new_page(
     }
     let body = editor(&state, &principal, None, TEMPLATE, "30d", "");
     layout("New query", &principal, "Queries", &body).into_response()
+}
+
+#[derive(Deserialize, Default)]
+pub struct LintParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    dialect: String,
+}
+
+/// Paste a Brandwatch, Meltwater or Talkwalker query: its Vigil spelling, each change made,
+/// what has no equivalent, and whether Vigil reads it (with the caret when not).
+pub async fn lint_page(
+    Extension(principal): Extension<Principal>,
+    axum::extract::Query(params): axum::extract::Query<LintParams>,
+) -> Response {
+    use crate::query::dialect::{Dialect, translate};
+    let dialect = Dialect::parse(&params.dialect).unwrap_or(Dialect::Brandwatch);
+    let mut out = String::from("<h1>Bring a query from another tool</h1>");
+    let _ = write!(
+        out,
+        "<form class=search method=get action=\"/queries/lint\"><textarea name=q rows=4 aria-label=\"vendor query\" placeholder='\u{201c}hacked files\u{201d} AND khan NEAR/3f corrupt'>{}</textarea><select name=dialect aria-label=\"dialect\">",
+        escape_html(&params.q)
+    );
+    for (value, label) in [
+        ("brandwatch", "Brandwatch"),
+        ("meltwater", "Meltwater"),
+        ("talkwalker", "Talkwalker"),
+    ] {
+        let selected = if Dialect::parse(value) == Some(dialect) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(out, "<option value={value}{selected}>{label}</option>");
+    }
+    out.push_str("</select><button type=submit>Translate</button></form>");
+    if !params.q.trim().is_empty() {
+        if params.q.len() > crate::query::MAX_QUERY_CHARS {
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "The query is too long.");
+        }
+        let t = translate(&params.q, dialect);
+        let _ = write!(
+            out,
+            "<h2>In Vigil</h2><pre>{}</pre><ul>",
+            escape_html(&t.query)
+        );
+        for change in &t.changes {
+            let _ = write!(out, "<li>Changed: {}</li>", escape_html(change));
+        }
+        for missing in &t.no_equivalent {
+            let _ = write!(
+                out,
+                "<li class=error>No equivalent: {}</li>",
+                escape_html(missing)
+            );
+        }
+        out.push_str("</ul>");
+        let verdict = crate::query::syntax::parse(&t.query, &Default::default())
+            .and_then(|tree| crate::query::cost::check(&tree));
+        match verdict {
+            Ok(()) => out.push_str("<p class=ok role=status>Vigil reads it. Paste it into a new query to test it on the index.</p>"),
+            Err(e) => {
+                let _ = write!(
+                    out,
+                    "<pre class=error role=alert>{}</pre>",
+                    escape_html(&e.render(&t.query))
+                );
+            }
+        }
+    }
+    layout("Bring a query", &principal, "Queries", &out).into_response()
 }
 
 pub async fn edit_page(
@@ -391,7 +463,7 @@ pub async fn edit_post(
     if !valid_id(&id) {
         return refuse(
             StatusCode::BAD_REQUEST,
-            "An id is 1 to 64 of a-z, 0-9, - and _, and not calendar, lists or new-query (reserved files).",
+            "An id is 1 to 64 of a-z, 0-9, - and _, and not calendar, lists, lint or new-query (reserved).",
         );
     }
     let since = if form.since.trim().is_empty() {

@@ -221,3 +221,36 @@ fn the_shipped_configuration_is_valid_and_public() {
         vigil::demo::load_config(&root.join("demo"), "http://127.0.0.1:1", root, root).unwrap();
     assert!(demo.sources.len() >= 6);
 }
+
+/// A vendor query pasted into `vigil queries lint` comes back in Vigil's spelling, each change
+/// and each missing equivalent said; one Vigil cannot read is refused with a caret.
+#[test]
+fn vendor_queries_are_linted_into_vigils_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vigil(
+        &[
+            "queries",
+            "lint",
+            "--dialect",
+            "meltwater",
+            "\u{201c}hacked files\u{201d} AND khan NEAR corrupt^3 AND country:nl",
+        ],
+        dir.path(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("\"hacked files\" AND khan NEAR/4 corrupt\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("no equivalent: country:nl"), "{stdout}");
+    assert!(
+        stdout.contains("Vigil reads it (3 changes, 1 without equivalent)"),
+        "{stdout}"
+    );
+    let refused = vigil(&["queries", "lint", "*corrupt AND court"], dir.path());
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stdout).contains("a leading wildcard"));
+    let unknown = vigil(&["queries", "lint", "--dialect", "x", "court"], dir.path());
+    assert_eq!(unknown.status.code(), Some(1));
+}

@@ -331,6 +331,15 @@ async fn pages_and_api_need_a_login_and_show_everything() {
     assert!(filtered.body.contains("× any"));
     let by_query = ana.get("/?query=void-warrant&since=30d").await;
     assert!(by_query.body.contains(" results"), "{}", by_query.body);
+    // A vendor query pasted into the workbench comes back in Vigil's spelling.
+    let lint = ana
+        .get("/queries/lint?q=khan+NEAR+corrupt%5E2&dialect=meltwater")
+        .await;
+    assert!(
+        lint.body.contains("khan NEAR/4 corrupt") && lint.body.contains("Vigil reads it"),
+        "{}",
+        lint.body
+    );
     let invalid = ana.get("/?q=court+ONEAR+warrant").await;
     assert!(
         invalid.body.contains("class=error"),
