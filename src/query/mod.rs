@@ -364,6 +364,10 @@ mod tests {
             ("khan NEAR/3f corrupt", &["m1", "near"]),
             ("(khan corrupt minister)~4", &["near"]),
             ("lang:french", &["fr"]),
+            // title: and body: find a word's forms, as free text does.
+            ("title:prosecutors", &["split"]),
+            ("title:mandats", &["fr"]),
+            ("body:calls", &["near"]),
             // Brandwatch's url: section: every address under it, http or https.
             ("url:news.example.org/ne", &["near"]),
             ("url:www.news.example.org/ph*", &["phrase"]),

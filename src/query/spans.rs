@@ -32,6 +32,63 @@ pub enum Leaf {
     Regex(Arc<tantivy_fst::Regex>),
     /// Terms within an edit distance of a word, as a compiled automaton.
     Fuzzy(Arc<levenshtein_automata::DFA>),
+    /// The forms of a word in a folded (unstemmed) field: terms sharing its start whose stem,
+    /// in some language, is the word's stem in that language (`title:judge` finds "judges").
+    Stemmed(Arc<Stemmed>),
+}
+
+/// A word's stems, one per language, and the start every form shares.
+#[derive(Clone)]
+pub struct Stemmed {
+    /// Where the forms start: the word's common start with its shortest stem.
+    pub prefix: String,
+    /// Each language's analyzer (folding, then stemming) with the word's stem in it.
+    pub stems: Vec<(tantivy::tokenizer::TextAnalyzer, String)>,
+}
+
+impl Stemmed {
+    fn matches(&self, term: &str) -> bool {
+        self.stems.iter().any(|(analyzer, stem)| {
+            let mut analyzer = analyzer.clone();
+            let mut stream = analyzer.token_stream(term);
+            let mut first = None;
+            while let Some(token) = stream.next() {
+                if first.is_some() {
+                    return false;
+                }
+                first = Some(token.text.clone());
+            }
+            first.as_deref() == Some(stem.as_str())
+        })
+    }
+
+    /// The terms of a dictionary that are forms of the word, at most `limit`.
+    fn forms<'a>(
+        &'a self,
+        terms: &'a tantivy::termdict::TermDictionary,
+        limit: usize,
+    ) -> tantivy::Result<Vec<(Vec<u8>, TermInfo)>> {
+        let mut upper = self.prefix.clone().into_bytes();
+        upper.push(0xFF);
+        let mut stream = terms
+            .range()
+            .ge(self.prefix.as_bytes())
+            .lt(&upper)
+            .into_stream()?;
+        let mut out = Vec::new();
+        // Scan a bounded number of terms with the prefix: a short prefix in a big dictionary
+        // must not make a query read all of it.
+        let mut scanned = 0;
+        while out.len() < limit && scanned < limit * 8 && stream.advance() {
+            scanned += 1;
+            if let Ok(text) = std::str::from_utf8(stream.key())
+                && self.matches(text)
+            {
+                out.push((stream.key().to_vec(), stream.value().clone()));
+            }
+        }
+        Ok(out)
+    }
 }
 
 impl std::fmt::Debug for Leaf {
@@ -40,6 +97,7 @@ impl std::fmt::Debug for Leaf {
             Leaf::Term(t) => write!(f, "Term({t:?})"),
             Leaf::Regex(r) => write!(f, "Regex({r:?})"),
             Leaf::Fuzzy(_) => write!(f, "Fuzzy"),
+            Leaf::Stemmed(s) => write!(f, "Stemmed({:?})", s.prefix),
         }
     }
 }
@@ -246,6 +304,11 @@ pub fn expand_texts(
                 n += 1;
             }
         }
+        Leaf::Stemmed(stemmed) => {
+            for (key, _) in stemmed.forms(terms, limit)? {
+                collect(&key);
+            }
+        }
     }
     Ok(out)
 }
@@ -271,6 +334,14 @@ pub fn expand(leaf: &Leaf, inverted: &InvertedIndexReader) -> tantivy::Result<Ve
             while stream.advance() && infos.len() < MAX_EXPANSIONS {
                 infos.push(stream.value().clone());
             }
+        }
+        Leaf::Stemmed(stemmed) => {
+            infos.extend(
+                stemmed
+                    .forms(terms, MAX_EXPANSIONS)?
+                    .into_iter()
+                    .map(|(_, info)| info),
+            );
         }
     }
     Ok(infos)

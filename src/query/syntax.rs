@@ -798,7 +798,13 @@ impl<'a> Parser<'a> {
                     _ => None,
                 };
                 match distance {
-                    None => Ok(inner),
+                    None => Ok(enclose(
+                        inner,
+                        Span {
+                            start: span.start,
+                            end: close.end,
+                        },
+                    )),
                     Some((w, next)) => group_proximity(
                         inner,
                         &w[1..],
@@ -1089,7 +1095,19 @@ fn check_near_operand(node: &Node) -> Result<(), QueryError> {
 
 /// Stretches a clause's span to start at its field prefix.
 fn widen(node: Node, start: usize) -> Node {
-    let set = |s: Span| Span { start, end: s.end };
+    respan(node, |s| Span { start, end: s.end })
+}
+
+/// A parenthesised group's clause, its span stretched over the parentheses (so explain and
+/// errors show the group as written).
+fn enclose(node: Node, outer: Span) -> Node {
+    respan(node, |s| Span {
+        start: s.start.min(outer.start),
+        end: s.end.max(outer.end),
+    })
+}
+
+fn respan(node: Node, set: impl Fn(Span) -> Span) -> Node {
     match node {
         Node::All(s) => Node::All(set(s)),
         Node::And(c, s) => Node::And(c, set(s)),
@@ -1317,7 +1335,7 @@ cyrillic = ["Карим Хан"]
             ("AND court", 0, "AND needs something"),
             ("colour:red", 0, "unknown field colour:"),
             ("$ministers", 0, "unknown list $ministers"),
-            ("(a AND b) NEAR/3 c", 1, "NEAR joins words"),
+            ("(a AND b) NEAR/3 c", 0, "NEAR joins words"),
             ("khan NEAR/500 x", 5, "at most 100"),
             ("court <<<unfinished", 6, "comment is never closed"),
             ("word~7", 0, "1 or 2 edits"),

@@ -183,6 +183,24 @@ async fn backtest_diff_explain_and_suggest_agree() {
         clauses.iter().any(|c| c["kind"] == "phrase~2"),
         "{clauses:?}"
     );
+    // A group is shown as written, parentheses included.
+    let grouped = json(&vigil(
+        &[
+            "queries",
+            "explain",
+            "(warrant OR mandat) AND court",
+            "--json",
+        ],
+        config,
+    ));
+    assert!(
+        grouped
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["text"] == "(warrant OR mandat)"),
+        "{grouped}"
+    );
     let out = vigil(&["queries", "explain", "hacked-files"], config);
     let stdout = text(&out.stdout);
     assert!(
