@@ -38,12 +38,12 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
     let pick = |rng: &mut Rng| vocab[1_500 + rng.below(13_500)].clone();
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
-        let (a, b, c, d) = (
-            pick(&mut rng),
-            pick(&mut rng),
-            pick(&mut rng),
-            pick(&mut rng),
-        );
+        let (a, b, c) = (pick(&mut rng), pick(&mut rng), pick(&mut rng));
+        // Distinct from c: a word repeated in a sloppy phrase is refused (its cost is unbounded).
+        let mut d = pick(&mut rng);
+        while d == c {
+            d = pick(&mut rng);
+        }
         let prefix: String = c.chars().take(4).collect();
         let text = match i % 7 {
             0 => format!(
