@@ -32,6 +32,9 @@ pub fn search(
             for_terminal(failure)
         );
     }
+    for note in vigil::query::syntax::reading_notes(text) {
+        eprintln!("note: {}", for_terminal(&note));
+    }
     let since = since.map(|span| span.start(chrono::Utc::now()));
     let compiled = read
         .compile(text)

@@ -540,6 +540,35 @@ fn lex(text: &str) -> Result<Vec<Lexed>, QueryError> {
 }
 
 /// Parses query text into a tree, expanding `$lists`.
+/// Notes on how a query was read that its author may not expect: a lower-case `and`, `or` or
+/// `not` is read as the operator here, where Brandwatch, Meltwater and Talkwalker read it as a
+/// word (the French "or"). Shown beside results; nothing is refused.
+pub fn reading_notes(text: &str) -> Vec<String> {
+    let Ok(blanked) = blank_comments(text) else {
+        return Vec::new();
+    };
+    let Ok(tokens) = lex(&blanked) else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for token in tokens {
+        if matches!(token.tok, Tok::And | Tok::Or | Tok::Not) {
+            let written = &text[token.span.start..token.span.end];
+            if written.chars().all(|c| c.is_lowercase())
+                && !notes
+                    .iter()
+                    .any(|n: &String| n.contains(&format!("\"{written}\"")))
+            {
+                notes.push(format!(
+                    "lower-case \"{written}\" is read as the operator {}; to search the word, put it in quotes (other tools read lower-case operators as words)",
+                    written.to_uppercase()
+                ));
+            }
+        }
+    }
+    notes
+}
+
 pub fn parse(text: &str, lists: &Lists) -> Result<Node, QueryError> {
     let blanked = blank_comments(text)?;
     let tokens = lex(&blanked)?;
@@ -1360,6 +1389,15 @@ cyrillic = ["Карим Хан"]
             rendered.contains("  khan NEAR/x corrupt\n       ^^^^^^"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn lower_case_operators_are_noted() {
+        assert_eq!(reading_notes("cour OR tribunal").len(), 0);
+        let notes = reading_notes("cour or tribunal and or");
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("lower-case \"or\" is read as the operator OR"));
+        assert!(reading_notes("\"or\" cour").is_empty());
     }
 
     #[test]

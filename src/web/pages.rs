@@ -166,6 +166,13 @@ fn render_search(state: &AppState, principal: &Principal, params: &SearchParams)
         }
         Err(error) => return refuse(error.status(), &error.public_message()),
     };
+    for note in crate::query::syntax::reading_notes(&params.q) {
+        let _ = write!(
+            out,
+            "<p class=meta role=note>Note: {}</p>",
+            escape_html(&note)
+        );
+    }
     let stats = search::stats(read, params).ok();
     let query_string = with_param(params, "", "");
     let _ = write!(

@@ -231,6 +231,14 @@ async fn backtest_diff_explain_and_suggest_agree() {
 #[tokio::test]
 async fn query_errors_reach_the_terminal_with_a_caret() {
     let (_dir, config, _server) = crawled_demo().await;
+    // A lower-case operator is read as one, and the reader is told (other tools differ).
+    let noted = vigil(&["search", "warrant or mandat"], &config);
+    assert!(noted.status.success());
+    assert!(
+        text(&noted.stderr).contains("lower-case \"or\" is read as the operator OR"),
+        "{}",
+        text(&noted.stderr)
+    );
     let out = vigil(&["search", "khan ONEAR corrupt"], &config);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
