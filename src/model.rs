@@ -194,3 +194,26 @@ pub struct Match {
     /// Ingest sequence number of the document.
     pub seq: u64,
 }
+
+#[cfg(test)]
+impl Document {
+    /// A news document for unit tests, published now, its other fields plain.
+    pub fn sample(id: &str, title: &str, body: &str, lang: &str) -> Document {
+        Document {
+            id: id.into(),
+            url: format!("https://news.example.org/{id}"),
+            source: "wire".into(),
+            kind: "news".into(),
+            title: title.into(),
+            body: body.into(),
+            author: String::new(),
+            lang: lang.into(),
+            published: chrono::Utc::now(),
+            fetched: chrono::Utc::now(),
+            content_hash: 0,
+            simhash: 0,
+            dup_group: id.into(),
+            social: Default::default(),
+        }
+    }
+}

@@ -136,21 +136,8 @@ mod tests {
         let index = crate::index::in_memory();
         let mut writer = crate::index::writer::Writer::open(&index).unwrap();
         let docs: Vec<crate::model::Document> = (0..3_000)
-            .map(|i| crate::model::Document {
-                id: format!("d{i}"),
-                url: format!("https://news.example.org/{i}"),
-                source: "wire".into(),
-                kind: "news".into(),
-                title: "court".into(),
-                body: "the court sat".into(),
-                author: String::new(),
-                lang: "en".into(),
-                published: chrono::Utc::now(),
-                fetched: chrono::Utc::now(),
-                content_hash: 0,
-                simhash: 0,
-                dup_group: format!("d{i}"),
-                social: Default::default(),
+            .map(|i| {
+                crate::model::Document::sample(&format!("d{i}"), "court", "the court sat", "en")
             })
             .collect();
         writer.upsert(&docs).unwrap();

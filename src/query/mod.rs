@@ -203,31 +203,14 @@ mod tests {
     fn corpus() -> Result<(Index, crate::index::reader::Reader), Box<dyn std::error::Error>> {
         let index = crate::index::in_memory();
         let mut writer = crate::index::writer::Writer::open(&index)?;
-        let doc = |id: &str, title: &str, body: &str, lang: &str| crate::model::Document {
-            id: id.into(),
-            url: format!("https://news.example.org/{id}"),
-            source: if id.starts_with('m') {
-                "masto-icc"
-            } else {
-                "wire"
+        let doc = |id: &str, title: &str, body: &str, lang: &str| {
+            let mut doc = crate::model::Document::sample(id, title, body, lang);
+            if id.starts_with('m') {
+                doc.source = "masto-icc".into();
+                doc.kind = "mastodon".into();
             }
-            .into(),
-            kind: if id.starts_with('m') {
-                "mastodon"
-            } else {
-                "news"
-            }
-            .into(),
-            title: title.into(),
-            body: body.into(),
-            author: "Ana Reporter".into(),
-            lang: lang.into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: 0,
-            simhash: 0,
-            dup_group: id.into(),
-            social: Default::default(),
+            doc.author = "Ana Reporter".into();
+            doc
         };
         let mut social = doc(
             "m1",
@@ -467,22 +450,8 @@ mod tests {
     -> Result<(), Box<dyn std::error::Error>> {
         let index = crate::index::in_memory();
         let mut writer = crate::index::writer::Writer::open(&index)?;
-        let doc = |id: &str, lang: &str, body: &str| crate::model::Document {
-            id: id.into(),
-            url: String::new(),
-            source: "s".into(),
-            kind: "news".into(),
-            title: String::new(),
-            body: body.into(),
-            author: String::new(),
-            lang: lang.into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: 0,
-            simhash: 0,
-            dup_group: id.into(),
-            social: Default::default(),
-        };
+        let doc =
+            |id: &str, lang: &str, body: &str| crate::model::Document::sample(id, "", body, lang);
         writer.upsert(&[
             doc("en", "en", "The judges issued warrants for two ministers"),
             doc("fr", "fr", "Les juges ont délivré des mandats d'arrêt"),
@@ -579,22 +548,7 @@ mod tests {
     -> Result<(), Box<dyn std::error::Error>> {
         let index = crate::index::in_memory();
         let mut writer = crate::index::writer::Writer::open(&index)?;
-        let doc = |id: &str, body: &str| crate::model::Document {
-            id: id.into(),
-            url: format!("https://news.example.org/{id}"),
-            source: "wire".into(),
-            kind: "news".into(),
-            title: String::new(),
-            body: body.into(),
-            author: String::new(),
-            lang: "en".into(),
-            published: chrono::Utc::now(),
-            fetched: chrono::Utc::now(),
-            content_hash: 0,
-            simhash: 0,
-            dup_group: id.into(),
-            social: Default::default(),
-        };
+        let doc = |id: &str, body: &str| crate::model::Document::sample(id, "", body, "en");
         writer.upsert(&[
             doc("one", "The cyberattack hit the registry"),
             doc("two", "A cyber attack hit the registry"),
