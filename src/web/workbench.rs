@@ -245,9 +245,41 @@ fn editor(
         out.push_str("<button type=submit name=action value=save>Save</button> ");
     }
     out.push_str(
-        "<button type=submit name=action value=download>Download TOML</button></p></form>",
+        "<button type=submit name=action value=download>Download TOML</button> \
+         <span class=meta>Pasted from another tool? Read it as \
+         <button type=submit name=action value=lint-brandwatch>Brandwatch</button> \
+         <button type=submit name=action value=lint-meltwater>Meltwater</button> \
+         <button type=submit name=action value=lint-talkwalker>Talkwalker</button></span></p></form>",
     );
     out.push_str(results);
+    out
+}
+
+/// The query of an edited file read as a vendor's: its Vigil spelling, what changed and what
+/// has no equivalent (the file is left as it is, for the analyst to take the new text).
+fn lint_file(text: &str, dialect: crate::query::dialect::Dialect) -> String {
+    let query = toml::from_str::<toml::Table>(text)
+        .ok()
+        .and_then(|t| t.get("query").and_then(|q| q.as_str()).map(str::to_string));
+    let Some(query) = query else {
+        return "<p class=error role=alert>The file has no query = \"…\" to read.</p>".into();
+    };
+    let t = crate::query::dialect::translate(&query, dialect);
+    let mut out = format!(
+        "<h2>In Vigil's spelling</h2><pre>{}</pre><ul>",
+        escape_html(&t.query)
+    );
+    for change in &t.changes {
+        let _ = write!(out, "<li>Changed: {}</li>", escape_html(change));
+    }
+    for missing in &t.no_equivalent {
+        let _ = write!(
+            out,
+            "<li class=error>No equivalent: {}</li>",
+            escape_html(missing)
+        );
+    }
+    out.push_str("</ul><p class=meta>Copy it into the query above, then Run.</p>");
     out
 }
 
@@ -521,6 +553,14 @@ pub async fn edit_post(
                     }
                 };
                 let page = editor(&state, &principal, Some(&id), &form.toml, &since, &body);
+                layout(&id, &principal, "Queries", &page).into_response()
+            }
+            action if action.starts_with("lint-") => {
+                let dialect = crate::query::dialect::Dialect::parse(&action[5..])
+                    .unwrap_or(crate::query::dialect::Dialect::Brandwatch);
+                let results = lint_file(&form.toml, dialect);
+                let shown_id = if creating { None } else { Some(id.as_str()) };
+                let page = editor(&state, &principal, shown_id, &form.toml, &since, &results);
                 layout(&id, &principal, "Queries", &page).into_response()
             }
             _ => {

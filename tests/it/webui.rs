@@ -411,6 +411,26 @@ async fn pages_and_api_need_a_login_and_show_everything() {
         "{}",
         run.body
     );
+    // A query pasted from another tool is read as that tool's, in the editor.
+    let pasted = ana
+        .post(
+            "/queries/void-warrant",
+            &[
+                ("csrf", &csrf),
+                (
+                    "toml",
+                    "id = \"void-warrant\"\ntitle = \"t\"\nseverity = \"watch\"\nquery = 'khan NEAR corrupt^2'\n",
+                ),
+                ("since", "30d"),
+                ("action", "lint-meltwater"),
+            ],
+        )
+        .await;
+    assert!(
+        pasted.body.contains("khan NEAR/4 corrupt") && pasted.body.contains("relevance boost"),
+        "{}",
+        pasted.body
+    );
     // Saving needs the form's token, and an analyst.
     let no_token = ana
         .post(
