@@ -244,7 +244,7 @@ impl Compiler {
                 Ok(Box::new(SurfaceQuery::new(any_of(folded), text, fields)))
             }
             Node::Value(keyword, pattern, span) => self.value(*keyword, pattern, *span),
-            Node::Near { span, .. } => {
+            Node::Near { span, .. } | Node::Window { span, .. } => {
                 let scope = near_scope(node).ok_or_else(|| {
                     fail(
                         *span,
@@ -579,6 +579,19 @@ impl Compiler {
                     ordered: *ordered,
                 })
             }
+            Node::Window { parts, slop, .. } => {
+                let mut trees = Vec::with_capacity(parts.len());
+                for part in parts {
+                    match self.span_tree(field, stemmed, part, span)? {
+                        Some(tree) => trees.push(tree),
+                        None => return Ok(None),
+                    }
+                }
+                Some(SpanNode::Window {
+                    parts: trees,
+                    slop: *slop,
+                })
+            }
             other => {
                 return Err(fail(
                     other.span(),
@@ -753,6 +766,11 @@ impl Compiler {
     pub fn anchors(&mut self, node: &Node) -> Option<Anchors> {
         match node {
             Node::All(_) | Node::Not(..) => None,
+            // Every part of a group must be there: any part's anchors will do (the fewest).
+            Node::Window { parts, .. } => parts
+                .iter()
+                .filter_map(|p| self.anchors(p))
+                .min_by_key(Vec::len),
             // A title or body word also matches its other forms (by stem): no one term is
             // certain, so such a query always runs.
             Node::Word(Scope::Title | Scope::Body, ..) => None,

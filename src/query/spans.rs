@@ -126,6 +126,11 @@ pub enum SpanNode {
         slop: u32,
     },
     Or(Vec<SpanNode>),
+    /// Every part, in any order, within a stretch holding at most `slop` other words.
+    Window {
+        parts: Vec<SpanNode>,
+        slop: u32,
+    },
     Near {
         left: Box<SpanNode>,
         right: Box<SpanNode>,
@@ -155,7 +160,7 @@ fn collect_terms(field: Field, node: &SpanNode, out: &mut Vec<Term>) {
     match node {
         SpanNode::Leaf(Leaf::Term(text)) => out.push(Term::from_field_text(field, text)),
         SpanNode::Leaf(_) => {}
-        SpanNode::Phrase { parts, .. } | SpanNode::Or(parts) => {
+        SpanNode::Phrase { parts, .. } | SpanNode::Or(parts) | SpanNode::Window { parts, .. } => {
             parts.iter().for_each(|p| collect_terms(field, p, out))
         }
         SpanNode::Near { left, right, .. } => {
@@ -239,6 +244,7 @@ struct ResolvedLeaf {
 enum Resolved {
     Leaf(ResolvedLeaf),
     Phrase(Vec<Resolved>, u32),
+    Window(Vec<Resolved>, u32),
     Or(Vec<Resolved>),
     Near(Box<Resolved>, Box<Resolved>, u32, bool),
 }
@@ -380,6 +386,13 @@ impl Resolved {
                     .collect::<tantivy::Result<_>>()?,
                 *slop,
             ),
+            SpanNode::Window { parts, slop } => Resolved::Window(
+                parts
+                    .iter()
+                    .map(|p| Resolved::new(p, inverted))
+                    .collect::<tantivy::Result<_>>()?,
+                *slop,
+            ),
             SpanNode::Or(parts) => Resolved::Or(
                 parts
                     .iter()
@@ -410,7 +423,9 @@ impl Resolved {
                 docs.dedup();
                 docs
             }
-            Resolved::Phrase(parts, _) => intersect(parts.iter().map(|p| p.candidates())),
+            Resolved::Phrase(parts, _) | Resolved::Window(parts, _) => {
+                intersect(parts.iter().map(|p| p.candidates()))
+            }
             Resolved::Near(left, right, ..) => {
                 intersect([left.candidates(), right.candidates()].into_iter())
             }
@@ -477,6 +492,17 @@ impl Resolved {
                 }
                 phrase_spans(&lists, *slop)
             }
+            Resolved::Window(parts, slop) => {
+                let mut lists = Vec::with_capacity(parts.len());
+                for part in parts.iter_mut() {
+                    let spans = part.spans(doc, inverted)?;
+                    if spans.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    lists.push(spans);
+                }
+                window_spans(&lists, *slop)
+            }
             Resolved::Near(left, right, distance, ordered) => {
                 let left = left.spans(doc, inverted)?;
                 if left.is_empty() {
@@ -529,6 +555,43 @@ pub fn phrase_spans(lists: &[Vec<(u32, u32)>], slop: u32) -> Vec<(u32, u32)> {
         }
         out.push((start, last_end));
     }
+    out
+}
+
+/// Stretches holding one span of every list, in any order, with at most `slop` words that
+/// belong to none of them (the shortest stretch for each start). The spans of all lists are
+/// walked once in position order, keeping the latest span of each list.
+pub fn window_spans(lists: &[Vec<(u32, u32)>], slop: u32) -> Vec<(u32, u32)> {
+    let mut events: Vec<(u32, u32, usize)> = lists
+        .iter()
+        .enumerate()
+        .flat_map(|(i, spans)| spans.iter().map(move |&(s, e)| (s, e, i)))
+        .collect();
+    events.sort_unstable();
+    let mut latest: Vec<Option<(u32, u32)>> = vec![None; lists.len()];
+    let mut out = Vec::new();
+    for &(s, e, i) in &events {
+        latest[i] = Some((s, e));
+        if latest.iter().any(Option::is_none) {
+            continue;
+        }
+        let chosen: Vec<(u32, u32)> = latest.iter().flatten().copied().collect();
+        let start = chosen.iter().map(|c| c.0).min().unwrap_or(s);
+        let end = chosen.iter().map(|c| c.1).max().unwrap_or(e);
+        // Overlapping parts (a word two parts share) are not counted twice.
+        let mut covered: Vec<u32> = chosen.iter().flat_map(|&(a, b)| a..=b).collect();
+        covered.sort_unstable();
+        covered.dedup();
+        let width = end - start + 1;
+        if width.saturating_sub(covered.len() as u32) <= slop {
+            out.push((start, end));
+        }
+        if out.len() >= MAX_SPANS {
+            break;
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
     out
 }
 

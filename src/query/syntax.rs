@@ -102,6 +102,13 @@ pub enum Node {
         ordered: bool,
         span: Span,
     },
+    /// Brandwatch's group proximity `(a b c)~n`: every part, in any order, within a stretch
+    /// of text holding at most `slop` other words.
+    Window {
+        parts: Vec<Node>,
+        slop: u32,
+        span: Span,
+    },
     /// A name list, expanded to its spellings (each a phrase).
     List {
         name: String,
@@ -121,7 +128,10 @@ impl Node {
             | Node::Word(_, _, s)
             | Node::Raw(_, s)
             | Node::Value(_, _, s) => *s,
-            Node::Phrase { span, .. } | Node::Near { span, .. } | Node::List { span, .. } => *span,
+            Node::Phrase { span, .. }
+            | Node::Near { span, .. }
+            | Node::List { span, .. }
+            | Node::Window { span, .. } => *span,
         }
     }
 
@@ -131,6 +141,7 @@ impl Node {
             Node::And(c, _) | Node::Or(c, _) => c.iter().collect(),
             Node::Not(c, _) => vec![c],
             Node::Near { left, right, .. } => vec![left, right],
+            Node::Window { parts, .. } => parts.iter().collect(),
             _ => Vec::new(),
         }
     }
@@ -1006,8 +1017,9 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// `(a b c)~n`: each word within `n` words of the ones before it, in any order (a chain of
-/// NEAR/n). Only a group of words and phrases joined by AND has that meaning.
+/// `(a b c)~n`: the words within `n` words of each other, in any order (a stretch of text with
+/// every part and at most `n` other words). Only a group of words and phrases joined by AND
+/// has that meaning.
 fn group_proximity(inner: Node, digits: &str, span: Span) -> Result<Node, QueryError> {
     let distance = digits
         .parse::<u32>()
@@ -1037,15 +1049,11 @@ fn group_proximity(inner: Node, digits: &str, span: Span) -> Result<Node, QueryE
             Some("e.g. (leaked files court)~5; for other shapes use NEAR/5 between them"),
         ));
     }
-    let mut parts = parts.into_iter();
-    let first = parts.next().expect("two or more");
-    Ok(parts.fold(first, |left, right| Node::Near {
-        left: Box::new(left),
-        right: Box::new(right),
-        distance,
-        ordered: false,
+    Ok(Node::Window {
+        parts,
+        slop: distance,
         span,
-    }))
+    })
 }
 
 /// A word → plain, wildcard or fuzzy, checking the wildcard prefix and fuzzy distance.
@@ -1107,7 +1115,7 @@ fn pattern(word: &str, span: Span) -> Result<Pattern, QueryError> {
 fn check_near_operand(node: &Node) -> Result<(), QueryError> {
     match node {
         Node::Word(..) | Node::Phrase { .. } | Node::List { .. } => Ok(()),
-        Node::Near { .. } => Ok(()),
+        Node::Near { .. } | Node::Window { .. } => Ok(()),
         Node::Or(items, _) => items.iter().try_for_each(check_near_operand),
         Node::All(span) | Node::And(_, span) | Node::Not(_, span) => Err(error(
             *span,
@@ -1178,6 +1186,11 @@ fn respan(node: Node, set: impl Fn(Span) -> Span) -> Node {
             name,
             scope,
             spellings,
+            span: set(span),
+        },
+        Node::Window { parts, slop, span } => Node::Window {
+            parts,
+            slop,
             span: set(span),
         },
     }
@@ -1256,6 +1269,10 @@ cyrillic = ["Карим Хан"]
             Node::List {
                 name, spellings, ..
             } => format!("${name}[{}]", spellings.len()),
+            Node::Window { parts, slop, .. } => format!(
+                "(group{slop} {})",
+                parts.iter().map(show).collect::<Vec<_>>().join(" ")
+            ),
         }
     }
 
@@ -1299,10 +1316,7 @@ cyrillic = ["Карим Хан"]
             ("+court +hacked", "(and court hacked)"),
             ("khan NEAR corrupt", "(near4 khan corrupt)"),
             ("khan NEAR/3f corrupt", "(onear3 khan corrupt)"),
-            (
-                "(hacked files court)~5",
-                "(near5 (near5 hacked files) court)",
-            ),
+            ("(hacked files court)~5", "(group5 hacked files court)"),
             ("title:warrant", "title:warrant"),
             (
                 "title:(warrant OR mandat)",
@@ -1389,6 +1403,29 @@ cyrillic = ["Карим Хан"]
             rendered.contains("  khan NEAR/x corrupt\n       ^^^^^^"),
             "{rendered}"
         );
+    }
+
+    #[test]
+    fn a_group_holds_within_its_window_in_any_order() {
+        use crate::query::spans::window_spans;
+        // Positions of a, b, c: one stretch with each, counting the other words in it.
+        let cases: &[(&[&[(u32, u32)]], u32, usize)] = &[
+            (&[&[(0, 0)], &[(2, 2)], &[(4, 4)]], 2, 1),
+            (&[&[(0, 0)], &[(2, 2)], &[(4, 4)]], 1, 0),
+            (&[&[(4, 4)], &[(2, 2)], &[(0, 0)]], 2, 1),
+            // a … b far apart, but a second a close to b and c.
+            (&[&[(0, 0), (20, 20)], &[(21, 21)], &[(23, 23)]], 1, 1),
+            // A chain that NEAR/5 twice would accept: a, 5 words, b, 5 words, c.
+            (&[&[(0, 0)], &[(6, 6)], &[(12, 12)]], 5, 0),
+        ];
+        for (lists, slop, found) in cases {
+            let lists: Vec<Vec<(u32, u32)>> = lists.iter().map(|l| l.to_vec()).collect();
+            assert_eq!(
+                window_spans(&lists, *slop).len(),
+                *found,
+                "{lists:?} ~{slop}"
+            );
+        }
     }
 
     #[test]

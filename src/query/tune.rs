@@ -307,6 +307,7 @@ pub fn explain(
                 node,
             ),
             Node::List { name, .. } => (format!("list ${name}"), node),
+            Node::Window { slop, .. } => (format!("group~{slop}"), node),
         };
         let query = compiler
             .compile(counted)

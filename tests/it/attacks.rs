@@ -496,6 +496,30 @@ async fn connections_that_never_finish_their_headers_are_cut_off() {
     );
 }
 
+/// An analyst's broken stored-query file does not stop the server's searches; it is counted in
+/// the metrics (a process of its own here, so the gauge is this server's).
+#[tokio::test]
+async fn a_broken_stored_query_is_skipped_and_counted_in_the_metrics() {
+    let target = Target::start("").await;
+    std::fs::write(
+        target.deployment.dir.path().join("queries/broken.toml"),
+        "id = \"broken\"\ntitle = \"b\"\nquery = \"court AND (\"\nseverity = \"watch\"\n",
+    )
+    .unwrap();
+    let (status, listed) = target.get(&target.viewer, "/api/queries").await;
+    assert_eq!(status, 200, "{listed}");
+    assert!(
+        listed.contains("court") && !listed.contains("\"broken\""),
+        "{listed}"
+    );
+    let (_, metrics) = target.get(&target.viewer, "/metrics").await;
+    assert!(
+        metrics.contains("vigil_stored_queries_failing 1"),
+        "{metrics}"
+    );
+    target.still_serves().await;
+}
+
 #[tokio::test]
 async fn sign_in_redirects_only_to_a_local_path() {
     let target = Target::start("").await;
