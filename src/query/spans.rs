@@ -481,28 +481,14 @@ impl Resolved {
                 out.truncate(MAX_SPANS);
                 out
             }
-            Resolved::Phrase(parts, slop) => {
-                let mut lists = Vec::with_capacity(parts.len());
-                for part in parts.iter_mut() {
-                    let spans = part.spans(doc, inverted)?;
-                    if spans.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    lists.push(spans);
-                }
-                phrase_spans(&lists, *slop)
-            }
-            Resolved::Window(parts, slop) => {
-                let mut lists = Vec::with_capacity(parts.len());
-                for part in parts.iter_mut() {
-                    let spans = part.spans(doc, inverted)?;
-                    if spans.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    lists.push(spans);
-                }
-                window_spans(&lists, *slop)
-            }
+            Resolved::Phrase(parts, slop) => match every_part(parts, doc, inverted)? {
+                Some(lists) => phrase_spans(&lists, *slop),
+                None => Vec::new(),
+            },
+            Resolved::Window(parts, slop) => match every_part(parts, doc, inverted)? {
+                Some(lists) => window_spans(&lists, *slop),
+                None => Vec::new(),
+            },
             Resolved::Near(left, right, distance, ordered) => {
                 let left = left.spans(doc, inverted)?;
                 if left.is_empty() {
@@ -513,6 +499,23 @@ impl Resolved {
             }
         })
     }
+}
+
+/// Each part's spans in `doc`, or `None` as soon as one part has none.
+fn every_part(
+    parts: &mut [Resolved],
+    doc: DocId,
+    inverted: &InvertedIndexReader,
+) -> tantivy::Result<Option<Vec<Vec<(u32, u32)>>>> {
+    let mut lists = Vec::with_capacity(parts.len());
+    for part in parts.iter_mut() {
+        let spans = part.spans(doc, inverted)?;
+        if spans.is_empty() {
+            return Ok(None);
+        }
+        lists.push(spans);
+    }
+    Ok(Some(lists))
 }
 
 fn intersect(mut lists: impl Iterator<Item = Vec<DocId>>) -> Vec<DocId> {

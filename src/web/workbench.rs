@@ -158,22 +158,7 @@ pub async fn lint_page(
             return refuse(StatusCode::PAYLOAD_TOO_LARGE, "The query is too long.");
         }
         let t = translate(&params.q, dialect);
-        let _ = write!(
-            out,
-            "<h2>In Vigil</h2><pre>{}</pre><ul>",
-            escape_html(&t.query)
-        );
-        for change in &t.changes {
-            let _ = write!(out, "<li>Changed: {}</li>", escape_html(change));
-        }
-        for missing in &t.no_equivalent {
-            let _ = write!(
-                out,
-                "<li class=error>No equivalent: {}</li>",
-                escape_html(missing)
-            );
-        }
-        out.push_str("</ul>");
+        out.push_str(&translation_html(&t));
         let verdict = crate::query::syntax::parse(&t.query, &Default::default())
             .and_then(|tree| crate::query::cost::check(&tree));
         match verdict {
@@ -264,7 +249,13 @@ fn lint_file(text: &str, dialect: crate::query::dialect::Dialect) -> String {
     let Some(query) = query else {
         return "<p class=error role=alert>The file has no query = \"…\" to read.</p>".into();
     };
-    let t = crate::query::dialect::translate(&query, dialect);
+    let mut out = translation_html(&crate::query::dialect::translate(&query, dialect));
+    out.push_str("<p class=meta>Copy it into the query above, then Run.</p>");
+    out
+}
+
+/// A vendor query in Vigil's spelling, with each change and each missing equivalent, as HTML.
+fn translation_html(t: &crate::query::dialect::Translation) -> String {
     let mut out = format!(
         "<h2>In Vigil's spelling</h2><pre>{}</pre><ul>",
         escape_html(&t.query)
@@ -279,7 +270,7 @@ fn lint_file(text: &str, dialect: crate::query::dialect::Dialect) -> String {
             escape_html(missing)
         );
     }
-    out.push_str("</ul><p class=meta>Copy it into the query above, then Run.</p>");
+    out.push_str("</ul>");
     out
 }
 
