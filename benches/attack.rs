@@ -22,7 +22,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{NAMES, Rng, open_or_build, percentile, vocabulary};
+use common::{Rng, open_or_build, percentile, vocabulary};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -34,20 +34,6 @@ const EXPORTERS: usize = 10;
 const FLOODERS: usize = 20;
 const COSTLY: usize = 20;
 const SLOW: usize = 10;
-
-fn queries(vocab: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (i, name) in NAMES.iter().enumerate().take(12) {
-        let w = &vocab[30 + i * 7];
-        out.push(format!("\"{name}\" OR (court AND {w})"));
-        out.push(format!(
-            "(prosecutor OR judges) NEAR/5 {w} -{}",
-            vocab[400 + i]
-        ));
-        out.push(format!("warrant AND {w}*"));
-    }
-    out
-}
 
 fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
@@ -156,7 +142,7 @@ async fn main() {
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
     };
-    let queries = Arc::new(queries(&vocab));
+    let queries = Arc::new(common::search_queries(&vocab));
     let tally = Arc::new(Mutex::new(Tally::default()));
     let end = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

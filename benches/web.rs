@@ -14,27 +14,13 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use common::{NAMES, open_or_build, percentile, vocabulary};
+use common::{open_or_build, percentile, vocabulary};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 const FEEDS: usize = 20;
 const ITEMS_PER_FEED: usize = 30;
-
-fn queries(vocab: &[String]) -> Vec<String> {
-    let mut out = Vec::new();
-    for (i, name) in NAMES.iter().enumerate().take(12) {
-        let w = &vocab[30 + i * 7];
-        out.push(format!("\"{name}\" OR (court AND {w})"));
-        out.push(format!(
-            "(prosecutor OR judges) NEAR/5 {w} -{}",
-            vocab[400 + i]
-        ));
-        out.push(format!("warrant AND {w}*"));
-    }
-    out
-}
 
 async fn feed(
     axum::extract::Path(name): axum::extract::Path<String>,
@@ -125,7 +111,7 @@ async fn main() {
         .pool_max_idle_per_host(64)
         .build()
         .unwrap_or_else(|e| panic!("{e}"));
-    let queries = Arc::new(queries(&vocab));
+    let queries = Arc::new(common::search_queries(&vocab));
     let request = {
         let (client, base, token, queries) =
             (client.clone(), base.clone(), token.clone(), queries.clone());

@@ -229,3 +229,19 @@ pub fn served_dir(size: usize) -> tempfile::TempDir {
     .unwrap_or_else(|e| panic!("{e}"));
     dir
 }
+
+/// The searches the web benchmarks send: names in three scripts with a topic word, NEAR between
+/// groups with an exclusion, and a wildcard, over the generated vocabulary.
+pub fn search_queries(vocab: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, name) in NAMES.iter().enumerate().take(12) {
+        let w = &vocab[30 + i * 7];
+        out.push(format!("\"{name}\" OR (court AND {w})"));
+        out.push(format!(
+            "(prosecutor OR judges) NEAR/5 {w} -{}",
+            vocab[400 + i]
+        ));
+        out.push(format!("warrant AND {w}*"));
+    }
+    out
+}

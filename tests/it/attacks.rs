@@ -81,12 +81,7 @@ impl Target {
         let viewer = vigil::auth::create_api_token(&store, "vic", "t", None).unwrap();
         let analyst = vigil::auth::create_api_token(&store, "ana", "t", None).unwrap();
         drop(store);
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = format!("127.0.0.1:{port}");
+        let addr = crate::support::free_address();
         let child = spawn_serve(deployment.dir.path(), &addr);
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()

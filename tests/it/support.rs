@@ -377,6 +377,16 @@ pub fn vigil(args: &[&str], dir: &Path) -> std::process::Output {
         .unwrap()
 }
 
+/// An address on 127.0.0.1 with a port free a moment ago, for a server the test starts.
+pub fn free_address() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}")
+}
+
 /// Starts `vigil serve --addr addr` in `dir`, its output discarded.
 pub fn spawn_serve(dir: &Path, addr: &str) -> std::process::Child {
     std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))

@@ -634,14 +634,7 @@ async fn vigil_serve_crawls_and_serves_in_one_process() {
     let dir = data.path().to_path_buf();
     let run = move |args: Vec<&'static str>| {
         let dir = dir.clone();
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
-                .args(args)
-                .current_dir(dir)
-                .env("RUST_LOG", "off")
-                .output()
-                .unwrap()
-        })
+        tokio::task::spawn_blocking(move || crate::support::vigil(&args, &dir))
     };
     let added = run(vec![
         "user",
@@ -667,12 +660,7 @@ async fn vigil_serve_crawls_and_serves_in_one_process() {
     let listed = run(vec!["user", "list"]).await.unwrap();
     assert!(String::from_utf8_lossy(&listed.stdout).contains("analyst"));
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = crate::support::free_address();
     let mut child = crate::support::spawn_serve(data.path(), &addr);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
