@@ -94,6 +94,45 @@ pub fn check_ids(ids: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// The framework's own STIX objects, as the bundle holds them.
+fn stix_objects() -> &'static [serde_json::Value] {
+    static OBJECTS: OnceLock<Vec<serde_json::Value>> = OnceLock::new();
+    OBJECTS.get_or_init(|| {
+        serde_json::from_str::<serde_json::Value>(BUNDLE)
+            .ok()
+            .and_then(|b| b.get("objects").and_then(|o| o.as_array()).cloned())
+            .unwrap_or_default()
+    })
+}
+
+/// A technique's `attack-pattern` object as DISARM publishes it (its STIX id is DISARM's, so a
+/// partner who imported the framework sees the same object), with the objects it refers to
+/// (DISARM's identity and marking definition), so a bundle that carries them is complete.
+pub fn stix_attack_pattern(id: &str) -> Vec<&'static serde_json::Value> {
+    let objects = stix_objects();
+    let Some(pattern) = objects.iter().find(|o| {
+        o["type"] == "attack-pattern"
+            && o["external_references"]
+                .as_array()
+                .is_some_and(|refs| refs.iter().any(|r| r["external_id"] == id))
+    }) else {
+        return Vec::new();
+    };
+    let mut refs: Vec<&str> = Vec::new();
+    if let Some(by) = pattern["created_by_ref"].as_str() {
+        refs.push(by);
+    }
+    if let Some(markings) = pattern["object_marking_refs"].as_array() {
+        refs.extend(markings.iter().filter_map(|m| m.as_str()));
+    }
+    let mut out = vec![pattern];
+    out.extend(
+        refs.iter()
+            .filter_map(|r| objects.iter().find(|o| o["id"] == *r)),
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,7 @@ pub mod query;
 pub mod readside;
 pub mod schedule;
 pub mod statute;
+pub mod stix;
 pub mod store;
 pub mod text;
 pub mod types;

@@ -194,6 +194,21 @@ enum NarrativesAction {
         #[arg(long)]
         json: bool,
     },
+    /// Narratives for partners: a STIX 2.1 bundle (campaigns, DISARM attack patterns, the
+    /// sources involved and their URLs), of one narrative or of those active in `--since`.
+    Export {
+        /// One narrative's id; without it, every narrative active in `--since`.
+        id: Option<String>,
+        /// Write STIX 2.1 JSON (the one format so far; required so a script says what it wants).
+        #[arg(long)]
+        stix: bool,
+        /// Narratives with documents this recent (default: the command's `--since`, 7d).
+        #[arg(long)]
+        since: Option<Span>,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -467,6 +482,22 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
                     id,
                     json: show_json,
                 }) => narratives::show(&read, &id, json || show_json)?,
+                Some(NarrativesAction::Export {
+                    id,
+                    stix,
+                    since: export_since,
+                    out,
+                }) => {
+                    if !stix {
+                        anyhow::bail!("say which format to export: --stix (STIX 2.1 JSON)");
+                    }
+                    narratives::export_stix(
+                        &read,
+                        id.as_deref(),
+                        export_since.as_ref().unwrap_or(&since),
+                        out.as_deref(),
+                    )?
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -207,3 +207,34 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// `vigil narratives export --stix`: one narrative's bundle, or those active in `since`.
+pub fn export_stix(
+    read: &ReadSide,
+    id: Option<&str>,
+    since: &Span,
+    out: Option<&std::path::Path>,
+) -> Result<()> {
+    let now = chrono::Utc::now();
+    let bundle = match id {
+        Some(id) => match vigil::stix::export_one(read, id, now)? {
+            Some(bundle) => bundle,
+            None => bail!("no narrative {id:?}: `vigil narratives` lists them"),
+        },
+        None => vigil::stix::export_since(read, since.start(now), now)?,
+    };
+    let text = serde_json::to_string_pretty(&bundle)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, text + "\n")
+                .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+            eprintln!(
+                "wrote {} STIX objects to {}",
+                bundle["objects"].as_array().map_or(0, Vec::len),
+                path.display()
+            );
+        }
+        None => println!("{text}"),
+    }
+    Ok(())
+}

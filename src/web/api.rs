@@ -98,6 +98,51 @@ pub async fn narrative(State(state): State<AppState>, Path(id): Path<String>) ->
     .await
 }
 
+/// `/api/narratives/{id}/stix`: the narrative as a STIX 2.1 bundle for partners (audited, as
+/// every export is).
+pub async fn narrative_stix(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(Client(address)): Extension<Client>,
+    Path(id): Path<String>,
+) -> Response {
+    let result = tokio::task::spawn_blocking(move || {
+        let bundle = crate::stix::export_one(&state.read, &id, Utc::now())?
+            .ok_or_else(|| WebError::NotFound(format!("no narrative {id:?}")))?;
+        let _ = state.store.audit(
+            &principal.user,
+            "export",
+            &format!("stix, narrative {id}"),
+            &address,
+        );
+        Ok::<_, WebError>((id, bundle))
+    })
+    .await
+    .map_err(|join| WebError::internal("the STIX export", join))
+    .and_then(|r| r);
+    match result {
+        Ok((id, bundle)) => {
+            let mut response = Json(bundle).into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/stix+json;version=2.1"),
+            );
+            // The id is a narrative id that exists (letters and digits), so it is safe in a
+            // header; anything else falls back to a fixed name.
+            let name = format!("attachment; filename=\"vigil-{id}.stix.json\"");
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&name).unwrap_or(HeaderValue::from_static(
+                    "attachment; filename=\"vigil-narrative.stix.json\"",
+                )),
+            );
+            response
+        }
+        Err(error) => json_error(error.status(), &error.public_message()),
+    }
+}
+
 /// A stored query as the API lists it.
 #[derive(Debug, Serialize)]
 pub struct QueryInfo {

@@ -146,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/documents/{id}", get(api::document))
         .route("/api/narratives", get(api::narratives))
         .route("/api/narratives/{id}", get(api::narrative))
+        .route("/api/narratives/{id}/stix", get(api::narrative_stix))
         .route("/api/queries", get(api::queries))
         .route("/api/queries/{id}/backtest", get(api::backtest))
         .route("/api/sources", get(api::sources))

@@ -11,6 +11,7 @@ mod digests;
 mod fulltext;
 mod hostile;
 mod narratives;
+mod partners;
 mod social;
 mod support;
 mod tune;

@@ -398,3 +398,39 @@ pub fn spawn_serve(dir: &Path, addr: &str) -> std::process::Child {
         .spawn()
         .unwrap()
 }
+
+/// The Python of the virtualenv `scripts/test` makes (warcio, stix2-validator): the
+/// `VIGIL_TEST_PYTHON` it exports, else `$CARGO_TARGET_DIR/pyenv` or `target/pyenv`.
+pub fn python() -> PathBuf {
+    if let Some(path) = std::env::var_os("VIGIL_TEST_PYTHON") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let python = target.join("pyenv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run the tests with scripts/test, which makes the virtualenv with warcio and stix2-validator",
+        python.display()
+    );
+    python
+}
+
+/// Runs a Python script (with arguments) under `python()`; its standard output then its standard
+/// error, or a panic with both when it fails.
+pub fn run_python(script: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "python failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout + &String::from_utf8_lossy(&output.stderr)
+}
