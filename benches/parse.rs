@@ -21,6 +21,7 @@ fn fetched(body: Vec<u8>, content_type: &str, url: &str) -> vigil::model::Fetche
         body: body.into(),
         fetched_at: chrono::Utc::now(),
         elapsed: Duration::ZERO,
+        http: None,
     }
 }
 

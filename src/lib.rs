@@ -5,6 +5,7 @@
 //! → `detect` (emergence) → `alert` (digests). The `web` module and the CLI only read.
 
 pub mod alert;
+pub mod archive;
 pub mod auth;
 pub mod budget;
 pub mod chart;

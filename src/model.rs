@@ -69,6 +69,28 @@ impl fmt::Display for SourceKind {
     }
 }
 
+/// What went over the wire in one fetch besides the body, kept as evidence (the WARC request
+/// and response records of `archive`): the request as sent, the response's status line and
+/// headers as received, and the redirects followed to get there.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpRecord {
+    pub method: String,
+    /// The URL first asked for (the redirects start there).
+    pub requested: String,
+    /// Request headers as sent; a credential is written as `[redacted]`.
+    pub request_headers: Vec<(String, String)>,
+    /// `HTTP/1.1`, `HTTP/2.0`.
+    pub version: String,
+    pub reason: String,
+    /// Response headers as received (the client removes content-coding and chunking from the
+    /// body, so `archive` rewrites those headers to match the bytes it keeps).
+    pub response_headers: Vec<(String, String)>,
+    /// Each redirect followed: its status and the URL that answered it, in order.
+    pub redirects: Vec<(u16, String)>,
+    /// The address the response came from.
+    pub peer: Option<String>,
+}
+
 /// The response of one successful HTTP exchange, bounded in size by the fetcher.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -96,6 +118,8 @@ pub struct Fetched {
     pub fetched_at: DateTime<Utc>,
     /// Time from request start to the end of the body.
     pub elapsed: std::time::Duration,
+    /// The exchange as evidence (absent for bodies that did not come over HTTP).
+    pub http: Option<std::sync::Arc<HttpRecord>>,
 }
 
 /// One item as a parser saw it, before clean-up. Text fields may still hold HTML.

@@ -155,6 +155,12 @@ impl Pipeline {
         &self.write.store
     }
 
+    /// The fetcher (its per-host budgets and robots.txt cache), for work beside the crawl that
+    /// fetches under the same rules (evidence re-fetches).
+    pub fn fetcher(&self) -> &Arc<Fetcher> {
+        &self.fetcher
+    }
+
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
@@ -411,6 +417,14 @@ fn write_batches(
                 kept.push(document);
             }
             writer.upsert(&kept)?;
+            // The responses the kept documents came from, for evidence if their narrative is
+            // flagged later. Losing them costs evidence, never ingest.
+            let kept_ids: std::collections::HashSet<&str> =
+                kept.iter().map(|d| d.id.as_str()).collect();
+            if let Err(error) = crate::archive::spool_batch(store, &batch.captures, &kept_ids) {
+                tracing::warn!(source = %batch.source.name, %error, "responses not kept for evidence");
+            }
+            batch.captures = Vec::new();
             pending_docs.extend(kept.iter().map(|d| crate::store::Seen {
                 id: d.id.clone(),
                 content_hash: d.content_hash,

@@ -7,6 +7,7 @@
 
 mod demo;
 mod digest;
+mod evidence;
 mod narratives;
 mod queries;
 mod run;
@@ -163,6 +164,11 @@ enum Command {
     User {
         #[command(subcommand)]
         action: users::Action,
+    },
+    /// Evidence: archive documents as WARC, verify the hash-chained logs, export a bundle.
+    Evidence {
+        #[command(subcommand)]
+        action: evidence::Action,
     },
     /// The audit log: logins, query edits, exports and account changes.
     Audit {
@@ -466,6 +472,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             users::run(&Store::open(&config.state_path())?, action)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Evidence { action } => evidence::run(config, action).await,
         Command::Audit { since, json } => {
             users::audit(&ReadSide::open(&config)?, &since, json)?;
             Ok(ExitCode::SUCCESS)

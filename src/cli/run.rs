@@ -150,6 +150,15 @@ pub async fn run_all(
         std::time::Duration::from_secs(60),
         until_stopped(),
     ));
+    // Evidence: flagged narratives' documents archived as WARC, every minute.
+    let archiving = tokio::spawn(vigil::archive::run(
+        pipeline.read_side().clone(),
+        pipeline.store().clone(),
+        pipeline.config().clone(),
+        pipeline.fetcher().clone(),
+        std::time::Duration::from_secs(60),
+        until_stopped(),
+    ));
     let web = match addr {
         Some(addr) => Some(tokio::spawn(serve(
             pipeline.read_side().clone(),
@@ -164,6 +173,7 @@ pub async fn run_all(
     let result = pipeline.run(ctrl_c(), Some(observer)).await;
     let _ = stop.send(true);
     let _ = alerting.await;
+    let _ = archiving.await;
     if let Some(web) = web {
         web.await??;
     }

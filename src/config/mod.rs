@@ -3,6 +3,7 @@
 //! Vigil receives plain values from here and never reads the file itself.
 
 pub mod alerting;
+pub mod security;
 pub mod web;
 
 use crate::model::SourceKind;
@@ -48,6 +49,10 @@ pub struct Config {
     pub alerting: crate::config::alerting::Alerting,
     /// What one request and one client may cost the web server.
     pub web: web::WebSettings,
+    /// How raw responses are kept and archived as evidence.
+    pub evidence: security::EvidenceSettings,
+    /// The watch for the court's leaked material, when configured.
+    pub leakwatch: Option<security::LeakWatchSettings>,
 }
 
 /// Crawl-wide defaults and limits.
@@ -220,6 +225,9 @@ struct RawConfig {
     alerts: Option<crate::config::alerting::RawAlerts>,
     #[serde(default)]
     web: web::RawWeb,
+    #[serde(default)]
+    evidence: security::RawEvidence,
+    leakwatch: Option<security::RawLeakWatch>,
 }
 
 #[derive(Deserialize)]
@@ -351,9 +359,15 @@ impl Config {
             crate::config::alerting::validate(raw.channels, raw.schedules, raw.alerts, base)
                 .map_err(|(key, message)| invalid(key, message))?;
         let web = web::validate(raw.web).map_err(|(key, message)| invalid(key, message))?;
+        let evidence =
+            security::evidence(raw.evidence).map_err(|(key, message)| invalid(key, message))?;
+        let leakwatch = security::leakwatch(raw.leakwatch, &alerting.channels, base)
+            .map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
             alerting,
             web,
+            evidence,
+            leakwatch,
             path: path.to_path_buf(),
             data_dir: anchor(raw.data_dir.unwrap_or_else(|| PathBuf::from("index"))),
             queries_dir: anchor(raw.queries_dir.unwrap_or_else(|| PathBuf::from("queries"))),
@@ -370,6 +384,11 @@ impl Config {
     /// The state database file.
     pub fn state_path(&self) -> PathBuf {
         self.data_dir.join("state.sqlite")
+    }
+
+    /// The folder of archived evidence (WARC files).
+    pub fn evidence_dir(&self) -> PathBuf {
+        self.data_dir.join("evidence")
     }
 }
 

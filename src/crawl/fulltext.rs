@@ -23,14 +23,17 @@ pub(super) async fn complete_with_articles(
     fetcher: &Fetcher,
     store: &Arc<Store>,
     outcome: &mut SourceOutcome,
-) -> Vec<Document> {
+) -> Vec<(Document, Vec<Arc<crate::model::Fetched>>)> {
     use crate::config::FullText;
     if !matches!(
         source.kind,
         SourceKind::Feed | SourceKind::Gdelt | SourceKind::Html
     ) {
         // Posts are whole; their links are shared URLs, not their own article pages.
-        return candidates.into_iter().map(|c| c.document).collect();
+        return candidates
+            .into_iter()
+            .map(|c| (c.document, c.fetches))
+            .collect();
     }
     let wanted: Vec<usize> = candidates
         .iter()
@@ -78,17 +81,20 @@ pub(super) async fn complete_with_articles(
                     continue;
                 }
             };
+            let page = Arc::new(page);
+            let for_extract = page.clone();
             let extracted = tokio::task::spawn_blocking(move || {
                 crate::parse::article::extract_bytes(
-                    &page.body,
-                    page.content_type.as_deref(),
-                    &page.url,
+                    &for_extract.body,
+                    for_extract.content_type.as_deref(),
+                    &for_extract.url,
                 )
             })
             .await;
             match extracted {
                 Ok(Ok(article)) => {
                     let candidate = &mut candidates[index];
+                    candidate.fetches.push(page);
                     crate::normalise::apply_article(
                         &mut candidate.document,
                         article,
@@ -107,5 +113,8 @@ pub(super) async fn complete_with_articles(
             }
         }
     }
-    candidates.into_iter().map(|c| c.document).collect()
+    candidates
+        .into_iter()
+        .map(|c| (c.document, c.fetches))
+        .collect()
 }

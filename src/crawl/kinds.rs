@@ -164,6 +164,7 @@ pub(super) async fn read_older_pages(
             }
         };
         let for_source = source.clone();
+        let page = std::sync::Arc::new(page);
         match tokio::task::spawn_blocking(move || parse_and_normalise(&for_source, &page)).await {
             Ok(Ok((parsed, more))) => {
                 outcome.items += parsed.items.len();

@@ -64,6 +64,33 @@ pub struct SourceBatch {
     pub items: usize,
     pub unreadable: usize,
     pub documents: Vec<Document>,
+    /// The responses the documents came from (feed pages, article pages), each with the ids
+    /// of the documents it carried: the writer keeps them for evidence (`store::evidence`).
+    pub captures: Vec<Captured>,
+}
+
+/// One response and the documents it carried.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    pub fetched: Arc<crate::model::Fetched>,
+    pub documents: Vec<String>,
+}
+
+/// Groups each document under the responses it came from.
+fn captures_of(documents: &[(Document, Vec<Arc<crate::model::Fetched>>)]) -> Vec<Captured> {
+    let mut out: Vec<Captured> = Vec::new();
+    for (document, fetches) in documents {
+        for fetched in fetches {
+            match out.iter_mut().find(|c| Arc::ptr_eq(&c.fetched, fetched)) {
+                Some(captured) => captured.documents.push(document.id.clone()),
+                None => out.push(Captured {
+                    fetched: fetched.clone(),
+                    documents: vec![document.id.clone()],
+                }),
+            }
+        }
+    }
+    out
 }
 
 /// Polls one source: its page (and older pages, and article pages for full text) fetched,
@@ -176,6 +203,7 @@ pub async fn crawl_source(
         ..Hints::default()
     };
     let mut cursor: Option<String> = None;
+    let fetched = Arc::new(fetched);
     let documents = if fetched.not_modified {
         outcome.not_modified = true;
         Vec::new()
@@ -228,10 +256,12 @@ pub async fn crawl_source(
             }
         }
     };
+    let captures = captures_of(&documents);
+    let documents = documents.into_iter().map(|(d, _)| d).collect();
     let batch = SourceBatch {
         source: source.clone(),
-        etag: fetched.etag,
-        last_modified: fetched.last_modified,
+        etag: fetched.etag.clone(),
+        last_modified: fetched.last_modified.clone(),
         fetched_at: fetched.fetched_at,
         hints,
         prior_unchanged: state.unchanged_polls,
@@ -240,6 +270,7 @@ pub async fn crawl_source(
         items: outcome.items + outcome.unreadable_items.len(),
         unreadable: outcome.unreadable_items.len(),
         documents,
+        captures,
     };
     if sender.send(batch).await.is_err() {
         outcome.error = Some(format!(
@@ -254,7 +285,7 @@ pub async fn crawl_source(
 /// Parses a response and normalises its items (blocking: run it on a blocking thread).
 fn parse_and_normalise(
     source: &SourceConfig,
-    fetched: &crate::model::Fetched,
+    fetched: &Arc<crate::model::Fetched>,
 ) -> Result<(crate::parse::Parsed, Vec<Candidate>), crate::parse::ParseError> {
     let kind = source.kind;
     let parsed = crate::parse::parse(source, fetched)?;
@@ -270,6 +301,7 @@ fn parse_and_normalise(
                     document,
                     wants_full_text,
                     declared_language,
+                    fetches: vec![fetched.clone()],
                 })
         })
         .collect();
@@ -281,6 +313,8 @@ struct Candidate {
     document: Document,
     wants_full_text: bool,
     declared_language: bool,
+    /// The responses it came from: its feed page, then its article page if fetched.
+    fetches: Vec<Arc<crate::model::Fetched>>,
 }
 
 /// A source's failure, with what the schedule needs to place its next attempt.

@@ -8,7 +8,7 @@ pub mod guard;
 pub mod robots;
 
 use crate::config::{CrawlSettings, SourceConfig};
-use crate::model::Fetched;
+use crate::model::{Fetched, HttpRecord};
 use crate::types::Secret;
 use chrono::{DateTime, Utc};
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -142,6 +142,7 @@ pub struct Fetcher {
     timeout: Duration,
     connect_timeout: Duration,
     max_body_bytes: u64,
+    user_agent: String,
 }
 
 /// Everything Vigil keeps about one host: its request budget, its error backoff and its
@@ -172,8 +173,36 @@ pub struct FetcherSetupError(String);
 struct Exchange {
     url: Url,
     status: u16,
+    version: reqwest::Version,
     headers: HeaderMap,
     body: bytes::Bytes,
+    redirects: Vec<(u16, String)>,
+    peer: Option<std::net::SocketAddr>,
+}
+
+tokio::task_local! {
+    /// The redirects the policy followed for the request this task is sending (reqwest runs
+    /// the policy inside the request's own future), kept for the evidence record.
+    static REDIRECTS: std::cell::RefCell<Vec<(u16, String)>>;
+}
+
+/// Header lines as text; values that are not text are written lossily, a credential never.
+fn header_lines(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let text = if value.is_sensitive()
+                || *name == header::AUTHORIZATION
+                || *name == header::COOKIE
+                || *name == header::SET_COOKIE
+            {
+                "[redacted]".to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_string(), text)
+        })
+        .collect()
 }
 
 impl Fetcher {
@@ -228,6 +257,7 @@ impl Fetcher {
             timeout: settings.timeout,
             connect_timeout: settings.connect_timeout,
             max_body_bytes: settings.max_body_bytes,
+            user_agent: settings.user_agent.clone(),
         })
     }
 
@@ -327,6 +357,19 @@ impl Fetcher {
             headers.insert(header::AUTHORIZATION, value);
         }
         let started = Instant::now();
+        // The request as it goes out, for the evidence record: the client adds these three.
+        let mut sent = vec![
+            ("host".to_string(), host_header(&request.url)),
+            ("user-agent".to_string(), self.user_agent.clone()),
+            (
+                "accept-encoding".to_string(),
+                "gzip, br, deflate".to_string(),
+            ),
+        ];
+        sent.extend(header_lines(&headers));
+        if json_body.is_some() {
+            sent.push(("content-type".into(), "application/json".into()));
+        }
         let result = self
             .exchange(
                 &host,
@@ -340,6 +383,20 @@ impl Fetcher {
         host.record(&result, Utc::now());
         let exchange = result.map_err(fail)?;
         let header_text = |name: header::HeaderName| header_value(&exchange.headers, name);
+        let http = HttpRecord {
+            method: if json_body.is_some() { "POST" } else { "GET" }.to_string(),
+            requested: crate::text::redact_url(request.url.as_str()),
+            request_headers: sent,
+            version: format!("{:?}", exchange.version),
+            reason: reqwest::StatusCode::from_u16(exchange.status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("")
+                .to_string(),
+            response_headers: header_lines(&exchange.headers),
+            redirects: exchange.redirects.clone(),
+            peer: exchange.peer.map(|p| p.ip().to_string()),
+        };
         Ok(Fetched {
             source: request.source.clone(),
             status: exchange.status,
@@ -353,6 +410,7 @@ impl Fetcher {
             body: exchange.body,
             fetched_at: Utc::now(),
             elapsed: started.elapsed(),
+            http: Some(Arc::new(http)),
         })
     }
 
@@ -432,10 +490,14 @@ impl Fetcher {
             Ok(Exchange {
                 url: response.url().clone(),
                 status: status.as_u16(),
+                version: response.version(),
                 headers: response.headers().clone(),
                 body,
+                redirects: REDIRECTS.with(|r| r.borrow().clone()),
+                peer: response.remote_addr(),
             })
         };
+        let exchange = REDIRECTS.scope(std::cell::RefCell::new(Vec::new()), exchange);
         // reqwest's own timeout covers the body too; this outer deadline is the backstop that
         // holds whatever the server does (a trickle of bytes, a stalled TLS handshake).
         tokio::time::timeout(self.timeout + Duration::from_secs(1), exchange)
@@ -584,6 +646,15 @@ impl Drop for Turn<'_, '_> {
     }
 }
 
+/// The Host header the client sends for `url` (the port only when it is not the scheme's).
+fn host_header(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    }
+}
+
 fn header_value(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
     headers
         .get(name)
@@ -650,7 +721,16 @@ fn redirect_policy(guarded: bool) -> reqwest::redirect::Policy {
             ));
         }
         match check_url(&next, !guarded) {
-            Ok(()) => attempt.follow(),
+            Ok(()) => {
+                if let Some(from) = attempt.previous().last() {
+                    let hop = (
+                        attempt.status().as_u16(),
+                        crate::text::redact_url(from.as_str()),
+                    );
+                    let _ = REDIRECTS.try_with(|r| r.borrow_mut().push(hop));
+                }
+                attempt.follow()
+            }
             Err(reason) => attempt.error(format!(
                 "redirect to {} refused: {reason}",
                 crate::text::redact_url(next.as_str())

@@ -164,6 +164,7 @@ pub(crate) mod test_support {
             body: bytes::Bytes::copy_from_slice(body),
             fetched_at: chrono::Utc::now(),
             elapsed: std::time::Duration::ZERO,
+            http: None,
         }
     }
 }

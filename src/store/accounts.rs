@@ -91,11 +91,25 @@ pub struct Principal {
 /// One audit log line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditEntry {
+    /// Its place in the log (the chain's order).
+    pub id: i64,
     pub at: DateTime<Utc>,
     pub user: String,
     pub action: String,
     pub detail: String,
     pub address: String,
+}
+
+/// The fields of an audit entry the chain covers, in a fixed order.
+pub fn audit_fields(entry: &AuditEntry) -> serde_json::Value {
+    serde_json::json!([
+        entry.id,
+        entry.at.timestamp(),
+        entry.user,
+        entry.action,
+        entry.detail,
+        entry.address
+    ])
 }
 
 /// Characters of a token's hash that name it in listings and revocations (not a secret: the
@@ -355,7 +369,9 @@ impl Store {
         })
     }
 
-    /// Appends to the audit log.
+    /// Appends to the audit log, chained to the entry before (`super::chain_hash` over
+    /// `audit_fields`), in a transaction that holds the write lock so two processes never
+    /// chain to the same entry.
     pub fn audit(
         &self,
         user: &str,
@@ -364,17 +380,68 @@ impl Store {
         address: &str,
     ) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute(
-                "INSERT INTO audit (at, user, action, detail, address) VALUES (?1, ?2, ?3, ?4, ?5)",
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let (last_id, prev): (i64, Option<String>) = tx
+                .query_row(
+                    "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
+                .unwrap_or((0, None));
+            let entry = AuditEntry {
+                id: last_id + 1,
+                at: time(Utc::now().timestamp()),
+                user: user.to_string(),
+                action: action.to_string(),
+                detail: crate::text::truncate_chars(detail, 2_000).to_string(),
+                address: address.to_string(),
+            };
+            // Entries written before the chain existed have no hash: the chain starts after them.
+            let prev = prev.unwrap_or_else(|| super::GENESIS.to_string());
+            let hash = super::chain_hash(&prev, &audit_fields(&entry));
+            tx.execute(
+                "INSERT INTO audit (id, at, user, action, detail, address, prev, hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
-                    Utc::now().timestamp(),
-                    user,
-                    action,
-                    crate::text::truncate_chars(detail, 2_000),
-                    address
+                    entry.id,
+                    entry.at.timestamp(),
+                    entry.user,
+                    entry.action,
+                    entry.detail,
+                    entry.address,
+                    prev,
+                    hash
                 ],
-            )
-            .map(|_| ())
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// The whole audit log in order with each entry's `prev` and `hash` (absent before the
+    /// chain began), for `archive::verify`.
+    pub fn audit_chain(
+        &self,
+    ) -> Result<Vec<(AuditEntry, Option<String>, Option<String>)>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare(
+                "SELECT id, at, user, action, detail, address, prev, hash FROM audit ORDER BY id",
+            )?;
+            let rows = statement.query_map([], |r| {
+                Ok((
+                    AuditEntry {
+                        id: r.get(0)?,
+                        at: time(r.get(1)?),
+                        user: r.get(2)?,
+                        action: r.get(3)?,
+                        detail: r.get(4)?,
+                        address: r.get(5)?,
+                    },
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
+            })?;
+            rows.collect()
         })
     }
 
@@ -386,16 +453,17 @@ impl Store {
     ) -> Result<Vec<AuditEntry>, StoreError> {
         self.with(|c| {
             let mut statement = c.prepare(
-                "SELECT at, user, action, detail, address FROM audit WHERE at >= ?1
+                "SELECT id, at, user, action, detail, address FROM audit WHERE at >= ?1
                  ORDER BY id DESC LIMIT ?2",
             )?;
             let rows = statement.query_map(params![since.timestamp(), limit as i64], |r| {
                 Ok(AuditEntry {
-                    at: time(r.get(0)?),
-                    user: r.get(1)?,
-                    action: r.get(2)?,
-                    detail: r.get(3)?,
-                    address: r.get(4)?,
+                    id: r.get(0)?,
+                    at: time(r.get(1)?),
+                    user: r.get(2)?,
+                    action: r.get(3)?,
+                    detail: r.get(4)?,
+                    address: r.get(5)?,
                 })
             })?;
             rows.collect()

@@ -3,7 +3,9 @@
 //! - `crawl`: per-source crawl state and what was indexed;
 //! - `matches`: stored-query matches, the percolation mark and story clusters;
 //! - `outbox`: digests and alerts waiting to be delivered, schedule slots, alerted narratives;
-//! - `accounts`: users, sessions, API tokens and the audit log.
+//! - `accounts`: users, sessions, API tokens and the audit log (hash-chained);
+//! - `evidence`: the spool of raw responses, the archive queue and the hash-chained evidence
+//!   log.
 //!
 //! This file owns the connection and the one ordered list of migrations. Rows are plain values
 //! (hashes, JSON text): what they mean belongs to the modules that write them (`alert`, `auth`).
@@ -12,6 +14,7 @@
 
 pub mod accounts;
 pub mod crawl;
+pub mod evidence;
 pub mod matches;
 pub mod outbox;
 
@@ -77,7 +80,27 @@ const MIGRATIONS: &[Migration] = &[
     Migration::AddColumn("api_tokens", "expires", "INTEGER"),
     Migration::AddColumn("sources", "last_items", "INTEGER"),
     Migration::AddColumn("sources", "last_unreadable", "INTEGER NOT NULL DEFAULT 0"),
+    Migration::Schema(evidence::SCHEMA),
+    Migration::AddColumn("audit", "prev", "TEXT"),
+    Migration::AddColumn("audit", "hash", "TEXT"),
 ];
+
+/// The `prev` of a chain's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// SHA-256 as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The hash of a chained entry: SHA-256 over the previous entry's hash, a line feed, and the
+/// SHA-256 of the entry's fields as compact JSON (hex throughout). Anyone can recompute it:
+/// `printf '%s\n%s' PREV "$(printf '%s' FIELDS | sha256sum | cut -c1-64)" | sha256sum`.
+pub fn chain_hash(prev: &str, fields: &serde_json::Value) -> String {
+    let fields_digest = sha256_hex(fields.to_string().as_bytes());
+    sha256_hex(format!("{prev}\n{fields_digest}").as_bytes())
+}
 
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     for step in MIGRATIONS {

@@ -8,6 +8,7 @@ mod crash;
 mod crawl;
 mod demo;
 mod digests;
+mod evidence;
 mod fulltext;
 mod hostile;
 mod narratives;

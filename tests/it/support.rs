@@ -125,6 +125,11 @@ impl FixtureServer {
         );
     }
 
+    /// Stops serving `/f/{name}` (a page deleted by its publisher): 404 from now on.
+    pub fn remove(&self, name: &str) {
+        self.state.files.lock().unwrap().remove(name);
+    }
+
     /// Serves a file from disk at `/f/{name}`.
     pub fn put_file(&self, name: &str, content_type: &str, path: &Path) {
         let body = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
