@@ -10,6 +10,7 @@
 
 mod api;
 pub mod error;
+mod evidence;
 mod pages;
 mod search;
 pub mod server;
@@ -129,6 +130,11 @@ pub fn app(state: AppState) -> Router {
         .route("/export.csv", get(api::export_csv))
         .route("/narratives", get(pages::narratives_page))
         .route("/narratives/{id}", get(pages::narrative_page))
+        .route("/narratives/{id}/evidence", post(evidence::download_bundle))
+        .route(
+            "/narratives/{id}/evidence/archive",
+            post(evidence::archive_narrative),
+        )
         .route("/queries", get(workbench::list_page))
         .route("/queries/new", get(workbench::new_page))
         .route("/queries/lint", get(workbench::lint_page))
@@ -144,6 +150,10 @@ pub fn app(state: AppState) -> Router {
         .route("/api/search", get(api::search))
         .route("/api/search/stats", get(api::search_stats))
         .route("/api/documents/{id}", get(api::document))
+        .route(
+            "/api/documents/{id}/evidence",
+            post(evidence::archive_document),
+        )
         .route("/api/narratives", get(api::narratives))
         .route("/api/narratives/{id}", get(api::narrative))
         .route("/api/narratives/{id}/stix", get(api::narrative_stix))
@@ -368,7 +378,7 @@ const STYLE: &str = "*{box-sizing:border-box}body{font:16px/1.5 system-ui,sans-s
 header{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;justify-content:space-between;border-bottom:1px solid #ddd;padding:.6rem 0;margin-bottom:1rem}
 nav{display:flex;flex-wrap:wrap;gap:.3rem 1rem;align-items:baseline}nav a{text-decoration:none}nav a[aria-current]{font-weight:bold;text-decoration:underline}.brand{font-size:1.2rem;margin-right:.5rem}
 .who{display:flex;gap:.5rem;align-items:center;margin:0;font-size:.9rem}.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:.5rem;background:#fff;padding:.3rem}
-h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
+h1{font-size:1.4rem;margin:.2rem 0 .8rem}form.inline{display:inline-block;margin:0 .5rem .5rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .5rem}
 form.search{display:flex;flex-wrap:wrap;gap:.5rem;margin:0 0 1rem}form.search input[type=search]{flex:1 1 24rem}
 input,select,button,textarea{font:inherit;padding:.35rem .5rem}textarea{width:100%;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9rem}
 button{cursor:pointer}:focus-visible{outline:3px solid #1a4f8b;outline-offset:2px}mark{background:#ffe066}

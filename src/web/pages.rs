@@ -501,6 +501,7 @@ pub async fn narrative_page(
         tally(&mut out, "Platforms", &n.platforms);
         tally(&mut out, "Languages", &n.languages);
         tally(&mut out, "Stored queries", &n.queries);
+        out.push_str(&super::evidence::panel(&state, &principal, &n.id));
         out.push_str("<h2>Newest documents</h2>");
         for d in &n.samples {
             let _ = write!(

@@ -285,7 +285,87 @@ async fn a_flagged_narratives_bundle_exports_and_checks_with_standard_tools() {
         "{html}"
     );
 
-    // The export was audited, and the audit log's chain verifies until a row is rewritten.
+    // The web: viewers see what is archived; analysts archive and download, audited.
+    let read = vigil::readside::ReadSide::open(&config).unwrap();
+    let store = std::sync::Arc::new(vigil::store::Store::open(&config.state_path()).unwrap());
+    let mut tokens = Vec::new();
+    for (name, role) in [
+        ("viewer", vigil::auth::Role::Viewer),
+        ("analyst", vigil::auth::Role::Analyst),
+    ] {
+        vigil::auth::add_user(&store, name, role, "a long enough password").unwrap();
+        tokens.push(vigil::auth::create_api_token(&store, name, "test", None).unwrap());
+    }
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read,
+        store.clone(),
+        config.clone(),
+    ));
+    let call = |method: &str, uri: String, token: &str| {
+        use tower::ServiceExt;
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from("csrf="))
+            .unwrap();
+        let app = app.clone();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+                .await
+                .unwrap();
+            (status, headers, body)
+        }
+    };
+    let (viewer, analyst) = (&tokens[0], &tokens[1]);
+    let (status, _, page) = call("GET", format!("/narratives/{narrative}"), viewer).await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8_lossy(&page);
+    assert!(page.contains("documents archived as WARC"), "{page}");
+    assert!(
+        !page.contains("Download the evidence bundle"),
+        "viewers get no buttons"
+    );
+    let (_, _, page) = call("GET", format!("/narratives/{narrative}"), analyst).await;
+    assert!(String::from_utf8_lossy(&page).contains("Download the evidence bundle"));
+    let (status, _, _) = call("POST", format!("/narratives/{narrative}/evidence"), viewer).await;
+    assert_eq!(status, 403);
+    let (status, headers, tar_bytes) =
+        call("POST", format!("/narratives/{narrative}/evidence"), analyst).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "application/x-tar");
+    let names: Vec<String> = tar::Archive::new(&tar_bytes[..])
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.contains(&"manifest.json".to_string()), "{names:?}");
+    assert!(names.contains(&"SHA256SUMS".to_string()));
+    assert!(names.iter().any(|n| n.ends_with(".warc")));
+    let doc = manifest["records"][0]["entry"]["doc_id"].as_str().unwrap();
+    let (status, _, body) = call("POST", format!("/api/documents/{doc}/evidence"), analyst).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = call("POST", format!("/api/documents/{doc}/evidence"), viewer).await;
+    assert_eq!(status, 403);
+    let (status, _, _) = call("POST", "/api/documents/nope/evidence".to_string(), analyst).await;
+    assert_eq!(status, 404);
+    let (status, _, _) = call(
+        "POST",
+        format!("/narratives/{narrative}/evidence/archive"),
+        analyst,
+    )
+    .await;
+    assert_eq!(status, 303);
+    // The on-demand request is archived by the next round.
+    let output = vigil(&["evidence", "sweep", "--no-refetch"], dir.path());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("1 archived, 0 failed"), "{stdout}");
+
+    // Exports were audited, and the audit log's chain verifies until a row is rewritten.
     let output = vigil(&["evidence", "verify"], dir.path());
     assert!(output.status.success(), "{output:?}");
     let conn = rusqlite::Connection::open(config.state_path()).unwrap();
@@ -296,7 +376,7 @@ async fn a_flagged_narratives_bundle_exports_and_checks_with_standard_tools() {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(exports, 1);
+    assert_eq!(exports, 2, "the CLI's and the web's");
     conn.execute(
         "UPDATE audit SET detail = 'nothing happened' WHERE action = 'evidence-export'",
         [],
