@@ -37,6 +37,9 @@ use warc::{RawRecordHeader, RecordType, WarcHeader, WarcWriter};
 
 /// The narrative name of documents archived on demand, outside any narrative.
 pub const ON_DEMAND: &str = "on-demand";
+/// The narrative name of documents that hold registered confidential material (`leakwatch`):
+/// never indexed, so their facts come from the match record.
+pub const LEAK: &str = "leak";
 /// Largest body read back from the spool (a corrupt size prefix cannot make it allocate more).
 const MAX_SPOOLED_BODY: usize = 64 << 20;
 
@@ -513,13 +516,27 @@ pub async fn archive_document(
     let (doc, spooled) = {
         let (read, store, id) = (read.clone(), store.clone(), doc_id.to_string());
         tokio::task::spawn_blocking(move || -> Result<_, ArchiveError> {
-            let doc = read
+            let indexed = read
                 .reader
                 .docs_by_id(std::slice::from_ref(&id))
                 .map_err(DetectError::from)?
                 .into_iter()
-                .next()
-                .ok_or_else(|| ArchiveError::NoDocument(id.clone()))?;
+                .next();
+            // A quarantined document is not in the index: its match says where it was.
+            let doc = match indexed {
+                Some(doc) => doc,
+                None => store
+                    .leak_match_of(&id)?
+                    .map(|m| StoredDoc {
+                        id: m.doc_id,
+                        url: m.url,
+                        source: m.source,
+                        title: m.title,
+                        published: m.at,
+                        ..StoredDoc::default()
+                    })
+                    .ok_or_else(|| ArchiveError::NoDocument(id.clone()))?,
+            };
             Ok((doc, store.spooled_for(&id)?))
         })
         .await
@@ -942,8 +959,81 @@ pub fn export(
         .min()
         .unwrap_or(n.first_seen.published);
     let last_seen = docs.iter().map(|d| d.published).max().unwrap_or(first_seen);
+    let facts = NarrativeFacts {
+        id: n.id.clone(),
+        headline: n.headline(),
+        first_seen,
+        last_seen,
+        documents: docs.len(),
+        sources: n.sources.clone(),
+        disarm: n
+            .disarm
+            .iter()
+            .map(|t| (t.id.clone(), t.name.clone(), t.why.clone()))
+            .collect(),
+        queries: n.queries.clone(),
+        timeline: hours.into_iter().collect(),
+    };
+    write_bundle(
+        store,
+        dir,
+        |e| e.narrative == narrative,
+        facts,
+        generated_by,
+        now,
+        out,
+    )
+}
+
+/// Writes the evidence bundle of a document that held registered material (`LEAK`), for the
+/// security office.
+pub fn export_leak(
+    store: &Store,
+    dir: &Path,
+    doc_id: &str,
+    generated_by: &str,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<Manifest, ArchiveError> {
+    let found = store
+        .leak_match_of(doc_id)?
+        .ok_or_else(|| ArchiveError::NoDocument(doc_id.to_string()))?;
+    let facts = NarrativeFacts {
+        id: LEAK.to_string(),
+        headline: format!(
+            "Registered material \"{}\" found in {}",
+            found.label, found.url
+        ),
+        first_seen: found.at,
+        last_seen: found.at,
+        documents: 1,
+        sources: vec![(found.source.clone(), 1)],
+        disarm: Vec::new(),
+        queries: Vec::new(),
+        timeline: vec![(found.at, 1)],
+    };
+    write_bundle(
+        store,
+        dir,
+        |e| e.narrative == LEAK && e.doc_id == doc_id,
+        facts,
+        generated_by,
+        now,
+        out,
+    )
+}
+
+fn write_bundle(
+    store: &Store,
+    dir: &Path,
+    keep: impl Fn(&LogEntry) -> bool,
+    narrative: NarrativeFacts,
+    generated_by: &str,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<Manifest, ArchiveError> {
     let all = store.evidence_log(None)?;
-    let mine: Vec<&LogEntry> = all.iter().filter(|e| e.narrative == narrative).collect();
+    let mine: Vec<&LogEntry> = all.iter().filter(|e| keep(e)).collect();
     let mut file_names: Vec<String> = mine.iter().map(|e| e.file.clone()).collect();
     file_names.sort();
     file_names.dedup();
@@ -979,21 +1069,7 @@ pub fn export(
         generated: now,
         generated_by: generated_by.to_string(),
         note: crate::stix::NOT_A_VERDICT.to_string(),
-        narrative: NarrativeFacts {
-            id: n.id.clone(),
-            headline: n.headline(),
-            first_seen,
-            last_seen,
-            documents: docs.len(),
-            sources: n.sources.clone(),
-            disarm: n
-                .disarm
-                .iter()
-                .map(|t| (t.id.clone(), t.name.clone(), t.why.clone()))
-                .collect(),
-            queries: n.queries.clone(),
-            timeline: hours.into_iter().collect(),
-        },
+        narrative,
         files,
         records: mine
             .iter()
@@ -1016,7 +1092,7 @@ pub fn export(
             "sha256sum -c SHA256SUMS checks every file of this bundle.".into(),
             "Each record's SHA-256 is that of bytes [offset, offset + length) of its WARC file.".into(),
             "Any WARC reader opens the files, e.g. `warcio check warc/*/*.warc` checks every record's digests.".into(),
-            "Chain: for each link, hash = SHA-256(prev + \"\\n\" + fields_sha256) in lower-case hex; each prev is the hash before it, the first is 64 zeros; for this narrative's records, fields_sha256 = SHA-256(fields).".into(),
+            "Chain: for each link, hash = SHA-256(prev + \"\\n\" + fields_sha256) in lower-case hex; each prev is the hash before it, the first is 64 zeros; for this bundle's records, fields_sha256 = SHA-256(fields).".into(),
         ],
     };
     let json = serde_json::to_vec_pretty(&manifest).unwrap_or_default();

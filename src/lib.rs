@@ -18,6 +18,7 @@ pub mod disarm;
 pub mod fetch;
 pub mod health;
 pub mod index;
+pub mod leakwatch;
 pub mod metrics;
 pub mod model;
 pub mod normalise;

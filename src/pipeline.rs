@@ -49,6 +49,8 @@ pub enum PipelineError {
     Detect(#[from] crate::detect::DetectError),
     #[error(transparent)]
     ReadSide(#[from] crate::readside::ReadSideError),
+    #[error(transparent)]
+    LeakWatch(#[from] crate::leakwatch::LeakError),
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -107,6 +109,9 @@ struct WriteSide {
     /// The story clusterer, with the live clusters in memory between batches.
     clusterer: Mutex<Clusterer>,
     bounds: Bounds,
+    /// The leak watch, when configured: every document is checked before it is indexed.
+    leaks: Mutex<Option<crate::leakwatch::Guard>>,
+    leak_settings: Option<crate::config::security::LeakWatchSettings>,
 }
 
 #[derive(Default)]
@@ -127,6 +132,12 @@ impl Pipeline {
         for (simhash, group) in store.fingerprints_since(Utc::now() - NEAR_DUPLICATE_WINDOW)? {
             near.insert(simhash, group);
         }
+        // A leak watch that cannot read its key stops the start: running without it would
+        // index the material it exists to catch.
+        let leaks = match &config.leakwatch {
+            Some(settings) => Some(crate::leakwatch::Guard::open(&store, settings)?),
+            None => None,
+        };
         let pipeline = Pipeline {
             fetcher: Arc::new(fetcher),
             sessions: Default::default(),
@@ -136,6 +147,8 @@ impl Pipeline {
                 near: Mutex::new(near),
                 clusterer: Mutex::new(Clusterer::default()),
                 bounds: config.crawl.poll_bounds,
+                leaks: Mutex::new(leaks),
+                leak_settings: config.leakwatch.clone(),
             }),
             config,
             read,
@@ -360,6 +373,7 @@ fn write_batches(
     let store = &write.store;
     let mut writer = write.writer.lock().unwrap_or_else(PoisonError::into_inner);
     let mut near = write.near.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut leaks = write.leaks.lock().unwrap_or_else(PoisonError::into_inner);
     let mut stats = WriterStats::default();
     let mut pending_docs: Vec<crate::store::Seen> = Vec::new();
     let mut in_pass = InPass::default();
@@ -373,7 +387,21 @@ fn write_batches(
             let seen = store.known_documents(&ids)?;
             let fresh = crate::dedup::new_or_changed(std::mem::take(&mut batch.documents), &seen);
             let mut kept: Vec<Document> = Vec::with_capacity(fresh.len());
+            if let Some(guard) = leaks.as_mut()
+                && let Err(error) = guard.refresh(store)
+            {
+                tracing::error!(%error, "leak watch not reloaded; checking with the fingerprints loaded before");
+            }
+            let mut quarantined: Vec<String> = Vec::new();
             for mut document in fresh {
+                if let Some(guard) = leaks.as_ref() {
+                    let hits = guard.check(&document);
+                    if !hits.is_empty() {
+                        quarantine(store, write.leak_settings.as_ref(), &document, &hits)?;
+                        quarantined.push(document.id.clone());
+                        continue;
+                    }
+                }
                 let repeat_of = |original: String| crate::store::Repeat {
                     doc_id: original,
                     url: document.url.clone(),
@@ -419,8 +447,11 @@ fn write_batches(
             writer.upsert(&kept)?;
             // The responses the kept documents came from, for evidence if their narrative is
             // flagged later. Losing them costs evidence, never ingest.
-            let kept_ids: std::collections::HashSet<&str> =
-                kept.iter().map(|d| d.id.as_str()).collect();
+            let kept_ids: std::collections::HashSet<&str> = kept
+                .iter()
+                .map(|d| d.id.as_str())
+                .chain(quarantined.iter().map(String::as_str))
+                .collect();
             if let Err(error) = crate::archive::spool_batch(store, &batch.captures, &kept_ids) {
                 tracing::warn!(source = %batch.source.name, %error, "responses not kept for evidence");
             }
@@ -493,6 +524,37 @@ fn write_batches(
             return Ok(stats);
         }
     }
+}
+
+/// A document holding registered confidential material: never indexed; the match recorded,
+/// the security alert queued (once per document and label), and its pages queued for evidence.
+fn quarantine(
+    store: &Store,
+    settings: Option<&crate::config::security::LeakWatchSettings>,
+    document: &Document,
+    hits: &[crate::leakwatch::Hit],
+) -> Result<(), PipelineError> {
+    let now = Utc::now();
+    for hit in hits {
+        let found = crate::leakwatch::match_of(document, hit, now);
+        store.record_leak_match(&found)?;
+        if let Some(settings) = settings {
+            crate::alert::security::enqueue_leak(store, &found, settings, now)?;
+        }
+    }
+    store.queue_evidence(
+        std::slice::from_ref(&document.id),
+        crate::archive::LEAK,
+        "leakwatch",
+        now,
+    )?;
+    tracing::warn!(
+        source = %document.source,
+        url = %crate::text::redact_url(&document.url),
+        labels = %hits.iter().map(|h| h.label.as_str()).collect::<Vec<_>>().join(", "),
+        "registered material found: security alert queued; the document is not indexed"
+    );
+    Ok(())
 }
 
 /// Records a source's successful poll once its documents are committed: its validators,

@@ -12,6 +12,7 @@ pub mod digest;
 pub mod outbox;
 pub mod render;
 pub mod schedule;
+pub mod security;
 
 use crate::config::Config;
 use crate::readside::ReadSide;

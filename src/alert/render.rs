@@ -846,3 +846,85 @@ mod tests {
         assert!(html_link("t", "data:text/html,x").starts_with('t'));
     }
 }
+
+// --- Notices ---------------------------------------------------------------------------------
+
+/// A short notice that is not a digest (a security alert): a subject, facts as name and value,
+/// and one link, in every format with each format's escaping.
+pub fn notice(
+    subject_text: &str,
+    facts: &[(&str, String)],
+    link: Option<(&str, &str)>,
+) -> Rendered {
+    let subject = header_safe(subject_text);
+    let mut text = format!("{}\n\n", plain(&subject));
+    let mut markdown = format!("# {}\n\n", escape_markdown(&subject));
+    let mut html = format!(
+        "<!doctype html><html><body><h1>{}</h1><table>",
+        escape_html(&subject)
+    );
+    let mut slack_lines = vec![format!("*{}*", slack_escape(&subject))];
+    let mut teams_facts = Vec::new();
+    for (name, value) in facts {
+        let _ = writeln!(text, "{name}: {}", plain(value));
+        let _ = writeln!(markdown, "- **{name}**: {}", escape_markdown(value));
+        let _ = write!(
+            html,
+            "<tr><th align=left>{}</th><td>{}</td></tr>",
+            escape_html(name),
+            escape_html(value)
+        );
+        slack_lines.push(format!("{name}: {}", slack_escape(value)));
+        teams_facts.push(serde_json::json!({"title": name, "value": escape_markdown(value)}));
+    }
+    html.push_str("</table>");
+    if let Some((title, url)) = link {
+        let _ = writeln!(
+            text,
+            "\n{}",
+            plain_link(&DocRef {
+                id: String::new(),
+                title: title.to_string(),
+                url: url.to_string(),
+                source: String::new(),
+                published: Utc::now(),
+            })
+        );
+        let _ = writeln!(markdown, "\n{}", md_link(title, url));
+        let _ = write!(html, "<p>{}</p>", html_link(&escape_html(title), url));
+        slack_lines.push(slack_link(title, url));
+        teams_facts.push(serde_json::json!({"title": "Link", "value": teams_link(title, url)}));
+    }
+    html.push_str("</body></html>");
+    let json = serde_json::json!({
+        "subject": subject,
+        "facts": facts.iter().map(|(n, v)| serde_json::json!({"name": n, "value": v})).collect::<Vec<_>>(),
+        "url": link.map(|(_, u)| u),
+    });
+    Rendered {
+        subject: subject.clone(),
+        text,
+        html,
+        markdown,
+        json: serde_json::to_string_pretty(&json).unwrap_or_else(|_| "{}".into()),
+        slack: serde_json::json!({
+            "text": plain(&subject),
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": truncate_chars(&slack_lines.join("\n"), 2900)}}]
+        })
+        .to_string(),
+        teams: serde_json::json!({
+            "type": "message",
+            "attachments": [{
+                "contentType": "application/vnd.microsoft.card.adaptive",
+                "content": {
+                    "type": "AdaptiveCard", "version": "1.4",
+                    "body": [
+                        {"type": "TextBlock", "size": "Medium", "weight": "Bolder", "wrap": true, "text": escape_markdown(&subject)},
+                        {"type": "FactSet", "facts": teams_facts}
+                    ]
+                }
+            }]
+        })
+        .to_string(),
+    }
+}

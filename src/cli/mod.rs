@@ -8,6 +8,7 @@
 mod demo;
 mod digest;
 mod evidence;
+mod leakwatch;
 mod narratives;
 mod queries;
 mod run;
@@ -169,6 +170,12 @@ enum Command {
     Evidence {
         #[command(subcommand)]
         action: evidence::Action,
+    },
+    /// The leak watch: register the court's confidential documents as fingerprints, list,
+    /// remove, and see where they were found.
+    Leakwatch {
+        #[command(subcommand)]
+        action: leakwatch::Action,
     },
     /// The audit log: logins, query edits, exports and account changes.
     Audit {
@@ -473,6 +480,10 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Evidence { action } => evidence::run(config, action).await,
+        Command::Leakwatch { action } => {
+            leakwatch::run(&config, action)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit { since, json } => {
             users::audit(&ReadSide::open(&config)?, &since, json)?;
             Ok(ExitCode::SUCCESS)

@@ -16,7 +16,7 @@ pub enum Action {
     /// Add a user; the password is read from standard input (or --password-file).
     Add {
         name: String,
-        /// viewer, analyst or admin.
+        /// viewer, analyst, security (analyst and the leak watch) or admin.
         #[arg(long, default_value = "viewer")]
         role: String,
         #[arg(long)]
@@ -105,7 +105,7 @@ pub fn run(store: &Store, action: Action) -> Result<()> {
             password_file,
         } => {
             let Some(role) = Role::parse(&role) else {
-                bail!("--role {role:?}: use viewer, analyst or admin");
+                bail!("--role {role:?}: use viewer, analyst, security or admin");
             };
             let password = read_password(password_file.as_ref())?;
             vigil::auth::add_user(&store, &name, role, &password)?;

@@ -150,7 +150,7 @@ pub struct SearchResults {
 }
 
 /// A stored document as read back from the index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct StoredDoc {
     pub id: String,
     pub url: String,

@@ -41,13 +41,15 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 ";
 
-/// What a user may do: viewers read; analysts also edit stored queries and export; admins also
-/// manage users and read the audit log.
+/// What a user may do: viewers read; analysts also edit stored queries and export; the
+/// security office also sees the leak watch's alerts and matches; admins also manage users and
+/// read the audit log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Viewer,
     Analyst,
+    Security,
     Admin,
 }
 
@@ -56,6 +58,7 @@ impl Role {
         match self {
             Role::Viewer => "viewer",
             Role::Analyst => "analyst",
+            Role::Security => "security",
             Role::Admin => "admin",
         }
     }
@@ -64,6 +67,7 @@ impl Role {
         match text {
             "viewer" => Some(Role::Viewer),
             "analyst" => Some(Role::Analyst),
+            "security" => Some(Role::Security),
             "admin" => Some(Role::Admin),
             _ => None,
         }

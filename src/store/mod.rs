@@ -4,6 +4,7 @@
 //! - `matches`: stored-query matches, the percolation mark and story clusters;
 //! - `outbox`: digests and alerts waiting to be delivered, schedule slots, alerted narratives;
 //! - `accounts`: users, sessions, API tokens and the audit log (hash-chained);
+//! - `leaks`: the leak watch's keyed fingerprints and matches (never the text);
 //! - `evidence`: the spool of raw responses, the archive queue and the hash-chained evidence
 //!   log.
 //!
@@ -15,6 +16,7 @@
 pub mod accounts;
 pub mod crawl;
 pub mod evidence;
+pub mod leaks;
 pub mod matches;
 pub mod outbox;
 
@@ -83,6 +85,7 @@ const MIGRATIONS: &[Migration] = &[
     Migration::Schema(evidence::SCHEMA),
     Migration::AddColumn("audit", "prev", "TEXT"),
     Migration::AddColumn("audit", "hash", "TEXT"),
+    Migration::Schema(leaks::SCHEMA),
 ];
 
 /// The `prev` of a chain's first entry.

@@ -291,11 +291,22 @@ impl Store {
 
     /// The newest outbox entries, newest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        self.outbox_without(limit, None)
+    }
+
+    /// The outbox, newest first, leaving out the messages of one origin (the security
+    /// office's alerts, for the roles that may not see them).
+    pub fn outbox_without(
+        &self,
+        limit: usize,
+        origin: Option<&str>,
+    ) -> Result<Vec<Entry>, StoreError> {
         self.with(|c| {
             let mut statement = c.prepare_cached(&format!(
-                "SELECT {ENTRY_COLUMNS} FROM outbox ORDER BY created DESC, id DESC LIMIT ?1"
+                "SELECT {ENTRY_COLUMNS} FROM outbox WHERE ?2 IS NULL OR origin <> ?2
+                 ORDER BY created DESC, id DESC LIMIT ?1"
             ))?;
-            let rows = statement.query_map([limit as i64], read_entry)?;
+            let rows = statement.query_map(params![limit as i64, origin], read_entry)?;
             rows.collect()
         })
     }

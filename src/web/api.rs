@@ -239,8 +239,17 @@ pub async fn sources(State(state): State<AppState>) -> Response {
     .await
 }
 
-pub async fn digests(State(state): State<AppState>) -> Response {
-    json(move || Ok(state.read.store.outbox(200)?)).await
+pub async fn digests(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Response {
+    json(move || {
+        Ok(state
+            .read
+            .store
+            .outbox_without(200, super::hidden_origin(&principal))?)
+    })
+    .await
 }
 
 pub async fn digest_preview(

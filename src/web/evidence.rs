@@ -223,3 +223,157 @@ pub async fn archive_document(
         Err(error) => json_error(error.status(), &error.public_message()),
     }
 }
+
+fn only_security(principal: &Principal) -> Option<Response> {
+    (!allowed(principal, Role::Security)).then(|| {
+        refuse(
+            StatusCode::FORBIDDEN,
+            "The leak watch is for the security office (role security or admin).",
+        )
+    })
+}
+
+/// `/security`: the leak watch for the security office: matches (where the court's registered
+/// material was found, how much, the evidence archived) and the registered documents (labels,
+/// never their text).
+pub async fn security_page(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Response {
+    if let Some(refused) = only_security(&principal) {
+        return refused;
+    }
+    super::pages::blocking(move || {
+        let store = &state.read.store;
+        let mut out = String::from("<h1>Leak watch</h1><p class=meta>Documents holding the court's registered confidential material. They are not indexed: no search, digest or narrative shows them. Vigil describes what it found; a person judges.</p>");
+        let matches = store.leak_matches(200);
+        let evidence = store.evidence_log(Some(crate::archive::LEAK));
+        match (matches, evidence) {
+            (Ok(matches), Ok(evidence)) if !matches.is_empty() => {
+                let csrf = escape_html(principal.csrf.as_deref().unwrap_or(""));
+                out.push_str("<h2>Found</h2><table><thead><tr><th>Seen</th><th>Registered document</th><th>Found</th><th>Source</th><th>Page</th><th>Evidence</th></tr></thead><tbody>");
+                for m in &matches {
+                    let records = evidence.iter().filter(|e| e.doc_id == m.doc_id).count();
+                    let evidence_cell = if records == 0 {
+                        "queued".to_string()
+                    } else {
+                        format!(
+                            "{records} WARC records <form method=post action=\"/security/evidence/{}\" class=inline><input type=hidden name=csrf value=\"{csrf}\"><button>Download</button></form>",
+                            escape_html(&super::url_encode(&m.doc_id))
+                        )
+                    };
+                    out.push_str(&format!(
+                        "<tr><td>{}</td><td>{}</td><td>{} of {} fingerprints ({:.0}%)</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        m.at.format("%Y-%m-%d %H:%M UTC"),
+                        escape_html(&m.label),
+                        m.matched,
+                        m.total,
+                        100.0 * m.matched as f64 / m.total.max(1) as f64,
+                        escape_html(&m.source),
+                        super::doc_link(&escape_html(&m.title), &m.url),
+                        evidence_cell
+                    ));
+                }
+                out.push_str("</tbody></table>");
+            }
+            (Ok(_), Ok(_)) => out.push_str("<p>No registered material found so far.</p>"),
+            (Err(e), _) | (_, Err(e)) => {
+                let error = WebError::from(e);
+                return refuse(error.status(), &error.public_message());
+            }
+        }
+        match store.leak_labels() {
+            Ok(labels) => {
+                out.push_str("<h2>Registered documents</h2>");
+                if labels.is_empty() {
+                    out.push_str("<p>None: `vigil leakwatch add FILE --label NAME` registers one (fingerprints only).</p>");
+                } else {
+                    out.push_str("<table><thead><tr><th>Label</th><th>Fingerprints</th><th>Added</th><th>By</th><th>Found</th></tr></thead><tbody>");
+                    for l in &labels {
+                        out.push_str(&format!(
+                            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                            escape_html(&l.label),
+                            l.prints,
+                            l.added_at.format("%Y-%m-%d %H:%M UTC"),
+                            escape_html(&l.added_by),
+                            l.matches
+                        ));
+                    }
+                    out.push_str("</tbody></table>");
+                }
+            }
+            Err(e) => {
+                let error = WebError::from(e);
+                return refuse(error.status(), &error.public_message());
+            }
+        }
+        super::layout("Leak watch", &principal, "Security", &out).into_response()
+    })
+    .await
+}
+
+/// `POST /security/evidence/{doc}`: the evidence bundle of a document that held registered
+/// material, for the security office; audited.
+pub async fn leak_bundle(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(Client(address)): Extension<Client>,
+    Path(doc): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if let Some(refused) = only_security(&principal) {
+        return refused;
+    }
+    if !csrf_ok(&principal, &form.csrf) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "The form expired or came from another site; reload the page.",
+        );
+    }
+    let result = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, WebError> {
+        let mut bytes = Vec::new();
+        let manifest = crate::archive::export_leak(
+            &state.store,
+            &state.config.evidence_dir(),
+            &doc,
+            &format!("web:{}", principal.user),
+            Utc::now(),
+            &mut bytes,
+        )
+        .map_err(|e| match e {
+            crate::archive::ArchiveError::NoDocument(_) => {
+                WebError::NotFound(format!("no leak-watch match for {doc:?}"))
+            }
+            other => WebError::internal("the evidence bundle", other),
+        })?;
+        let _ = state.store.audit(
+            &principal.user,
+            "evidence-export",
+            &format!(
+                "leak watch, document {doc}, {} records",
+                manifest.records.len()
+            ),
+            &address,
+        );
+        Ok(bytes)
+    })
+    .await
+    .map_err(|join| WebError::internal("the evidence bundle", join))
+    .and_then(|r| r);
+    match result {
+        Ok(bytes) => {
+            let mut response = bytes.into_response();
+            let h = response.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/x-tar"),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"vigil-leak-evidence.tar\""),
+            );
+            response
+        }
+        Err(error) => refuse(error.status(), &error.public_message()),
+    }
+}

@@ -144,6 +144,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/queries/{id}/toml", get(workbench::download))
         .route("/sources", get(pages::sources_page))
+        .route("/security", get(evidence::security_page))
+        .route("/security/evidence/{doc}", post(evidence::leak_bundle))
         .route("/digests", get(pages::digests_page))
         .route("/digests/preview", get(pages::digest_preview))
         .route("/logout", post(session::logout))
@@ -287,6 +289,11 @@ pub(crate) fn allowed(principal: &Principal, role: Role) -> bool {
     principal.role >= role
 }
 
+/// The outbox origin a user may not see: the security office's alerts, below its role.
+pub(crate) fn hidden_origin(principal: &Principal) -> Option<&'static str> {
+    (!allowed(principal, Role::Security)).then_some(crate::alert::security::ORIGIN)
+}
+
 /// The address a request comes from, as login throttling and the audit log use it: the
 /// socket's peer, or what a trusted proxy says (`server::client_ip`). `local` for requests
 /// that came through no socket (the in-process tests).
@@ -342,7 +349,11 @@ pub(crate) fn layout(title: &str, principal: &Principal, active: &str, body: &st
         ("/queries", "Queries", "q"),
         ("/sources", "Sources", "o"),
         ("/digests", "Digests", "d"),
+        ("/security", "Security", "y"),
     ] {
+        if href == "/security" && !allowed(principal, Role::Security) {
+            continue;
+        }
         let current = if label == active {
             " aria-current=page"
         } else {

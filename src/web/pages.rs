@@ -579,7 +579,11 @@ pub async fn digests_page(
             );
         }
         out.push_str("<h2>Sent and pending</h2>");
-        match state.read.store.outbox(100) {
+        match state
+            .read
+            .store
+            .outbox_without(100, super::hidden_origin(&principal))
+        {
             Err(e) => {
                 let _ = write!(out, "<p class=error>{}</p>", escape_html(&e.to_string()));
             }
