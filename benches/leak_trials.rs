@@ -11,9 +11,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The registered documents: (name, text).
+/// The registered documents the watch was tuned on: (name, text).
 pub fn registered() -> Vec<(String, String)> {
-    let dir = root().join("tests/fixtures/leakwatch/registered");
+    registered_in("registered")
+}
+
+/// The registered documents of `registered` (tuned on) or `heldout` (never tuned on).
+pub fn registered_in(set: &str) -> Vec<(String, String)> {
+    let dir = root().join("tests/fixtures/leakwatch").join(set);
     let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| {
@@ -171,7 +176,12 @@ pub fn trial_with(
             .join(" ")
     };
     let mut page = news[rng.below(news.len())].clone();
-    page.body = format!("{}\n\n{}\n\n{}", around(rng), changed.join(" "), around(rng));
+    page.body = format!(
+        "{}\n\n{}\n\n{}",
+        around(rng),
+        changed.join(" "),
+        around(rng)
+    );
     (source, page)
 }
 

@@ -25,7 +25,7 @@ use crate::fetch::{FetchRequest, Fetcher};
 use crate::index::reader::StoredDoc;
 use crate::model::HttpRecord;
 use crate::readside::ReadSide;
-use crate::store::evidence::{LogEntry, SpoolIn, Spooled};
+use crate::store::evidence::{LogEntry, Original, SpoolIn, Spooled};
 use crate::store::{GENESIS, Store, StoreError, chain_hash, sha256_hex};
 use chrono::{DateTime, DurationRound, SecondsFormat, Utc};
 use serde::Serialize;
@@ -117,6 +117,8 @@ struct Capture {
     body: Vec<u8>,
     /// `spooled-at-crawl` or `refetched-at-archive`.
     how: &'static str,
+    /// The spool's row, for a spooled capture.
+    spool_id: Option<i64>,
 }
 
 impl Capture {
@@ -136,6 +138,7 @@ impl Capture {
             http: serde_json::from_str(&spooled.http).ok()?,
             body,
             how: "spooled-at-crawl",
+            spool_id: Some(spooled.id),
         })
     }
 }
@@ -237,12 +240,17 @@ fn random_u128() -> u128 {
 }
 
 /// The request, response and metadata records of one capture.
+/// The request, response and metadata records of one capture. A capture already archived under
+/// the narrative (a feed page that carried several of its documents) gets a `revisit` record
+/// (identical-payload-digest profile) pointing at the first response instead of its body again;
+/// a first capture from the spool returns what later ones will point at.
 fn capture_records(
     capture: &Capture,
     doc: &StoredDoc,
     narrative: &str,
     archived_at: DateTime<Utc>,
-) -> Vec<Written> {
+    original: Option<&Original>,
+) -> (Vec<Written>, Option<Original>) {
     let url = url::Url::parse(&capture.url).ok();
     let target = capture.url.clone();
     let (request_id, response_id, metadata_id) = (record_id(), record_id(), record_id());
@@ -293,6 +301,7 @@ fn capture_records(
         response.push_str(&format!("{}: {}\r\n", one_line(name), one_line(value)));
     }
     response.push_str(&format!("content-length: {}\r\n\r\n", capture.body.len()));
+    let head_length = response.len();
     let mut response = response.into_bytes();
     response.extend_from_slice(&capture.body);
     let mut fields = vec![
@@ -332,14 +341,62 @@ fn capture_records(
     }
     let metadata = warc_fields(&fields);
     let date = capture.fetched_at;
-    let mut response_extra = vec![
-        (WarcHeader::ConcurrentTo, request_id.clone()),
-        (WarcHeader::PayloadDigest, warc_digest(&capture.body)),
-    ];
+    let payload_digest = warc_digest(&capture.body);
+    let mut response_extra = vec![(WarcHeader::ConcurrentTo, request_id.clone())];
     if let Some(peer) = &capture.http.peer {
         response_extra.push((WarcHeader::IPAddress, peer.clone()));
     }
-    vec![
+    let (response_record, response_kind, first) = match original {
+        Some(original) => {
+            response_extra.extend([
+                (
+                    WarcHeader::Profile,
+                    "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest".to_string(),
+                ),
+                (WarcHeader::RefersTo, original.record_id.clone()),
+                (
+                    WarcHeader::Unknown("WARC-Refers-To-Target-URI".into()),
+                    original.target.clone(),
+                ),
+                (
+                    WarcHeader::Unknown("WARC-Refers-To-Date".into()),
+                    original.date.clone(),
+                ),
+                (WarcHeader::PayloadDigest, original.payload_digest.clone()),
+            ]);
+            let record = record(
+                RecordType::Revisit,
+                &response_id,
+                date,
+                Some(&target),
+                "application/http;msgtype=response",
+                response_extra,
+                &response[..head_length],
+            );
+            (record, "revisit", None)
+        }
+        None => {
+            response_extra.push((WarcHeader::PayloadDigest, payload_digest.clone()));
+            let record = record(
+                RecordType::Response,
+                &response_id,
+                date,
+                Some(&target),
+                "application/http;msgtype=response",
+                response_extra,
+                &response,
+            );
+            let first = capture.spool_id.map(|spool_id| Original {
+                spool_id,
+                record_id: response_id.clone(),
+                target: target.clone(),
+                date: warc_date(date),
+                payload_digest,
+            });
+            (record, "response", first)
+        }
+    };
+    let records = vec![
         Written {
             kind: "request",
             bytes: record(
@@ -355,16 +412,8 @@ fn capture_records(
             target: target.clone(),
         },
         Written {
-            kind: "response",
-            bytes: record(
-                RecordType::Response,
-                &response_id,
-                date,
-                Some(&target),
-                "application/http;msgtype=response",
-                response_extra,
-                &response,
-            ),
+            kind: response_kind,
+            bytes: response_record,
             id: response_id.clone(),
             target: target.clone(),
         },
@@ -382,7 +431,8 @@ fn capture_records(
             id: metadata_id,
             target,
         },
-    ]
+    ];
+    (records, first)
 }
 
 fn warc_fields(fields: &[(String, String)]) -> String {
@@ -482,6 +532,7 @@ async fn refetch(fetcher: &Fetcher, config: &Config, doc: &StoredDoc) -> Result<
         http: fetched.http.as_deref().cloned().unwrap_or_default(),
         body: fetched.body.to_vec(),
         how: "refetched-at-archive",
+        spool_id: None,
     })
 }
 
@@ -513,8 +564,9 @@ pub async fn archive_document(
     now: DateTime<Utc>,
 ) -> Result<Archived, ArchiveError> {
     check_name(narrative)?;
-    let (doc, spooled) = {
+    let (doc, spooled, originals) = {
         let (read, store, id) = (read.clone(), store.clone(), doc_id.to_string());
+        let narrative_name = narrative.to_string();
         tokio::task::spawn_blocking(move || -> Result<_, ArchiveError> {
             let indexed = read
                 .reader
@@ -537,7 +589,10 @@ pub async fn archive_document(
                     })
                     .ok_or_else(|| ArchiveError::NoDocument(id.clone()))?,
             };
-            Ok((doc, store.spooled_for(&id)?))
+            let spooled = store.spooled_for(&id)?;
+            let ids: Vec<i64> = spooled.iter().map(|s| s.id).collect();
+            let originals = store.archived_captures(&ids, &narrative_name)?;
+            Ok((doc, spooled, originals))
         })
         .await
         .map_err(|e| ArchiveError::Task(e.to_string()))??
@@ -558,8 +613,14 @@ pub async fn archive_document(
     let stamp = now.format("%Y%m%dT%H%M%S%3fZ");
     let file = format!("warc/{narrative}/{stamp}-{}.warc", &doc.id);
     let mut records = vec![warcinfo(&file, now)];
+    let mut firsts = Vec::new();
     for capture in &captures {
-        records.extend(capture_records(capture, &doc, narrative, now));
+        let original = capture
+            .spool_id
+            .and_then(|id| originals.iter().find(|o| o.spool_id == id));
+        let (written, first) = capture_records(capture, &doc, narrative, now, original);
+        records.extend(written);
+        firsts.extend(first);
     }
     if let Some(why) = &refetch_error {
         records.push(gone_record(&doc, narrative, now, why));
@@ -590,7 +651,7 @@ pub async fn archive_document(
     let (store2, doc_id2, narrative2) = (store.clone(), doc.id.clone(), narrative.to_string());
     tokio::task::spawn_blocking(move || -> Result<(), ArchiveError> {
         write_durably(&path, &bytes)?;
-        store2.append_evidence(entries, &doc_id2, &narrative2, now)?;
+        store2.append_evidence(entries, &firsts, &doc_id2, &narrative2, now)?;
         Ok(())
     })
     .await
@@ -932,9 +993,39 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<Manifest, ArchiveError> {
     check_name(narrative)?;
-    let n = read
-        .narrative(narrative, now)?
-        .ok_or_else(|| ArchiveError::NoNarrative(narrative.to_string()))?;
+    let Some(n) = read.narrative(narrative, now)? else {
+        // No longer assembled (its documents left the index): its evidence still exports,
+        // described from the records themselves.
+        let entries = store.evidence_log(Some(narrative))?;
+        if entries.is_empty() {
+            return Err(ArchiveError::NoNarrative(narrative.to_string()));
+        }
+        let times = entries
+            .iter()
+            .filter_map(|e| DateTime::<Utc>::from_timestamp_millis(e.at_ms));
+        let first = times.clone().min().unwrap_or(now);
+        let docs: HashSet<&str> = entries.iter().map(|e| e.doc_id.as_str()).collect();
+        let facts = NarrativeFacts {
+            id: narrative.to_string(),
+            headline: format!("Narrative {narrative} (no longer in the index)"),
+            first_seen: first,
+            last_seen: times.max().unwrap_or(first),
+            documents: docs.len(),
+            sources: Vec::new(),
+            disarm: Vec::new(),
+            queries: Vec::new(),
+            timeline: Vec::new(),
+        };
+        return write_bundle(
+            store,
+            dir,
+            |e| e.narrative == narrative,
+            facts,
+            generated_by,
+            now,
+            out,
+        );
+    };
     let members: Vec<String> = read
         .store
         .cluster_members(narrative)?

@@ -11,9 +11,8 @@
 //! A shingle is three consecutive content words (lower-cased, words of four characters or more
 //! that are not common function words), sorted, so that a paragraph with words swapped within
 //! a phrase keeps most of its shingles, and one with 30% of its words changed keeps about a third.
-//! A registered document is fingerprinted in overlapping parts of `PART_WORDS` content words (a
-//! paragraph or two), so that one paragraph leaked out of a long filing is a large share of its
-//! part. A crawled document matches when it holds, of one part's fingerprints, at least
+//! A registered document is fingerprinted by part, a part being a paragraph (`parts`), so that
+//! one paragraph leaked out of a long filing is a large share of its part. A crawled document matches when it holds, of one part's fingerprints, at least
 //! `min_matches` and at least the share `threshold`. Checking costs one HMAC per content word and one hash
 //! lookup; the number of registered documents does not change it.
 
@@ -26,10 +25,11 @@ use std::path::Path;
 
 /// Words per shingle.
 const SHINGLE: usize = 3;
-/// Content words per part of a registered document, and the step between parts (parts overlap
-/// by half, so any stretch of half a part lies whole in one part).
+/// Content words of a registered document's part at most, the step between the windows of a
+/// longer paragraph (they overlap by half), and at least (shorter paragraphs are joined).
 const PART_WORDS: usize = 60;
 const PART_STEP: usize = 30;
+const MIN_PART_WORDS: usize = 20;
 /// Largest file registered (a text, an HTML page).
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Words of a crawled document looked at, at most (the start of a very long page).
@@ -196,10 +196,30 @@ impl Fingerprinter {
 
     fn mac(&self, text: &str) -> u64 {
         let tag = ring::hmac::sign(&self.key, text.as_bytes());
-        let bytes = tag.as_ref();
-        u64::from_be_bytes([
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-        ])
+        first_u64(tag.as_ref())
+    }
+
+    /// The MAC of a shingle as `shingles` spells it (sorted words joined by a space), without
+    /// building the string: the words go into the MAC one by one.
+    fn mac_window(&self, window: &[String]) -> u64 {
+        let mut sorted: [&str; SHINGLE] = [""; SHINGLE];
+        for (slot, word) in sorted.iter_mut().zip(window) {
+            *slot = word;
+        }
+        sorted.sort_unstable();
+        let mut context = ring::hmac::Context::with_key(&self.key);
+        for (i, word) in sorted.iter().enumerate() {
+            if i > 0 {
+                context.update(b" ");
+            }
+            context.update(word.as_bytes());
+        }
+        first_u64(context.sign().as_ref())
+    }
+
+    /// The fingerprints of a word list's shingles.
+    fn window_prints(&self, words: &[String]) -> HashSet<u64> {
+        words.windows(SHINGLE).map(|w| self.mac_window(w)).collect()
     }
 
     /// Tells keys apart without revealing them: the MAC of a fixed text.
@@ -210,29 +230,66 @@ impl Fingerprinter {
     /// The distinct fingerprints of a text.
     pub fn prints(&self, text: &str) -> HashSet<u64> {
         let words = words(text);
-        shingles(&words).map(|s| self.mac(&s)).collect()
+        self.window_prints(&words)
     }
 
-    /// The fingerprints of a document to register, by part: (part, fingerprint), distinct.
+    /// The fingerprints of a document to register, by part: (part, fingerprint), distinct
+    /// within a part. See `parts`.
     pub fn prints_by_part(&self, text: &str) -> Vec<(u32, u64)> {
-        let words = words(text);
         let mut out = Vec::new();
+        for (part, words) in parts(text).iter().enumerate() {
+            let prints = self.window_prints(words);
+            out.extend(prints.into_iter().map(|p| (part as u32, p)));
+        }
+        out
+    }
+}
+
+/// A registered document's parts: its paragraphs (blank-line separated), short ones joined to
+/// the next until a part holds `MIN_PART_WORDS` content words, long ones cut into windows of
+/// `PART_WORDS` that overlap by half. A leaked paragraph is then most of one part, whatever
+/// the length of the document it came from.
+pub fn parts(text: &str) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    let mut pending: Vec<String> = Vec::new();
+    let paragraphs = text
+        .split("\n\n")
+        .flat_map(|p| p.split("\r\n\r\n"))
+        .map(words);
+    for paragraph in paragraphs {
+        pending.extend(paragraph);
+        if pending.len() < MIN_PART_WORDS {
+            continue;
+        }
+        let words = std::mem::take(&mut pending);
+        if words.len() <= PART_WORDS {
+            out.push(words);
+            continue;
+        }
         let mut start = 0;
-        let mut part = 0u32;
         loop {
             let end = (start + PART_WORDS).min(words.len());
-            let prints: HashSet<u64> = shingles(&words[start..end])
-                .map(|s| self.mac(&s))
-                .collect();
-            out.extend(prints.into_iter().map(|p| (part, p)));
+            out.push(words[start..end].to_vec());
             if end == words.len() {
                 break;
             }
             start += PART_STEP;
-            part += 1;
         }
-        out
     }
+    if !pending.is_empty() {
+        match out.last_mut() {
+            // A short tail belongs with the paragraph before it.
+            Some(last) if pending.len() < MIN_PART_WORDS => last.extend(pending),
+            _ => out.push(pending),
+        }
+    }
+    out
+}
+
+fn first_u64(bytes: &[u8]) -> u64 {
+    u64::from_be_bytes([
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ])
 }
 
 /// Reads a file to register: plain text, or HTML (its text). PDF is refused: convert it with
@@ -286,7 +343,11 @@ pub fn register(
         return Err(LeakError::KeyChanged(other.label.clone()));
     }
     let prints = fingerprinter.prints_by_part(text);
-    let distinct = prints.iter().map(|(_, p)| *p).collect::<HashSet<u64>>().len();
+    let distinct = prints
+        .iter()
+        .map(|(_, p)| *p)
+        .collect::<HashSet<u64>>()
+        .len();
     if distinct < 10 {
         return Err(LeakError::TooShort(label.to_string(), distinct));
     }
@@ -501,6 +562,29 @@ mod tests {
         let sb: Vec<String> = shingles(&b).collect();
         assert_eq!(sa[0], sb[0]);
         assert_eq!(sa.len(), 2);
+    }
+
+    #[test]
+    fn the_mac_of_a_window_is_the_mac_of_its_shingle() {
+        let f = Fingerprinter::new(&Secret::new("a key long enough for this".into()));
+        let w = words("witness protected relocated yesterday");
+        let spelled: Vec<u64> = shingles(&w).map(|s| f.mac(&s)).collect();
+        let direct: Vec<u64> = w.windows(SHINGLE).map(|x| f.mac_window(x)).collect();
+        assert_eq!(spelled, direct);
+    }
+
+    #[test]
+    fn parts_follow_paragraphs() {
+        let para = |n: usize, w: &str| vec![w; n].join(" ");
+        // Two paragraphs of 30 content words: two parts; a short one joins the next; a long
+        // one is cut in overlapping windows.
+        let text = format!("{}\n\n{}", para(30, "alpha"), para(30, "bravo"));
+        assert_eq!(parts(&text).len(), 2);
+        let text = format!("{}\n\n{}", para(5, "alpha"), para(30, "bravo"));
+        assert_eq!(parts(&text).len(), 1);
+        assert_eq!(parts(&para(120, "delta")).len(), 3);
+        let text = format!("{}\n\n{}", para(30, "alpha"), para(5, "bravo"));
+        assert_eq!(parts(&text), vec![words(&text)]);
     }
 
     #[test]

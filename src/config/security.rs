@@ -136,14 +136,14 @@ pub(super) fn leakwatch(
             ));
         }
     };
-    let threshold = raw.threshold.unwrap_or(0.2);
+    let threshold = raw.threshold.unwrap_or(0.15);
     if !(0.01..=1.0).contains(&threshold) {
         return Err((
             "leakwatch.threshold".into(),
             "must be between 0.01 and 1".into(),
         ));
     }
-    let min_matches = raw.min_matches.unwrap_or(6);
+    let min_matches = raw.min_matches.unwrap_or(5);
     if !(1..=1_000).contains(&min_matches) {
         return Err((
             "leakwatch.min_matches".into(),

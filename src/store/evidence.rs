@@ -43,6 +43,15 @@ CREATE TABLE IF NOT EXISTS evidence_done (
     at INTEGER NOT NULL,
     PRIMARY KEY (doc_id, narrative)
 );
+CREATE TABLE IF NOT EXISTS evidence_captures (
+    spool_id INTEGER NOT NULL,
+    narrative TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    target TEXT NOT NULL,
+    date TEXT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    PRIMARY KEY (spool_id, narrative)
+);
 CREATE TABLE IF NOT EXISTS evidence_log (
     seq INTEGER PRIMARY KEY,
     at_ms INTEGER NOT NULL,
@@ -126,6 +135,17 @@ impl LogEntry {
             self.sha256
         ])
     }
+}
+
+/// A spooled response already archived under a narrative: its response record, which later
+/// documents it carried refer to with a `revisit` record instead of a second copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Original {
+    pub spool_id: i64,
+    pub record_id: String,
+    pub target: String,
+    pub date: String,
+    pub payload_digest: String,
 }
 
 /// What the spool holds.
@@ -335,6 +355,7 @@ impl Store {
     pub fn append_evidence(
         &self,
         mut entries: Vec<LogEntry>,
+        originals: &[Original],
         doc_id: &str,
         narrative: &str,
         at: DateTime<Utc>,
@@ -376,6 +397,13 @@ impl Store {
                 )?;
                 prev = entry.hash.clone();
             }
+            for o in originals {
+                tx.execute(
+                    "INSERT OR IGNORE INTO evidence_captures (spool_id, narrative, record_id, target, date, payload_digest)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![o.spool_id, narrative, o.record_id, o.target, o.date, o.payload_digest],
+                )?;
+            }
             tx.execute(
                 "INSERT OR IGNORE INTO evidence_done (doc_id, narrative, at) VALUES (?1, ?2, ?3)",
                 params![doc_id, narrative, at.timestamp()],
@@ -386,6 +414,36 @@ impl Store {
             )?;
             tx.commit()?;
             Ok(entries)
+        })
+    }
+
+    /// The spooled responses among `spool_ids` already archived under `narrative`.
+    pub fn archived_captures(
+        &self,
+        spool_ids: &[i64],
+        narrative: &str,
+    ) -> Result<Vec<Original>, StoreError> {
+        self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT spool_id, record_id, target, date, payload_digest FROM evidence_captures
+                 WHERE spool_id = ?1 AND narrative = ?2",
+            )?;
+            let mut out = Vec::new();
+            for id in spool_ids {
+                let found = statement
+                    .query_row(params![id, narrative], |r| {
+                        Ok(Original {
+                            spool_id: r.get(0)?,
+                            record_id: r.get(1)?,
+                            target: r.get(2)?,
+                            date: r.get(3)?,
+                            payload_digest: r.get(4)?,
+                        })
+                    })
+                    .optional()?;
+                out.extend(found);
+            }
+            Ok(out)
         })
     }
 

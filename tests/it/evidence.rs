@@ -117,13 +117,15 @@ async fn documents_are_archived_as_fetched_refetched_and_verified() {
     assert!(records.iter().all(|r| r[4] == "WARC/1.1"), "{records:?}");
     // Kept page: warcinfo, then feed, article (spooled) and article (fetched again), each as
     // request, response and metadata. Deleted page: warcinfo, feed and article (spooled), then
-    // a metadata record saying the page is gone.
+    // a metadata record saying the page is gone; the feed, archived already under the same
+    // name, is a revisit record pointing at the first copy.
     assert_eq!(kinds.iter().filter(|k| **k == "warcinfo").count(), 2);
     assert_eq!(
         kinds.iter().filter(|k| **k == "response").count(),
-        5,
+        4,
         "{kinds:?}"
     );
+    assert_eq!(kinds.iter().filter(|k| **k == "revisit").count(), 1);
     assert_eq!(kinds.iter().filter(|k| **k == "request").count(), 5);
     assert_eq!(kinds.iter().filter(|k| **k == "metadata").count(), 6);
     // The bytes as fetched: the feed decoded from gzip, byte for byte, and the article page.

@@ -11,6 +11,7 @@ mod digests;
 mod evidence;
 mod fulltext;
 mod hostile;
+mod leaks;
 mod narratives;
 mod partners;
 mod social;
