@@ -1135,13 +1135,7 @@ fn write_bundle(
                    name: &str,
                    bytes: &[u8]|
      -> Result<String, ArchiveError> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(bytes.len() as u64);
-        header.set_mode(0o644);
-        header.set_mtime(now.timestamp().max(0) as u64);
-        header.set_cksum();
-        tar.append_data(&mut header, name, bytes)
-            .map_err(io(Path::new(name)))?;
+        append(tar, name, bytes, now)?;
         let digest = sha256_hex(bytes);
         sums.push_str(&format!("{digest}  {name}\n"));
         Ok(digest)
@@ -1190,15 +1184,25 @@ fn write_bundle(
     add(&mut tar, "manifest.json", &json)?;
     let html = manifest_html(&manifest);
     add(&mut tar, "manifest.html", html.as_bytes())?;
+    append(&mut tar, "SHA256SUMS", sums.as_bytes(), now)?;
+    tar.finish().map_err(io(Path::new("bundle")))?;
+    Ok(manifest)
+}
+
+/// One file into a bundle.
+fn append(
+    tar: &mut tar::Builder<&mut dyn Write>,
+    name: &str,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), ArchiveError> {
     let mut header = tar::Header::new_gnu();
-    header.set_size(sums.len() as u64);
+    header.set_size(bytes.len() as u64);
     header.set_mode(0o644);
     header.set_mtime(now.timestamp().max(0) as u64);
     header.set_cksum();
-    tar.append_data(&mut header, "SHA256SUMS", sums.as_bytes())
-        .map_err(io(Path::new("SHA256SUMS")))?;
-    tar.finish().map_err(io(Path::new("bundle")))?;
-    Ok(manifest)
+    tar.append_data(&mut header, name, bytes)
+        .map_err(io(Path::new(name)))
 }
 
 /// The manifest as a page a person reads (no script, every text escaped).

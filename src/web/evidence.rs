@@ -50,13 +50,36 @@ pub fn panel(state: &AppState, principal: &Principal, narrative: &str) -> String
     out
 }
 
-fn only_analysts(principal: &Principal) -> Option<Response> {
-    (!allowed(principal, Role::Analyst)).then(|| {
+/// A form post's refusal, if any: a role below `role` (with `why`), or a CSRF token that does
+/// not match the session's.
+fn refused(principal: &Principal, role: Role, why: &str, form: &CsrfForm) -> Option<Response> {
+    if !allowed(principal, role) {
+        return Some(refuse(StatusCode::FORBIDDEN, why));
+    }
+    (!csrf_ok(principal, &form.csrf)).then(|| {
         refuse(
             StatusCode::FORBIDDEN,
-            "Archiving and exporting evidence is for analysts and admins.",
+            "The form expired or came from another site; reload the page.",
         )
     })
+}
+
+const ANALYSTS_ONLY: &str = "Archiving and exporting evidence is for analysts and admins.";
+const SECURITY_ONLY: &str = "The leak watch is for the security office (role security or admin).";
+
+/// An evidence bundle as a download.
+fn tar_download(bytes: Vec<u8>, name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/x-tar"),
+    );
+    // Names are made of ids that exist (letters and digits), safe in a header.
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 /// `POST /narratives/{id}/evidence/archive`: queues the narrative's documents for archiving.
@@ -67,14 +90,8 @@ pub async fn archive_narrative(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Some(refused) = only_analysts(&principal) {
-        return refused;
-    }
-    if !csrf_ok(&principal, &form.csrf) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The form expired or came from another site; reload the page.",
-        );
+    if let Some(refusal) = refused(&principal, Role::Analyst, ANALYSTS_ONLY, &form) {
+        return refusal;
     }
     let back = format!("/narratives/{}", super::url_encode(&id));
     let result = tokio::task::spawn_blocking(move || -> Result<usize, WebError> {
@@ -116,14 +133,8 @@ pub async fn download_bundle(
     Path(id): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Some(refused) = only_analysts(&principal) {
-        return refused;
-    }
-    if !csrf_ok(&principal, &form.csrf) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The form expired or came from another site; reload the page.",
-        );
+    if let Some(refusal) = refused(&principal, Role::Analyst, ANALYSTS_ONLY, &form) {
+        return refusal;
     }
     let result = tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), WebError> {
         let mut bytes = Vec::new();
@@ -155,21 +166,7 @@ pub async fn download_bundle(
     .map_err(|join| WebError::internal("the evidence bundle", join))
     .and_then(|r| r);
     match result {
-        Ok((id, bytes)) => {
-            let mut response = bytes.into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-tar"),
-            );
-            // A narrative id that exists is letters and digits, safe in a header.
-            if let Ok(value) =
-                HeaderValue::from_str(&format!("attachment; filename=\"vigil-evidence-{id}.tar\""))
-            {
-                h.insert(header::CONTENT_DISPOSITION, value);
-            }
-            response
-        }
+        Ok((id, bytes)) => tar_download(bytes, &format!("vigil-evidence-{id}.tar")),
         Err(error) => refuse(error.status(), &error.public_message()),
     }
 }
@@ -224,15 +221,6 @@ pub async fn archive_document(
     }
 }
 
-fn only_security(principal: &Principal) -> Option<Response> {
-    (!allowed(principal, Role::Security)).then(|| {
-        refuse(
-            StatusCode::FORBIDDEN,
-            "The leak watch is for the security office (role security or admin).",
-        )
-    })
-}
-
 /// `/security`: the leak watch for the security office: matches (where the court's registered
 /// material was found, how much, the evidence archived) and the registered documents (labels,
 /// never their text).
@@ -240,8 +228,8 @@ pub async fn security_page(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
 ) -> Response {
-    if let Some(refused) = only_security(&principal) {
-        return refused;
+    if !allowed(&principal, Role::Security) {
+        return refuse(StatusCode::FORBIDDEN, SECURITY_ONLY);
     }
     super::pages::blocking(move || {
         let store = &state.read.store;
@@ -321,14 +309,8 @@ pub async fn leak_bundle(
     Path(doc): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Some(refused) = only_security(&principal) {
-        return refused;
-    }
-    if !csrf_ok(&principal, &form.csrf) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "The form expired or came from another site; reload the page.",
-        );
+    if let Some(refusal) = refused(&principal, Role::Security, SECURITY_ONLY, &form) {
+        return refusal;
     }
     let result = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, WebError> {
         let mut bytes = Vec::new();
@@ -361,19 +343,7 @@ pub async fn leak_bundle(
     .map_err(|join| WebError::internal("the evidence bundle", join))
     .and_then(|r| r);
     match result {
-        Ok(bytes) => {
-            let mut response = bytes.into_response();
-            let h = response.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/x-tar"),
-            );
-            h.insert(
-                header::CONTENT_DISPOSITION,
-                HeaderValue::from_static("attachment; filename=\"vigil-leak-evidence.tar\""),
-            );
-            response
-        }
+        Ok(bytes) => tar_download(bytes, "vigil-leak-evidence.tar"),
         Err(error) => refuse(error.status(), &error.public_message()),
     }
 }

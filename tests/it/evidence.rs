@@ -303,25 +303,9 @@ async fn a_flagged_narratives_bundle_exports_and_checks_with_standard_tools() {
         store.clone(),
         config.clone(),
     ));
-    let call = |method: &str, uri: String, token: &str| {
-        use tower::ServiceExt;
-        let request = axum::http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from("csrf="))
-            .unwrap();
-        let app = app.clone();
-        async move {
-            let response = app.oneshot(request).await.unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = axum::body::to_bytes(response.into_body(), 64 << 20)
-                .await
-                .unwrap();
-            (status, headers, body)
-        }
+    let call = |method: &'static str, uri: String, token: &str| {
+        let (app, token) = (app.clone(), token.to_string());
+        async move { crate::support::request(&app, method, &uri, &token).await }
     };
     let (viewer, analyst) = (&tokens[0], &tokens[1]);
     let (status, _, page) = call("GET", format!("/narratives/{narrative}"), viewer).await;

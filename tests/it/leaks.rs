@@ -187,22 +187,10 @@ async fn a_leaked_paragraph_is_quarantined_alerted_once_and_archived() {
         store.clone(),
         config.clone(),
     ));
-    let call = |method: &str, uri: String, token: &str| {
-        use tower::ServiceExt;
-        let request = axum::http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header("authorization", format!("Bearer {token}"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from("csrf="))
-            .unwrap();
-        let app = app.clone();
+    let call = |method: &'static str, uri: String, token: &str| {
+        let (app, token) = (app.clone(), token.to_string());
         async move {
-            let response = app.oneshot(request).await.unwrap();
-            let status = response.status();
-            let body = axum::body::to_bytes(response.into_body(), 64 << 20)
-                .await
-                .unwrap();
+            let (status, _, body) = crate::support::request(&app, method, &uri, &token).await;
             (status, String::from_utf8_lossy(&body).into_owned())
         }
     };

@@ -3,10 +3,7 @@
 //! DISARM techniques as DISARM's own attack patterns and ids stable across exports.
 
 use crate::support::{python, run_python, vigil, write_demo_config};
-use axum::body::Body;
-use axum::http::Request;
 use std::collections::BTreeSet;
-use tower::ServiceExt;
 
 /// Validates a bundle file with stix2-validator: it must be valid (every MUST), and its only
 /// warning may be {103}, "not a UUIDv4": ids are UUIDv5 of what they stand for, so that they
@@ -153,25 +150,8 @@ async fn narratives_export_as_valid_stix_with_stable_ids() {
     let token = vigil::auth::create_api_token(&store, "partner", "test", None).unwrap();
     let app = vigil::web::app(vigil::web::AppState::new(read, store.clone(), config));
     let get = |uri: String| {
-        let app = app.clone();
-        let token = token.clone();
-        async move {
-            let response = app
-                .oneshot(
-                    Request::get(uri)
-                        .header("authorization", format!("Bearer {token}"))
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await
-                .unwrap();
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = axum::body::to_bytes(response.into_body(), 16 << 20)
-                .await
-                .unwrap();
-            (status, headers, body)
-        }
+        let (app, token) = (app.clone(), token.clone());
+        async move { crate::support::request(&app, "GET", &uri, &token).await }
     };
     let (status, headers, body) = get(format!("/api/narratives/{narrative}/stix")).await;
     assert_eq!(status, 200);

@@ -439,3 +439,32 @@ pub fn run_python(script: &str, args: &[&str]) -> String {
     );
     stdout + &String::from_utf8_lossy(&output.stderr)
 }
+
+/// A request to the app with an API token (`Bearer`), a form body with an empty CSRF token
+/// (token requests carry none); the status, headers and body.
+pub async fn request(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: &str,
+) -> (
+    axum::http::StatusCode,
+    axum::http::HeaderMap,
+    axum::body::Bytes,
+) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("csrf="))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 64 << 20)
+        .await
+        .unwrap();
+    (status, headers, body)
+}
