@@ -993,39 +993,50 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<Manifest, ArchiveError> {
     check_name(narrative)?;
-    let Some(n) = read.narrative(narrative, now)? else {
-        // No longer assembled (its documents left the index): its evidence still exports,
-        // described from the records themselves.
-        let entries = store.evidence_log(Some(narrative))?;
-        if entries.is_empty() {
-            return Err(ArchiveError::NoNarrative(narrative.to_string()));
+    let facts = match read.narrative(narrative, now)? {
+        Some(n) => narrative_facts(read, &n)?,
+        None => {
+            // No longer assembled (its documents left the index): its evidence still exports,
+            // described from the records themselves.
+            let entries = store.evidence_log(Some(narrative))?;
+            if entries.is_empty() {
+                return Err(ArchiveError::NoNarrative(narrative.to_string()));
+            }
+            let times = entries
+                .iter()
+                .filter_map(|e| DateTime::<Utc>::from_timestamp_millis(e.at_ms));
+            let first = times.clone().min().unwrap_or(now);
+            let docs: HashSet<&str> = entries.iter().map(|e| e.doc_id.as_str()).collect();
+            NarrativeFacts {
+                id: narrative.to_string(),
+                headline: format!("Narrative {narrative} (no longer in the index)"),
+                first_seen: first,
+                last_seen: times.max().unwrap_or(first),
+                documents: docs.len(),
+                sources: Vec::new(),
+                disarm: Vec::new(),
+                queries: Vec::new(),
+                timeline: Vec::new(),
+            }
         }
-        let times = entries
-            .iter()
-            .filter_map(|e| DateTime::<Utc>::from_timestamp_millis(e.at_ms));
-        let first = times.clone().min().unwrap_or(now);
-        let docs: HashSet<&str> = entries.iter().map(|e| e.doc_id.as_str()).collect();
-        let facts = NarrativeFacts {
-            id: narrative.to_string(),
-            headline: format!("Narrative {narrative} (no longer in the index)"),
-            first_seen: first,
-            last_seen: times.max().unwrap_or(first),
-            documents: docs.len(),
-            sources: Vec::new(),
-            disarm: Vec::new(),
-            queries: Vec::new(),
-            timeline: Vec::new(),
-        };
-        return write_bundle(
-            store,
-            dir,
-            |e| e.narrative == narrative,
-            facts,
-            generated_by,
-            now,
-            out,
-        );
     };
+    write_bundle(
+        store,
+        dir,
+        |e| e.narrative == narrative,
+        facts,
+        generated_by,
+        now,
+        out,
+    )
+}
+
+/// What a bundle's manifest says of an assembled narrative.
+fn narrative_facts(
+    read: &ReadSide,
+    n: &crate::detect::narrative::Narrative,
+) -> Result<NarrativeFacts, ArchiveError> {
+    let narrative = n.id.as_str();
     let members: Vec<String> = read
         .store
         .cluster_members(narrative)?
@@ -1065,15 +1076,7 @@ pub fn export(
         queries: n.queries.clone(),
         timeline: hours.into_iter().collect(),
     };
-    write_bundle(
-        store,
-        dir,
-        |e| e.narrative == narrative,
-        facts,
-        generated_by,
-        now,
-        out,
-    )
+    Ok(facts)
 }
 
 /// Writes the evidence bundle of a document that held registered material (`LEAK`), for the

@@ -288,21 +288,13 @@ async fn a_flagged_narratives_bundle_exports_and_checks_with_standard_tools() {
     );
 
     // The web: viewers see what is archived; analysts archive and download, audited.
-    let read = vigil::readside::ReadSide::open(&config).unwrap();
-    let store = std::sync::Arc::new(vigil::store::Store::open(&config.state_path()).unwrap());
-    let mut tokens = Vec::new();
-    for (name, role) in [
-        ("viewer", vigil::auth::Role::Viewer),
-        ("analyst", vigil::auth::Role::Analyst),
-    ] {
-        vigil::auth::add_user(&store, name, role, "a long enough password").unwrap();
-        tokens.push(vigil::auth::create_api_token(&store, name, "test", None).unwrap());
-    }
-    let app = vigil::web::app(vigil::web::AppState::new(
-        read,
-        store.clone(),
-        config.clone(),
-    ));
+    let (app, _, tokens) = crate::support::app_with_users(
+        &config,
+        &[
+            ("viewer", vigil::auth::Role::Viewer),
+            ("analyst", vigil::auth::Role::Analyst),
+        ],
+    );
     let call = |method: &'static str, uri: String, token: &str| {
         let (app, token) = (app.clone(), token.to_string());
         async move { crate::support::request(&app, method, &uri, &token).await }

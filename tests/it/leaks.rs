@@ -173,20 +173,13 @@ async fn a_leaked_paragraph_is_quarantined_alerted_once_and_archived() {
     assert!(stdout.contains("1 archived, 0 failed"), "{stdout}");
 
     // The web: only the security role (and admins) see the leak watch and its alert.
-    let read = vigil::readside::ReadSide::open(&config).unwrap();
-    let mut tokens = Vec::new();
-    for (name, role) in [
-        ("analyst", vigil::auth::Role::Analyst),
-        ("officer", vigil::auth::Role::Security),
-    ] {
-        vigil::auth::add_user(&store, name, role, "a long enough password").unwrap();
-        tokens.push(vigil::auth::create_api_token(&store, name, "test", None).unwrap());
-    }
-    let app = vigil::web::app(vigil::web::AppState::new(
-        read,
-        store.clone(),
-        config.clone(),
-    ));
+    let (app, _, tokens) = crate::support::app_with_users(
+        &config,
+        &[
+            ("analyst", vigil::auth::Role::Analyst),
+            ("officer", vigil::auth::Role::Security),
+        ],
+    );
     let call = |method: &'static str, uri: String, token: &str| {
         let (app, token) = (app.clone(), token.to_string());
         async move {

@@ -138,17 +138,9 @@ async fn narratives_export_as_valid_stix_with_stable_ids() {
         .unwrap()
         .to_string();
     let config = vigil::config::Config::load(&dir.path().join("vigil.toml")).unwrap();
-    let read = vigil::readside::ReadSide::open(&config).unwrap();
-    let store = std::sync::Arc::new(vigil::store::Store::open(&config.state_path()).unwrap());
-    vigil::auth::add_user(
-        &store,
-        "partner",
-        vigil::auth::Role::Viewer,
-        "a long enough password",
-    )
-    .unwrap();
-    let token = vigil::auth::create_api_token(&store, "partner", "test", None).unwrap();
-    let app = vigil::web::app(vigil::web::AppState::new(read, store.clone(), config));
+    let (app, store, tokens) =
+        crate::support::app_with_users(&config, &[("partner", vigil::auth::Role::Viewer)]);
+    let token = tokens[0].clone();
     let get = |uri: String| {
         let (app, token) = (app.clone(), token.clone());
         async move { crate::support::request(&app, "GET", &uri, &token).await }

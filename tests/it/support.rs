@@ -468,3 +468,27 @@ pub async fn request(
         .unwrap();
     (status, headers, body)
 }
+
+/// The web app over a deployment's data, with one API token per (user, role) given, in order.
+pub fn app_with_users(
+    config: &vigil::config::Config,
+    users: &[(&str, vigil::auth::Role)],
+) -> (
+    axum::Router,
+    std::sync::Arc<vigil::store::Store>,
+    Vec<String>,
+) {
+    let read = vigil::readside::ReadSide::open(config).unwrap();
+    let store = std::sync::Arc::new(vigil::store::Store::open(&config.state_path()).unwrap());
+    let mut tokens = Vec::new();
+    for (name, role) in users {
+        vigil::auth::add_user(&store, name, *role, "a long enough password").unwrap();
+        tokens.push(vigil::auth::create_api_token(&store, name, "test", None).unwrap());
+    }
+    let app = vigil::web::app(vigil::web::AppState::new(
+        read,
+        store.clone(),
+        config.clone(),
+    ));
+    (app, store, tokens)
+}
