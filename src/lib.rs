@@ -9,6 +9,7 @@ pub mod archive;
 pub mod auth;
 pub mod budget;
 pub mod chart;
+pub mod cluster;
 pub mod config;
 pub mod crawl;
 pub mod dedup;

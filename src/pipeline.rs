@@ -51,6 +51,8 @@ pub enum PipelineError {
     ReadSide(#[from] crate::readside::ReadSideError),
     #[error(transparent)]
     LeakWatch(#[from] crate::leakwatch::LeakError),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("internal task failed: {0}")]
     Task(String),
 }
@@ -268,31 +270,170 @@ impl Pipeline {
         let stats = writer_task
             .await
             .map_err(|e| PipelineError::Task(e.to_string()))??;
-        for outcome in &mut outcomes {
-            outcome.new_documents = stats.new_by_source.get(&outcome.name).copied().unwrap_or(0);
-        }
-        let order: HashMap<&str, usize> = sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.as_str(), i))
-            .collect();
-        outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied().unwrap_or(usize::MAX));
-        let report = CrawlReport {
-            new_documents: outcomes.iter().map(|o| o.new_documents).sum(),
-            duplicates: stats.duplicates,
-            sources: outcomes,
-            matches: stats.matches,
-            elapsed_ms: started.elapsed().as_millis(),
+        Ok(report(sources, outcomes, stats, started))
+    }
+
+    /// Indexes what workers fetched (`cluster`): each result settled as a local poll's would
+    /// be (a failure or deferral recorded, a batch through the writer), in one writer pass that
+    /// commits before it returns. The caller acknowledges the results after this.
+    pub async fn ingest(
+        &self,
+        results: Vec<(SourceConfig, SourceOutcome, crate::crawl::Polled)>,
+    ) -> Result<CrawlReport, PipelineError> {
+        let started = Instant::now();
+        let (sender, receiver) = mpsc::channel::<SourceBatch>(CHANNEL_BATCHES);
+        let writer_task = {
+            let write = self.write.clone();
+            let read = self.read.clone();
+            tokio::task::spawn_blocking(move || write_batches(receiver, &write, &read))
         };
-        tracing::info!(
-            sources = sources.len(),
-            failed = report.failed().count(),
-            new_documents = report.new_documents,
-            matches = report.matches,
-            elapsed_ms = report.elapsed_ms as u64,
-            "crawl pass done"
-        );
-        Ok(report)
+        let sources: Vec<SourceConfig> = results.iter().map(|(s, _, _)| s.clone()).collect();
+        let mut outcomes = Vec::with_capacity(results.len());
+        for (source, mut outcome, polled) in results {
+            crate::crawl::settle(
+                polled,
+                &source,
+                &self.write.store,
+                &sender,
+                &self.config.crawl.poll_bounds,
+                &mut outcome,
+            )
+            .await;
+            let metrics = crate::metrics::global();
+            metrics.fetches.fetch_add(1, Ordering::Relaxed);
+            metrics
+                .documents_fetched
+                .fetch_add(outcome.items as u64, Ordering::Relaxed);
+            if outcome.error.is_some() {
+                metrics.source_error(&outcome.name);
+            }
+            outcomes.push(outcome);
+        }
+        drop(sender);
+        let stats = writer_task
+            .await
+            .map_err(|e| PipelineError::Task(e.to_string()))??;
+        Ok(report(&sources, outcomes, stats, started))
+    }
+
+    /// The index node of a distributed crawl, until `shutdown` resolves: due sources go out as
+    /// jobs (one at a time per source), workers' results are indexed in writer passes of up to
+    /// 64 and acknowledged only after their commit, and a job no worker finished after every
+    /// delivery is recorded as the source's failure.
+    pub async fn run_cluster(
+        &self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> Result<(), PipelineError> {
+        let Some(settings) = self.config.cluster.clone() else {
+            return Err(PipelineError::Task(
+                "no [cluster] in the configuration".into(),
+            ));
+        };
+        let mut dispatcher = crate::cluster::Dispatcher::open(&settings).await?;
+        dispatcher.serve_known(self.write.store.clone()).await?;
+        tokio::pin!(shutdown);
+        loop {
+            let now = Utc::now();
+            let states: HashMap<String, crate::store::SourceState> = {
+                let store = self.write.store.clone();
+                tokio::task::spawn_blocking(move || store.source_states())
+                    .await
+                    .map_err(|e| PipelineError::Task(e.to_string()))??
+                    .into_iter()
+                    .map(|s| (s.name.clone(), s))
+                    .collect()
+            };
+            let due: Vec<(SourceConfig, crate::store::SourceState)> = self
+                .config
+                .sources
+                .iter()
+                .filter(|s| !dispatcher.in_flight(&s.name))
+                .filter(|s| {
+                    states
+                        .get(&s.name)
+                        .and_then(|st| st.next_due)
+                        .is_none_or(|due| due <= now)
+                })
+                .map(|s| (s.clone(), states.get(&s.name).cloned().unwrap_or_default()))
+                .collect();
+            if let Err(error) = dispatcher.dispatch(&due, now).await {
+                tracing::warn!(%error, "jobs not dispatched; trying again");
+            }
+            let received = tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                received = dispatcher.receive(64, Duration::from_secs(1)) => received,
+            };
+            let received = match received {
+                Ok(received) => received,
+                Err(error) => {
+                    tracing::warn!(%error, "results not read; trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            let mut results = Vec::new();
+            let mut settled = Vec::new();
+            for received in received {
+                let result = match received.result {
+                    Ok(result) => result,
+                    Err(error) => {
+                        tracing::error!(%error, "a result that cannot be read; dropped");
+                        let _ = received
+                            .message
+                            .ack_with(async_nats::jetstream::AckKind::Term)
+                            .await;
+                        continue;
+                    }
+                };
+                dispatcher.done(&result.source);
+                let Some(source) = self.config.sources.iter().find(|s| s.name == result.source)
+                else {
+                    tracing::warn!(source = %result.source, worker = %result.worker, "a result for a source not configured here; dropped");
+                    let _ = received.message.ack().await;
+                    continue;
+                };
+                let polled = result.polled.into_polled(source);
+                results.push((source.clone(), result.outcome, polled));
+                settled.push(received.message);
+            }
+            for name in dispatcher.expired(Utc::now()) {
+                if let Some(source) = self.config.sources.iter().find(|s| s.name == name) {
+                    let message = format!(
+                        "source {:?}: {}: no worker finished its fetch job after {} deliveries",
+                        source.name,
+                        source.shown_url(),
+                        settings.max_deliver
+                    );
+                    results.push((
+                        source.clone(),
+                        crate::crawl::new_outcome(source),
+                        crate::crawl::Polled::Failed {
+                            message,
+                            retry_after: None,
+                        },
+                    ));
+                }
+            }
+            if results.is_empty() {
+                continue;
+            }
+            match self.ingest(results).await {
+                Ok(report) => {
+                    for failed in report.failed() {
+                        tracing::warn!(source = %failed.name, error = failed.error.as_deref().unwrap_or(""), "source failed");
+                    }
+                    // Committed: now the broker may forget them.
+                    for message in settled {
+                        let _ = message.ack().await;
+                    }
+                }
+                Err(error) => {
+                    // Not acknowledged: the results come back after the broker's ack wait.
+                    tracing::error!(%error, "results not indexed; they will be delivered again");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        }
     }
 
     /// Crawls until `shutdown` resolves, each source at its own interval (with backoff after
@@ -555,6 +696,40 @@ fn quarantine(
         "registered material found: security alert queued; the document is not indexed"
     );
     Ok(())
+}
+
+/// The report of a pass: outcomes in the sources' order, with what the writer kept.
+fn report(
+    sources: &[SourceConfig],
+    mut outcomes: Vec<SourceOutcome>,
+    stats: WriterStats,
+    started: Instant,
+) -> CrawlReport {
+    for outcome in &mut outcomes {
+        outcome.new_documents = stats.new_by_source.get(&outcome.name).copied().unwrap_or(0);
+    }
+    let order: HashMap<&str, usize> = sources
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.as_str(), i))
+        .collect();
+    outcomes.sort_by_key(|o| order.get(o.name.as_str()).copied().unwrap_or(usize::MAX));
+    let report = CrawlReport {
+        new_documents: outcomes.iter().map(|o| o.new_documents).sum(),
+        duplicates: stats.duplicates,
+        sources: outcomes,
+        matches: stats.matches,
+        elapsed_ms: started.elapsed().as_millis(),
+    };
+    tracing::info!(
+        sources = sources.len(),
+        failed = report.failed().count(),
+        new_documents = report.new_documents,
+        matches = report.matches,
+        elapsed_ms = report.elapsed_ms as u64,
+        "crawl pass done"
+    );
+    report
 }
 
 /// Records a source's successful poll once its documents are committed: its validators,

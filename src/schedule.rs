@@ -14,7 +14,7 @@ pub const UNCHANGED_BEFORE_SLOWING: u32 = 4;
 pub const MAX_ADAPTIVE_FACTOR: u32 = 4;
 
 /// Freshness hints from a response and its feed.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hints {
     /// RSS `<ttl>`.
     pub feed_ttl: Option<Duration>,

@@ -103,6 +103,17 @@ enum Command {
         #[arg(long)]
         serve: Option<SocketAddr>,
     },
+    /// A crawl worker of a distributed deployment (`[cluster]`): claims a share of the host
+    /// partitions, fetches the jobs the index node dispatches, publishes the results; until
+    /// Ctrl-C. It reads the same vigil.toml as the index node (sources, crawl settings).
+    Worker {
+        /// The broker, overriding `[cluster] nats` (e.g. nats://10.0.0.5:4222).
+        #[arg(long)]
+        nats: Option<String>,
+        /// This worker's name (default: the host name and process id).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// Search the index.
     Search {
         /// The query (tantivy syntax over title and body; AND between bare words).
@@ -385,6 +396,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         Command::Demo { .. } => unreachable!("handled above"),
         Command::Crawl => run::crawl(config, &cli.config).await,
         Command::Run { serve } => run::run_all(config, serve, false).await,
+        Command::Worker { nats, name } => run::worker(config, nats, name).await,
         Command::Serve {
             addr,
             read_only: true,

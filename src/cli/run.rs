@@ -170,7 +170,12 @@ pub async fn run_all(
         ))),
         None => None,
     };
-    let result = pipeline.run(ctrl_c(), Some(observer)).await;
+    let result = if pipeline.config().cluster.is_some() {
+        println!("distributed crawl: dispatching jobs to workers over the broker");
+        pipeline.run_cluster(ctrl_c()).await
+    } else {
+        pipeline.run(ctrl_c(), Some(observer)).await
+    };
     let _ = stop.send(true);
     let _ = alerting.await;
     let _ = archiving.await;
@@ -178,5 +183,52 @@ pub async fn run_all(
         web.await??;
     }
     result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `vigil worker`: a crawl worker of a distributed deployment, until Ctrl-C.
+pub async fn worker(
+    mut config: Config,
+    nats: Option<String>,
+    name: Option<String>,
+) -> Result<ExitCode> {
+    if let Some(url) = nats {
+        let mut settings =
+            config
+                .cluster
+                .clone()
+                .unwrap_or_else(|| vigil::config::cluster::ClusterSettings {
+                    nats: String::new(),
+                    partitions: 64,
+                    lease: std::time::Duration::from_secs(15),
+                    ack_wait: std::time::Duration::from_secs(120),
+                    max_deliver: 4,
+                });
+        settings.nats = url;
+        config.cluster = Some(settings);
+    }
+    if config.cluster.is_none() {
+        anyhow::bail!(
+            "no broker: set [cluster] nats in {} or pass --nats nats://HOST:4222",
+            config.path.display()
+        );
+    }
+    let name = name.unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+        format!("{}-{}", host.trim(), std::process::id())
+    });
+    // A key of the broker's key-value store: letters, digits, dash and underscore.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    println!("worker {name}: Ctrl-C stops it");
+    vigil::cluster::run_worker(config, name, ctrl_c()).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 //! Vigil receives plain values from here and never reads the file itself.
 
 pub mod alerting;
+pub mod cluster;
 pub mod security;
 pub mod web;
 
@@ -53,6 +54,8 @@ pub struct Config {
     pub evidence: security::EvidenceSettings,
     /// The watch for the court's leaked material, when configured.
     pub leakwatch: Option<security::LeakWatchSettings>,
+    /// Crawling on several machines over NATS JetStream, when configured.
+    pub cluster: Option<cluster::ClusterSettings>,
 }
 
 /// Crawl-wide defaults and limits.
@@ -228,6 +231,7 @@ struct RawConfig {
     #[serde(default)]
     evidence: security::RawEvidence,
     leakwatch: Option<security::RawLeakWatch>,
+    cluster: Option<cluster::RawCluster>,
 }
 
 #[derive(Deserialize)]
@@ -363,11 +367,14 @@ impl Config {
             security::evidence(raw.evidence).map_err(|(key, message)| invalid(key, message))?;
         let leakwatch = security::leakwatch(raw.leakwatch, &alerting.channels, base)
             .map_err(|(key, message)| invalid(key, message))?;
+        let cluster =
+            cluster::validate(raw.cluster).map_err(|(key, message)| invalid(key, message))?;
         Ok(Config {
             alerting,
             web,
             evidence,
             leakwatch,
+            cluster,
             path: path.to_path_buf(),
             data_dir: anchor(raw.data_dir.unwrap_or_else(|| PathBuf::from("index"))),
             queries_dir: anchor(raw.queries_dir.unwrap_or_else(|| PathBuf::from("queries"))),

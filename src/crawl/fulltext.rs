@@ -7,7 +7,6 @@ use super::{Candidate, SourceOutcome};
 use crate::config::SourceConfig;
 use crate::fetch::{FetchRequest, Fetcher};
 use crate::model::{Document, SourceKind};
-use crate::store::Store;
 use std::sync::Arc;
 
 /// Article pages fetched at most per source and pass; the rest wait for the next poll.
@@ -21,7 +20,7 @@ pub(super) async fn complete_with_articles(
     source: &SourceConfig,
     candidates: Vec<Candidate>,
     fetcher: &Fetcher,
-    store: &Arc<Store>,
+    known: &super::KnownDocuments,
     outcome: &mut SourceOutcome,
 ) -> Vec<(Document, Vec<Arc<crate::model::Fetched>>)> {
     use crate::config::FullText;
@@ -52,18 +51,10 @@ pub(super) async fn complete_with_articles(
             .iter()
             .map(|i| candidates[*i].document.id.clone())
             .collect();
-        let store = store.clone();
-        let seen = tokio::task::spawn_blocking(move || {
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            store.known_documents(&ids)
-        })
-        .await
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default();
+        let seen = known(ids).await;
         let unseen: Vec<usize> = wanted
             .into_iter()
-            .filter(|i| !seen.contains_key(&candidates[*i].document.id))
+            .filter(|i| !seen.contains(&candidates[*i].document.id))
             .take(MAX_ARTICLES_PER_PASS)
             .collect();
         for index in unseen {

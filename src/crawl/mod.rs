@@ -15,16 +15,17 @@ use crate::config::SourceConfig;
 use crate::fetch::{FetchError, FetchErrorKind, FetchRequest, Fetcher};
 use crate::model::Document;
 use crate::schedule::{Bounds, Hints, History};
-use crate::store::Store;
+use crate::store::{SourceState, Store};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
 pub use kinds::Sessions;
 
 /// What happened to one source in a pass.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourceOutcome {
     pub name: String,
     pub url: String,
@@ -48,6 +49,7 @@ pub struct SourceOutcome {
 }
 
 /// A source's fetched and parsed documents, with the crawl state to record once they are durable.
+#[derive(Debug)]
 pub struct SourceBatch {
     pub source: SourceConfig,
     pub etag: Option<String>,
@@ -93,18 +95,54 @@ fn captures_of(documents: &[(Document, Vec<Arc<crate::model::Fetched>>)]) -> Vec
     out
 }
 
-/// Polls one source: its page (and older pages, and article pages for full text) fetched,
-/// parsed and normalised, then handed to the writer. A failure is recorded on the source's
-/// state and returned in the outcome; it never stops the pass.
-pub async fn crawl_source(
-    source: SourceConfig,
-    fetcher: &Fetcher,
-    store: &Arc<Store>,
-    sender: &mpsc::Sender<SourceBatch>,
-    bounds: &Bounds,
-    sessions: &Sessions,
-) -> SourceOutcome {
-    let mut outcome = SourceOutcome {
+/// Which of a list of document ids the index already holds (the state database locally; the
+/// index node, asked over the broker, for a worker). Article pages of known documents are not
+/// fetched again.
+pub type KnownDocuments = Arc<
+    dyn Fn(
+            Vec<String>,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = HashSet<String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// `KnownDocuments` from the state database.
+pub fn known_in(store: &Arc<Store>) -> KnownDocuments {
+    let store = store.clone();
+    Arc::new(move |ids: Vec<String>| {
+        let store = store.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                store.known_documents(&ids)
+            })
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .map(|known| known.into_keys().collect())
+            .unwrap_or_default()
+        })
+    })
+}
+
+/// What one poll produced, before anything is recorded: the batch for the writer, or why
+/// there is none. The same whether the poll ran in this process or on a worker.
+#[derive(Debug)]
+pub enum Polled {
+    Batch(SourceBatch),
+    Failed {
+        message: String,
+        retry_after: Option<DateTime<Utc>>,
+    },
+    /// The host asked for (or earned) a pause: not a failure of this source.
+    Deferred {
+        until: DateTime<Utc>,
+    },
+}
+
+/// An outcome with nothing in it yet.
+pub fn new_outcome(source: &SourceConfig) -> SourceOutcome {
+    SourceOutcome {
         name: source.name.clone(),
         url: source.url.to_string(),
         items: 0,
@@ -116,32 +154,125 @@ pub async fn crawl_source(
         article_errors: 0,
         deferred_until: None,
         error: None,
-    };
-    let failure = |message: String, retry_after: Option<DateTime<Utc>>| Failure {
-        message,
-        retry_after,
-        bounds: *bounds,
-    };
+    }
+}
+
+/// Polls one source: its page (and older pages, and article pages for full text) fetched,
+/// parsed and normalised, then handed to the writer. A failure is recorded on the source's
+/// state and returned in the outcome; it never stops the pass.
+pub async fn crawl_source(
+    source: SourceConfig,
+    fetcher: &Fetcher,
+    store: &Arc<Store>,
+    sender: &mpsc::Sender<SourceBatch>,
+    bounds: &Bounds,
+    sessions: &Sessions,
+) -> SourceOutcome {
+    let mut outcome = new_outcome(&source);
     let state = {
         let store = store.clone();
         let name = source.name.clone();
         tokio::task::spawn_blocking(move || store.source_state(&name)).await
     };
-    let state = match state {
-        Ok(Ok(state)) => state.unwrap_or_default(),
-        Ok(Err(e)) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
-        Err(e) => return fail(outcome, store, &source, failure(e.to_string(), None)).await,
+    let polled = match state {
+        Ok(Ok(state)) => {
+            let state = state.unwrap_or_default();
+            poll(
+                &source,
+                &state,
+                fetcher,
+                sessions,
+                &known_in(store),
+                &mut outcome,
+            )
+            .await
+        }
+        Ok(Err(e)) => Polled::Failed {
+            message: e.to_string(),
+            retry_after: None,
+        },
+        Err(e) => Polled::Failed {
+            message: e.to_string(),
+            retry_after: None,
+        },
+    };
+    settle(polled, &source, store, sender, bounds, &mut outcome).await;
+    outcome
+}
+
+/// Records what a poll produced: a failure or a deferral on the source's state, or the batch
+/// sent to the writer (which records the rest once the documents are committed).
+pub async fn settle(
+    polled: Polled,
+    source: &SourceConfig,
+    store: &Arc<Store>,
+    sender: &mpsc::Sender<SourceBatch>,
+    bounds: &Bounds,
+    outcome: &mut SourceOutcome,
+) {
+    match polled {
+        Polled::Batch(batch) => {
+            if sender.send(batch).await.is_err() {
+                outcome.error = Some(format!(
+                    "source {:?}: {}: the index writer stopped",
+                    source.name,
+                    source.shown_url()
+                ));
+            }
+        }
+        Polled::Failed {
+            message,
+            retry_after,
+        } => {
+            fail(
+                outcome,
+                store,
+                source,
+                Failure {
+                    message,
+                    retry_after,
+                    bounds: *bounds,
+                },
+            )
+            .await;
+        }
+        Polled::Deferred { until } => {
+            let (store, name, url) = (store.clone(), source.name.clone(), source.url.to_string());
+            let recorded =
+                tokio::task::spawn_blocking(move || store.record_deferral(&name, &url, until))
+                    .await;
+            if let Ok(Err(e)) = recorded {
+                tracing::error!(source = %source.name, error = %e, "could not record a deferral");
+            }
+            outcome.deferred_until = Some(until);
+        }
+    }
+}
+
+/// One poll of a source from its crawl state, touching no database: first page, session,
+/// fetch, parse, older pages, article pages. Counts go into `outcome`.
+pub async fn poll(
+    source: &SourceConfig,
+    state: &SourceState,
+    fetcher: &Fetcher,
+    sessions: &Sessions,
+    known: &KnownDocuments,
+    outcome: &mut SourceOutcome,
+) -> Polled {
+    let failed = |message: String| Polled::Failed {
+        message,
+        retry_after: None,
     };
     let same_url = state.url == source.url.as_str();
-    let (url, api_url) = match kinds::first_page(&source, &state, fetcher).await {
+    let (url, api_url) = match kinds::first_page(source, state, fetcher).await {
         Ok(found) => found,
-        Err(message) => return fail(outcome, store, &source, failure(message, None)).await,
+        Err(message) => return failed(message),
     };
     let bearer = match &source.auth {
         None => None,
-        Some(auth) => match kinds::open_session(&source, auth, fetcher, sessions).await {
+        Some(auth) => match kinds::open_session(source, auth, fetcher, sessions).await {
             Ok(token) => Some(token),
-            Err(message) => return fail(outcome, store, &source, failure(message, None)).await,
+            Err(message) => return failed(message),
         },
     };
     let request = FetchRequest {
@@ -161,15 +292,7 @@ pub async fn crawl_source(
             ..
         }) => {
             tracing::info!(source = %source.name, url = %source.shown_url(), host = %host, until = %until, "deferred: host is backing off");
-            let (store, name, url) = (store.clone(), source.name.clone(), source.url.to_string());
-            let recorded =
-                tokio::task::spawn_blocking(move || store.record_deferral(&name, &url, until))
-                    .await;
-            if let Ok(Err(e)) = recorded {
-                tracing::error!(source = %source.name, error = %e, "could not record a deferral");
-            }
-            outcome.deferred_until = Some(until);
-            return outcome;
+            return Polled::Deferred { until };
         }
         Err(error) => {
             tracing::warn!(source = %source.name, url = %source.shown_url(), error = %error.kind, "fetch failed");
@@ -181,13 +304,10 @@ pub async fn crawl_source(
                 FetchErrorKind::Status { retry_after, .. } => *retry_after,
                 _ => None,
             };
-            return fail(
-                outcome,
-                store,
-                &source,
-                failure(error.to_string(), retry_after),
-            )
-            .await;
+            return Polled::Failed {
+                message: error.to_string(),
+                retry_after,
+            };
         }
     };
     tracing::debug!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), status = fetched.status, bytes = fetched.body.len(), elapsed_ms = fetched.elapsed.as_millis() as u64, "fetched");
@@ -228,31 +348,29 @@ pub async fn crawl_source(
                 }
                 let mut candidates = candidates;
                 let older =
-                    kinds::older_page(&source, &fetched.url, &parsed, state.cursor.as_deref());
+                    kinds::older_page(source, &fetched.url, &parsed, state.cursor.as_deref());
                 candidates.extend(
                     kinds::read_older_pages(
-                        &source,
+                        source,
                         older,
                         state.cursor.as_deref(),
                         fetcher,
-                        &mut outcome,
+                        outcome,
                     )
                     .await,
                 );
-                fulltext::complete_with_articles(&source, candidates, fetcher, store, &mut outcome)
-                    .await
+                fulltext::complete_with_articles(source, candidates, fetcher, known, outcome).await
             }
             Ok(Err(error)) => {
                 tracing::warn!(source = %source.name, url = %crate::text::redact_url(fetched.url.as_str()), error = %error.message, "parse failed");
-                return fail(outcome, store, &source, failure(error.to_string(), None)).await;
+                return failed(error.to_string());
             }
             Err(join) => {
-                let message = format!(
+                return failed(format!(
                     "source {:?}: {}: parser crashed: {join}",
                     source.name,
                     source.shown_url()
-                );
-                return fail(outcome, store, &source, failure(message, None)).await;
+                ));
             }
         }
     };
@@ -272,14 +390,7 @@ pub async fn crawl_source(
         documents,
         captures,
     };
-    if sender.send(batch).await.is_err() {
-        outcome.error = Some(format!(
-            "source {:?}: {}: the index writer stopped",
-            source.name,
-            source.shown_url()
-        ));
-    }
-    outcome
+    Polled::Batch(batch)
 }
 
 /// Parses a response and normalises its items (blocking: run it on a blocking thread).
@@ -325,11 +436,11 @@ struct Failure {
 }
 
 async fn fail(
-    mut outcome: SourceOutcome,
+    outcome: &mut SourceOutcome,
     store: &Arc<Store>,
     source: &SourceConfig,
     failure: Failure,
-) -> SourceOutcome {
+) {
     let store = store.clone();
     let (name, url, interval) = (source.name.clone(), source.url.to_string(), source.interval);
     let message = source.scrub(&failure.message);
@@ -359,5 +470,4 @@ async fn fail(
     if let Ok(Err(e)) = recorded {
         tracing::error!(source = %source.name, error = %e, "could not record a failure");
     }
-    outcome
 }

@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS seen (
 ";
 
 /// The crawl state of one source.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceState {
     pub name: String,
     pub url: String,

@@ -4,6 +4,7 @@
 mod attacks;
 mod browser;
 mod cli;
+mod cluster;
 mod crash;
 mod crawl;
 mod demo;

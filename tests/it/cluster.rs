@@ -1,0 +1,274 @@
+//! The distributed crawl on a real broker: each test starts its own `nats-server` (JetStream)
+//! on 127.0.0.1, `vigil worker` processes, and the index node in this process. Feeds are served
+//! from 30 loopback hosts; the servers' own request logs prove the per-host budget held across
+//! workers.
+
+use crate::support::FixtureServer;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TIMING_TOLERANCE: Duration = Duration::from_millis(15);
+
+fn nats_server() -> PathBuf {
+    for candidate in [
+        "nats-server",
+        "/usr/sbin/nats-server",
+        "/usr/bin/nats-server",
+    ] {
+        if Command::new(candidate)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return PathBuf::from(candidate);
+        }
+    }
+    panic!(
+        "nats-server is missing: run the tests with scripts/test, which installs Debian's nats-server"
+    );
+}
+
+/// A broker on 127.0.0.1 with JetStream storing in `dir`.
+struct Broker {
+    child: Option<Child>,
+    config: PathBuf,
+    pub url: String,
+}
+
+impl Broker {
+    fn start(dir: &Path) -> Broker {
+        let port = crate::support::free_address()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .to_string();
+        let config = dir.join("nats.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "listen: 127.0.0.1:{port}\nmax_payload: 8MB\njetstream {{ store_dir: {:?} }}\n",
+                dir.join("jetstream")
+            ),
+        )
+        .unwrap();
+        let mut broker = Broker {
+            child: None,
+            config,
+            url: format!("nats://127.0.0.1:{port}"),
+        };
+        broker.restart();
+        broker
+    }
+
+    fn restart(&mut self) {
+        let child = Command::new(nats_server())
+            .arg("-c")
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(child);
+        let address = self.url.trim_start_matches("nats://").to_string();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(&address).is_err() {
+            assert!(Instant::now() < deadline, "nats-server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+struct Worker(Child);
+
+impl Worker {
+    fn start(dir: &Path, name: &str) -> Worker {
+        Worker(
+            Command::new(env!("CARGO_BIN_EXE_vigil"))
+                .args(["worker", "--name", name])
+                .current_dir(dir)
+                .env("RUST_LOG", "off")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        )
+    }
+
+    /// SIGKILL: no lease handed back, no job acknowledged.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// 30 hosts, `feeds` feeds each of 3 items; the sources' TOML with hosts interleaved.
+async fn hosts(feeds: usize) -> (Vec<FixtureServer>, String, usize) {
+    let mut servers = Vec::new();
+    for host in 0..30u8 {
+        let server = FixtureServer::start_on([127, 0, 0, 2 + host]).await;
+        for feed in 0..feeds {
+            let items: String = (0..3)
+                .map(|i| {
+                    format!(
+                        "<item><title>Court report {host}-{feed}-{i}</title><link>{}/r/{feed}/{i}</link><guid>{host}-{feed}-{i}</guid><description>The court's registry on case {host}-{feed}-{i}.</description><pubDate>{}</pubDate></item>",
+                        server.base,
+                        chrono::Utc::now().to_rfc2822()
+                    )
+                })
+                .collect();
+            server.put(
+                &format!("feed{feed}.rss"),
+                "application/rss+xml",
+                format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>H{host}</title>{items}</channel></rss>"),
+            );
+        }
+        servers.push(server);
+    }
+    let mut sources = String::new();
+    for feed in 0..feeds {
+        for (host, server) in servers.iter().enumerate() {
+            sources.push_str(&format!(
+                "[[sources]]\nname = \"h{host}-f{feed}\"\nkind = \"feed\"\nurl = \"{}\"\ninterval = \"10m\"\nallow_private = true\nfull_text = \"never\"\n\n",
+                server.url(&format!("/f/feed{feed}.rss"))
+            ));
+        }
+    }
+    (servers, sources, 30 * feeds * 3)
+}
+
+fn deployment(dir: &Path, broker: &Broker, sources: &str) -> vigil::config::Config {
+    std::fs::create_dir_all(dir.join("queries")).unwrap();
+    std::fs::write(
+        dir.join("queries/court.toml"),
+        "id = \"court\"\ntitle = \"court\"\nquery = 'court'\nseverity = \"watch\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        format!(
+            "data_dir = \"data\"\n[crawl]\ncontact_url = \"https://vigil.example.org/c\"\nrate_per_host = 4.0\nconcurrency = 32\n\n[cluster]\nnats = \"{}\"\npartitions = 8\nlease = \"2s\"\nack_wait = \"5s\"\nmax_deliver = 3\n\n{sources}",
+            broker.url
+        ),
+    )
+    .unwrap();
+    vigil::config::Config::load(&dir.join("vigil.toml")).unwrap()
+}
+
+/// Waits until every source has a success or a failure recorded.
+async fn until_all_polled(config: &vigil::config::Config, timeout: Duration) -> usize {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let store = vigil::store::Store::open_read_only(&config.state_path()).unwrap();
+        let done = store
+            .source_states()
+            .unwrap()
+            .iter()
+            .filter(|s| s.last_success.is_some() || s.last_error.is_some())
+            .count();
+        if done >= config.sources.len() || Instant::now() > deadline {
+            return done;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Every item once in the index, matched once; no host's requests closer than its budget.
+fn check_exactly_once(config: &vigil::config::Config, servers: &[FixtureServer], items: usize) {
+    let conn = rusqlite::Connection::open(config.state_path()).unwrap();
+    let (matches, distinct): (i64, i64) = conn
+        .query_row(
+            "SELECT COUNT(*), COUNT(DISTINCT doc_id) FROM matches WHERE query_id = 'court'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((matches as usize, distinct as usize), (items, items));
+    let read = vigil::readside::ReadSide::open(config).unwrap();
+    let query = vigil::query::compile(read.reader.index(), "court").unwrap();
+    let hits = read
+        .reader
+        .search(
+            &*query,
+            &vigil::index::reader::SearchFilter {
+                limit: items * 2,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(hits.total, items);
+    for server in servers {
+        let mut times = server.request_times("/f/");
+        times.sort();
+        for pair in times.windows(2) {
+            let gap = pair[1] - pair[0];
+            assert!(
+                gap + TIMING_TOLERANCE >= Duration::from_millis(250),
+                "{}: requests {gap:?} apart",
+                server.base
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_workers_one_killed_every_item_once_and_polite() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path());
+    let (servers, sources, items) = hosts(10).await;
+    let config = deployment(dir.path(), &broker, &sources);
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let index_node = tokio::spawn(async move {
+        let result = pipeline
+            .run_cluster(async {
+                let _ = stopped.await;
+            })
+            .await;
+        (pipeline, result)
+    });
+    let mut workers: Vec<Worker> = ["w1", "w2", "w3"]
+        .iter()
+        .map(|n| Worker::start(dir.path(), n))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    workers[0].kill();
+    workers.push(Worker::start(dir.path(), "w4"));
+    let polled = until_all_polled(&config, Duration::from_secs(90)).await;
+    assert_eq!(polled, config.sources.len());
+    // A moment for the last results' commit and acknowledgement.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = stop.send(());
+    let (pipeline, result) = index_node.await.unwrap();
+    result.unwrap();
+    drop(pipeline);
+    drop(workers);
+    let store = vigil::store::Store::open_read_only(&config.state_path()).unwrap();
+    let failed: Vec<_> = store
+        .source_states()
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.last_error.is_some())
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    check_exactly_once(&config, &servers, items);
+}
