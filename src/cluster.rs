@@ -358,10 +358,9 @@ impl Dispatcher {
         sources: &[(SourceConfig, SourceState)],
         now: DateTime<Utc>,
     ) -> Result<usize, ClusterError> {
-        let give_up = chrono::Duration::from_std(
-            self.settings.ack_wait * (self.settings.max_deliver + 1) + Duration::from_secs(30),
-        )
-        .unwrap_or(chrono::Duration::hours(1));
+        let give_up =
+            chrono::Duration::from_std(self.settings.ack_wait * (self.settings.max_deliver + 2))
+                .unwrap_or(chrono::Duration::hours(1));
         let mut sent = 0;
         for (source, state) in sources {
             if self.in_flight(&source.name) {

@@ -272,3 +272,123 @@ async fn three_workers_one_killed_every_item_once_and_polite() {
     assert!(failed.is_empty(), "{failed:?}");
     check_exactly_once(&config, &servers, items);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_broker_restarted_mid_crawl_loses_and_doubles_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = Broker::start(dir.path());
+    let (servers, sources, items) = hosts(4).await;
+    let config = deployment(dir.path(), &broker, &sources);
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let index_node = tokio::spawn(async move {
+        let result = pipeline
+            .run_cluster(async {
+                let _ = stopped.await;
+            })
+            .await;
+        (pipeline, result)
+    });
+    let workers: Vec<Worker> = ["w1", "w2"]
+        .iter()
+        .map(|n| Worker::start(dir.path(), n))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    broker.kill();
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    broker.restart();
+    let polled = until_all_polled(&config, Duration::from_secs(90)).await;
+    assert_eq!(polled, config.sources.len());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = stop.send(());
+    let (pipeline, result) = index_node.await.unwrap();
+    result.unwrap();
+    drop(pipeline);
+    drop(workers);
+    check_exactly_once(&config, &servers, items);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn garbage_and_stalled_jobs_never_stall_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path());
+    let (_servers, sources, _) = hosts(1).await;
+    let mut config = deployment(dir.path(), &broker, &sources);
+    let mut settings = config.cluster.clone().unwrap();
+    settings.ack_wait = Duration::from_secs(1);
+    settings.max_deliver = 2;
+    config.cluster = Some(settings.clone());
+    // A result that is not one, on the results subject, before anything else.
+    let client = async_nats::connect(broker.url.as_str()).await.unwrap();
+    vigil::cluster::connect(&settings).await.unwrap();
+    let js = async_nats::jetstream::new(client.clone());
+    js.publish(vigil::cluster::RESULTS_SUBJECT, "not a result".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // A worker that takes every job and never finishes one.
+    let stalled = tokio::spawn({
+        let js = js.clone();
+        async move {
+            let stream = js.get_stream(vigil::cluster::JOBS_STREAM).await.unwrap();
+            let consumer = stream
+                .get_or_create_consumer(
+                    "part-staller",
+                    async_nats::jetstream::consumer::pull::Config {
+                        durable_name: Some("part-staller".into()),
+                        filter_subject: "vigil.jobs.*".into(),
+                        ack_policy: async_nats::jetstream::consumer::AckPolicy::Explicit,
+                        ack_wait: Duration::from_secs(1),
+                        max_deliver: 2,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+            let mut held = Vec::new();
+            loop {
+                use futures_util::StreamExt;
+                let mut batch = consumer
+                    .fetch()
+                    .max_messages(100)
+                    .expires(Duration::from_millis(500))
+                    .messages()
+                    .await
+                    .unwrap();
+                while let Some(Ok(message)) = batch.next().await {
+                    held.push(message);
+                }
+            }
+        }
+    });
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let index_node = tokio::spawn(async move {
+        let result = pipeline
+            .run_cluster(async {
+                let _ = stopped.await;
+            })
+            .await;
+        (pipeline, result)
+    });
+    // Every source ends with a failure that names it, within a few ack waits.
+    let polled = until_all_polled(&config, Duration::from_secs(30)).await;
+    assert_eq!(polled, config.sources.len());
+    let _ = stop.send(());
+    let (pipeline, result) = index_node.await.unwrap();
+    result.unwrap();
+    stalled.abort();
+    let states = pipeline.store().source_states().unwrap();
+    for state in &states {
+        let error = state.last_error.as_deref().unwrap_or("");
+        assert!(
+            error.contains(&format!("source {:?}", state.name))
+                && error.contains("no worker finished its fetch job after 2 deliveries"),
+            "{state:?}"
+        );
+    }
+    // The garbage was dropped, not retried forever.
+    let mut results = js.get_stream(vigil::cluster::RESULTS_STREAM).await.unwrap();
+    assert_eq!(results.info().await.unwrap().state.messages, 0);
+}
