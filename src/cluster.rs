@@ -540,9 +540,14 @@ pub async fn run_worker(
         settings: settings.clone(),
     });
     let grace = grace(&shared.config);
-    let mut owned: HashMap<u32, (u64, tokio::task::JoinHandle<()>)> = HashMap::new();
+    let mut owned: HashMap<u32, (u64, Partition)> = HashMap::new();
     tokio::pin!(shutdown);
     tracing::info!(worker = %worker, partitions = settings.partitions, "worker started");
+    // Be counted before claiming: workers that start together then share from the start.
+    let _ = workers
+        .put(format!("w-{worker}"), worker.clone().into_bytes().into())
+        .await;
+    tokio::time::sleep((settings.lease / 3).min(Duration::from_secs(1))).await;
     loop {
         let _ = workers
             .put(format!("w-{worker}"), worker.clone().into_bytes().into())
@@ -568,18 +573,20 @@ pub async fn run_worker(
             }
         }
         for partition in lost {
-            if let Some((_, task)) = owned.remove(&partition) {
-                task.abort();
+            if let Some((_, running)) = owned.remove(&partition) {
+                // Someone else owns it now: stop at once.
+                running.task.abort();
                 tracing::warn!(worker = %worker, partition, "partition lease lost");
             }
         }
-        // Hand back what is over the fair share (a worker joined), then claim free ones.
+        // Hand back what is over the fair share (a worker joined): the partition finishes the
+        // jobs it holds (so none waits out its ack wait), then its lease goes.
         while owned.len() > fair {
             let Some(&partition) = owned.keys().max() else {
                 break;
             };
-            if let Some((_, task)) = owned.remove(&partition) {
-                task.abort();
+            if let Some((_, running)) = owned.remove(&partition) {
+                running.finish().await;
                 let _ = leases.delete(format!("p{partition}")).await;
             }
         }
@@ -597,13 +604,15 @@ pub async fn run_worker(
                 .create(format!("p{partition}"), worker.clone().into_bytes().into())
                 .await
             {
+                let (stop, stopped) = tokio::sync::watch::channel(false);
                 let task = tokio::spawn(work_partition(
                     shared.clone(),
                     jobs.clone(),
                     partition,
                     grace,
+                    stopped,
                 ));
-                owned.insert(partition, (revision, task));
+                owned.insert(partition, (revision, Partition { task, stop }));
             }
         }
         tokio::select! {
@@ -611,12 +620,32 @@ pub async fn run_worker(
             _ = tokio::time::sleep(settings.lease / 3) => {}
         }
     }
-    for (partition, (_, task)) in owned {
-        task.abort();
+    for (partition, (_, running)) in owned {
+        running.finish().await;
         let _ = leases.delete(format!("p{partition}")).await;
     }
     let _ = workers.delete(format!("w-{worker}")).await;
     Ok(())
+}
+
+/// A partition being worked on.
+struct Partition {
+    task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Partition {
+    /// Asks the partition to stop after the jobs it holds, and waits (at most a minute).
+    async fn finish(self) {
+        let _ = self.stop.send(true);
+        let mut task = self.task;
+        if tokio::time::timeout(Duration::from_secs(60), &mut task)
+            .await
+            .is_err()
+        {
+            task.abort();
+        }
+    }
 }
 
 struct WorkerShared {
@@ -638,6 +667,7 @@ async fn work_partition(
     jobs: jetstream::stream::Stream,
     partition: u32,
     grace: Duration,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let name = format!("part-{partition}");
     let consumer = match jobs
@@ -661,7 +691,7 @@ async fn work_partition(
         }
     };
     tokio::time::sleep(grace).await;
-    loop {
+    while !*stop.borrow() {
         let batch = consumer
             .fetch()
             .max_messages(JOBS_AT_ONCE)

@@ -26,6 +26,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
+/// Workers' results indexed in one writer pass at most (one commit, one percolation): a
+/// commit costs tens of milliseconds whatever its size, so the index node takes many at once.
+const RESULTS_PER_PASS: usize = 512;
+
 /// Documents buffered in the writer before it commits in the middle of a pass.
 const COMMIT_EVERY_DOCUMENTS: usize = 20_000;
 /// How far back near-duplicate groups reach: copy-paste campaigns are bursts, and a year of
@@ -318,7 +322,7 @@ impl Pipeline {
 
     /// The index node of a distributed crawl, until `shutdown` resolves: due sources go out as
     /// jobs (one at a time per source), workers' results are indexed in writer passes of up to
-    /// 64 and acknowledged only after their commit, and a job no worker finished after every
+    /// `RESULTS_PER_PASS` and acknowledged only after their commit, and a job no worker finished after every
     /// delivery is recorded as the source's failure.
     pub async fn run_cluster(
         &self,
@@ -361,7 +365,7 @@ impl Pipeline {
             }
             let received = tokio::select! {
                 _ = &mut shutdown => return Ok(()),
-                received = dispatcher.receive(64, Duration::from_secs(1)) => received,
+                received = dispatcher.receive(RESULTS_PER_PASS, Duration::from_secs(1)) => received,
             };
             let received = match received {
                 Ok(received) => received,
