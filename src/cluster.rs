@@ -34,6 +34,9 @@ pub const RESULTS_SUBJECT: &str = "vigil.results";
 pub const KNOWN_SUBJECT: &str = "vigil.known";
 pub const LEASES: &str = "vigil-leases";
 pub const WORKERS: &str = "vigil-workers";
+/// Hosts pausing (Retry-After, error backoff), shared by the workers: key the host in hex,
+/// value the time it resumes.
+pub const PAUSES: &str = "vigil-pauses";
 /// Largest message Vigil sends or reads (the broker's `max_payload` must allow it).
 pub const MAX_MESSAGE: usize = 8 << 20;
 /// Largest decoded message read.
@@ -277,16 +280,25 @@ pub async fn connect(
     .map_err(|e| broker(settings, "creating the results stream")(e.to_string()))?;
     // Key-value buckets are made as the streams they are (what `create_key_value` would make),
     // because the client's account query does not read Debian's nats-server 2.9.
-    for (bucket, description) in [
-        (LEASES, "which worker owns which host partition"),
-        (WORKERS, "live workers"),
+    for (bucket, description, max_age) in [
+        (
+            LEASES,
+            "which worker owns which host partition",
+            settings.lease,
+        ),
+        (WORKERS, "live workers", settings.lease),
+        (
+            PAUSES,
+            "hosts pausing, and until when",
+            crate::fetch::MAX_RETRY_AFTER,
+        ),
     ] {
         js.get_or_create_stream(stream::Config {
             name: format!("KV_{bucket}"),
             description: Some(description.to_string()),
             subjects: vec![format!("$KV.{bucket}.>")],
             max_messages_per_subject: 1,
-            max_age: settings.lease,
+            max_age,
             storage: stream::StorageType::File,
             allow_rollup: true,
             deny_delete: true,
@@ -518,6 +530,10 @@ pub async fn run_worker(
         .get_key_value(WORKERS)
         .await
         .map_err(|e| broker(&settings, "opening the worker list")(e.to_string()))?;
+    let pauses = js
+        .get_key_value(PAUSES)
+        .await
+        .map_err(|e| broker(&settings, "opening the host pauses")(e.to_string()))?;
     let jobs = js
         .get_stream(JOBS_STREAM)
         .await
@@ -557,6 +573,7 @@ pub async fn run_worker(
             Err(_) => 1,
         };
         let fair = (settings.partitions as usize).div_ceil(alive);
+        share_pauses(&pauses, &shared.fetcher).await;
         // Renew what is owned; a lease lost (taken after an outage) stops its partition.
         let mut lost = Vec::new();
         for (partition, (revision, _)) in owned.iter_mut() {
@@ -628,6 +645,40 @@ pub async fn run_worker(
     Ok(())
 }
 
+/// Publishes the hosts this worker's fetcher is pausing and takes up the others' pauses, so a
+/// Retry-After or an error backoff holds for a host whichever worker owns it next.
+async fn share_pauses(pauses: &async_nats::jetstream::kv::Store, fetcher: &Fetcher) {
+    let now = Utc::now();
+    for (host, until) in fetcher.paused_hosts(now) {
+        let key = data_encoding::HEXLOWER.encode(host.as_bytes());
+        let _ = pauses
+            .put(key, until.to_rfc3339().into_bytes().into())
+            .await;
+    }
+    let Ok(keys) = pauses.keys().await else {
+        return;
+    };
+    let keys: Vec<String> = keys.filter_map(|k| async move { k.ok() }).collect().await;
+    for key in keys {
+        let Ok(Some(value)) = pauses.get(key.as_str()).await else {
+            continue;
+        };
+        let host = data_encoding::HEXLOWER
+            .decode(key.as_bytes())
+            .ok()
+            .and_then(|h| String::from_utf8(h).ok());
+        let until = std::str::from_utf8(&value)
+            .ok()
+            .and_then(|v| DateTime::parse_from_rfc3339(v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        if let (Some(host), Some(until)) = (host, until)
+            && until > now
+        {
+            fetcher.pause_host(&host, until);
+        }
+    }
+}
+
 /// A partition being worked on.
 struct Partition {
     task: tokio::task::JoinHandle<()>,
@@ -691,6 +742,10 @@ async fn work_partition(
         }
     };
     tokio::time::sleep(grace).await;
+    // Pauses other workers learned for this partition's hosts, before the first request.
+    if let Ok(pauses) = shared.js.get_key_value(PAUSES).await {
+        share_pauses(&pauses, &shared.fetcher).await;
+    }
     while !*stop.borrow() {
         let batch = consumer
             .fetch()

@@ -282,6 +282,32 @@ impl Fetcher {
             .clone()
     }
 
+    /// The hosts pausing now (a Retry-After or an error backoff), with when they resume: what a
+    /// distributed crawl shares so the next owner of a host keeps the pause.
+    pub fn paused_hosts(&self, now: DateTime<Utc>) -> Vec<(String, DateTime<Utc>)> {
+        let hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        hosts
+            .iter()
+            .filter_map(|(name, host)| host.paused_until(now).map(|until| (name.clone(), until)))
+            .collect()
+    }
+
+    /// Pauses a host until `until` (a pause another worker learned), unless it already pauses
+    /// longer.
+    pub fn pause_host(&self, name: &str, until: DateTime<Utc>) {
+        let host = self.host(&name.to_ascii_lowercase());
+        let mut backoff = host
+            .backoff
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if backoff.until.is_none_or(|current| current < until) {
+            backoff.until = Some(until);
+        }
+    }
+
     /// Fetches one URL politely: refuses what the guard and robots.txt forbid, respects the
     /// host's backoff, waits for a global slot and the host's budget, then sends a conditional
     /// GET and reads at most `max_body_bytes` of body within the total timeout.

@@ -392,3 +392,77 @@ async fn garbage_and_stalled_jobs_never_stall_the_writer() {
     let mut results = js.get_stream(vigil::cluster::RESULTS_STREAM).await.unwrap();
     assert_eq!(results.info().await.unwrap().state.messages, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hosts_retry_after_holds_for_the_worker_that_takes_it_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path());
+    let server = FixtureServer::start_on([127, 0, 0, 40]).await;
+    server.put(
+        "b.rss",
+        "application/rss+xml",
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>B</title></channel></rss>",
+    );
+    let sources = format!(
+        "[[sources]]\nname = \"a\"\nkind = \"feed\"\nurl = \"{}\"\ninterval = \"10m\"\nallow_private = true\n\n[[sources]]\nname = \"b\"\nkind = \"feed\"\nurl = \"{}\"\ninterval = \"10m\"\nallow_private = true\n",
+        server.url("/retry/120"),
+        server.url("/f/b.rss")
+    );
+    let config = deployment(dir.path(), &broker, &sources);
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let index_node = tokio::spawn(async move {
+        let result = pipeline
+            .run_cluster(async {
+                let _ = stopped.await;
+            })
+            .await;
+        (pipeline, result)
+    });
+    let mut first = Worker::start(dir.path(), "w1");
+    // The host answers "503, retry after 120 s"; the worker pauses it (and defers the other
+    // source of the host), then shares the pause.
+    assert_eq!(
+        until_all_polled(&config, Duration::from_secs(30)).await,
+        1,
+        "a failed"
+    );
+    assert_eq!(server.request_times("/retry/").len(), 1);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    first.kill();
+    let _second = Worker::start(dir.path(), "w2");
+    // Another job for the paused host, now on the new owner.
+    let settings = config.cluster.clone().unwrap();
+    let client = async_nats::connect(broker.url.as_str()).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let b = config.sources.iter().find(|s| s.name == "b").unwrap();
+    let job = vigil::cluster::Job {
+        id: "b@manual".into(),
+        source: "b".into(),
+        state: Default::default(),
+    };
+    js.publish(
+        vigil::cluster::job_subject(vigil::cluster::partition_of(b, settings.partitions)),
+        vigil::cluster::encode(&job).into(),
+    )
+    .await
+    .unwrap()
+    .await
+    .unwrap();
+    // Taken and finished by the new worker (the work queue is empty again) …
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let mut jobs = js.get_stream(vigil::cluster::JOBS_STREAM).await.unwrap();
+        if jobs.info().await.unwrap().state.messages == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job was not processed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // … without a request to the host it knew to be paused.
+    assert!(server.request_times("/f/").is_empty());
+    assert_eq!(server.request_times("/retry/").len(), 1);
+    let _ = stop.send(());
+    let (_pipeline, result) = index_node.await.unwrap();
+    result.unwrap();
+}

@@ -53,6 +53,20 @@ impl FixtureServer {
                 .route("/f/{name}", get(serve_file))
                 .route("/robots.txt", get(serve_robots))
                 .route("/status/{code}", get(status))
+                .route(
+                    "/retry/{secs}",
+                    get(
+                        |State(state): State<ServerState>,
+                         UrlPath(secs): UrlPath<u64>,
+                         headers: HeaderMap| async move {
+                            record(&state, format!("/retry/{secs}"), &headers);
+                            (
+                                StatusCode::SERVICE_UNAVAILABLE,
+                                [("retry-after", secs.to_string())],
+                            )
+                        },
+                    ),
+                )
                 .route("/stall", get(stall))
                 .route("/endless", get(endless))
                 .route(
