@@ -34,6 +34,9 @@ pub const RESULTS_SUBJECT: &str = "vigil.results";
 pub const KNOWN_SUBJECT: &str = "vigil.known";
 pub const LEASES: &str = "vigil-leases";
 pub const WORKERS: &str = "vigil-workers";
+/// When each host was last asked for anything, by any worker: key the host in hex, value the
+/// moment in milliseconds (`KvGate`).
+pub const HOSTS: &str = "vigil-hosts";
 /// Hosts pausing (Retry-After, error backoff), shared by the workers: key the host in hex,
 /// value the time it resumes.
 pub const PAUSES: &str = "vigil-pauses";
@@ -292,6 +295,11 @@ pub async fn connect(
             "hosts pausing, and until when",
             crate::fetch::MAX_RETRY_AFTER,
         ),
+        (
+            HOSTS,
+            "when each host was last asked",
+            Duration::from_secs(24 * 3600),
+        ),
     ] {
         js.get_or_create_stream(stream::Config {
             name: format!("KV_{bucket}"),
@@ -538,14 +546,19 @@ pub async fn run_worker(
         .get_stream(JOBS_STREAM)
         .await
         .map_err(|e| broker(&settings, "opening the jobs stream")(e.to_string()))?;
-    let fetcher =
-        Arc::new(
-            Fetcher::new(&config.crawl, &config.sources).map_err(|e| ClusterError {
+    let hosts = js
+        .get_key_value(HOSTS)
+        .await
+        .map_err(|e| broker(&settings, "opening the host budgets")(e.to_string()))?;
+    let fetcher = Arc::new(
+        Fetcher::new(&config.crawl, &config.sources)
+            .map_err(|e| ClusterError {
                 url: String::new(),
                 doing: "setting up the fetcher",
                 message: e.to_string(),
-            })?,
-        );
+            })?
+            .with_shared_gate(Arc::new(KvGate { kv: hosts })),
+    );
     let shared = Arc::new(WorkerShared {
         config,
         worker: worker.clone(),
@@ -643,6 +656,73 @@ pub async fn run_worker(
     }
     let _ = workers.delete(format!("w-{worker}")).await;
     Ok(())
+}
+
+/// The host budget shared through the broker (what each worker's fetcher uses).
+pub async fn shared_gate(
+    settings: &ClusterSettings,
+) -> Result<Arc<dyn crate::fetch::HostGate>, ClusterError> {
+    let (_, js) = connect(settings).await?;
+    let kv = js
+        .get_key_value(HOSTS)
+        .await
+        .map_err(|e| broker(settings, "opening the host budgets")(e.to_string()))?;
+    Ok(Arc::new(KvGate { kv }))
+}
+
+/// The host budget across workers: a compare-and-set on the host's last request time in the
+/// broker's key-value store. A partition's owner is the only worker polling its feeds, but
+/// article pages link anywhere, so every request takes its turn here too (two round trips to
+/// the broker). Workers' clocks must agree to within the budget (NTP). If the broker does not
+/// answer within 5 s the local budget alone applies (the worker cannot deliver results then
+/// anyway).
+struct KvGate {
+    kv: async_nats::jetstream::kv::Store,
+}
+
+impl crate::fetch::HostGate for KvGate {
+    fn turn<'a>(
+        &'a self,
+        host: &'a str,
+        period: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            let key = data_encoding::HEXLOWER.encode(host.as_bytes());
+            let period_ms = period.as_millis() as i64;
+            let give_up = tokio::time::Instant::now() + Duration::from_secs(5) + period * 4;
+            while tokio::time::Instant::now() < give_up {
+                let entry =
+                    tokio::time::timeout(Duration::from_secs(5), self.kv.entry(key.as_str())).await;
+                let (last, revision) = match entry {
+                    Ok(Ok(Some(entry)))
+                        if entry.operation == async_nats::jetstream::kv::Operation::Put =>
+                    {
+                        let last = std::str::from_utf8(&entry.value)
+                            .ok()
+                            .and_then(|v| v.parse::<i64>().ok())
+                            .unwrap_or(0);
+                        (last, Some(entry.revision))
+                    }
+                    Ok(Ok(_)) => (0, None),
+                    _ => return,
+                };
+                let now = Utc::now().timestamp_millis();
+                if now < last + period_ms {
+                    let wait = (last + period_ms - now) as u64;
+                    tokio::time::sleep(Duration::from_millis(wait.min(60_000))).await;
+                    continue;
+                }
+                let value: bytes::Bytes = now.to_string().into_bytes().into();
+                let taken = match revision {
+                    Some(revision) => self.kv.update(key.as_str(), value, revision).await.is_ok(),
+                    None => self.kv.create(key.as_str(), value).await.is_ok(),
+                };
+                if taken {
+                    return;
+                }
+            }
+        })
+    }
 }
 
 /// Publishes the hosts this worker's fetcher is pausing and takes up the others' pauses, so a

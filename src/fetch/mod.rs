@@ -143,6 +143,8 @@ pub struct Fetcher {
     connect_timeout: Duration,
     max_body_bytes: u64,
     user_agent: String,
+    /// The budget shared with other processes, when there are any.
+    shared_gate: Option<Arc<dyn HostGate>>,
 }
 
 /// Everything Vigil keeps about one host: its request budget, its error backoff and its
@@ -168,6 +170,16 @@ struct Backoff {
 #[derive(Debug, thiserror::Error)]
 #[error("cannot set up the http client: {0}")]
 pub struct FetcherSetupError(String);
+
+/// A host budget kept beyond this process (the distributed crawl's broker): a turn is granted
+/// only when every fetcher sharing the gate has left the host alone for `period`.
+pub trait HostGate: Send + Sync {
+    fn turn<'a>(
+        &'a self,
+        host: &'a str,
+        period: Duration,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+}
 
 /// A bounded response, before it becomes a `Fetched`.
 struct Exchange {
@@ -258,6 +270,7 @@ impl Fetcher {
             connect_timeout: settings.connect_timeout,
             max_body_bytes: settings.max_body_bytes,
             user_agent: settings.user_agent.clone(),
+            shared_gate: None,
         })
     }
 
@@ -280,6 +293,12 @@ impl Fetcher {
                 })
             })
             .clone()
+    }
+
+    /// Keeps every host's budget together with other fetchers through `gate` as well as here.
+    pub fn with_shared_gate(mut self, gate: Arc<dyn HostGate>) -> Fetcher {
+        self.shared_gate = Some(gate);
+        self
     }
 
     /// The hosts pausing now (a Retry-After or an error backoff), with when they resume: what a
@@ -452,6 +471,14 @@ impl Fetcher {
         json_body: Option<&[u8]>,
     ) -> Result<Exchange, FetchErrorKind> {
         let _turn = host.wait_turn(&self.in_flight).await?;
+        if let Some(gate) = &self.shared_gate {
+            let delay = *host
+                .crawl_delay
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let name = url.host_str().unwrap_or_default().to_ascii_lowercase();
+            gate.turn(&name, host.period.max(delay)).await;
+        }
         // Checked after the wait: a request queued behind the budget must not go out if the
         // host failed in the meantime.
         if let Some(until) = host.paused_until(Utc::now()) {

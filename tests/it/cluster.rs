@@ -121,17 +121,34 @@ impl Drop for Worker {
     }
 }
 
-/// 30 hosts, `feeds` feeds each of 3 items; the sources' TOML with hosts interleaved.
-async fn hosts(feeds: usize) -> (Vec<FixtureServer>, String, usize) {
+/// 30 hosts, `feeds` feeds each of 3 items; the sources' TOML with hosts interleaved. With
+/// `articles`, each item links to its article page on the next host (as a news-search feed
+/// does), fetched for full text: feeds and articles of one host are then fetched by different
+/// workers.
+async fn hosts_with(feeds: usize, articles: bool) -> (Vec<FixtureServer>, String, usize) {
     let mut servers = Vec::new();
     for host in 0..30u8 {
-        let server = FixtureServer::start_on([127, 0, 0, 2 + host]).await;
+        servers.push(FixtureServer::start_on([127, 0, 0, 2 + host]).await);
+    }
+    for host in 0..30u8 {
+        let server = &servers[host as usize];
+        let next = &servers[(host as usize + 1) % 30];
         for feed in 0..feeds {
             let items: String = (0..3)
                 .map(|i| {
+                    let link = if articles {
+                        let name = format!("art-{host}-{feed}-{i}.html");
+                        next.put(
+                            &name,
+                            "text/html; charset=utf-8",
+                            format!("<html><head><title>Court report {host}-{feed}-{i}</title></head><body><article><h1>Court report {host}-{feed}-{i}</h1><p>The registry of the court said on Tuesday that the hearing in case {host}-{feed}-{i} would resume after the judges considered the request of the defence for more time to examine the evidence.</p></article></body></html>"),
+                        );
+                        next.url(&format!("/f/{name}"))
+                    } else {
+                        format!("{}/r/{feed}/{i}", server.base)
+                    };
                     format!(
-                        "<item><title>Court report {host}-{feed}-{i}</title><link>{}/r/{feed}/{i}</link><guid>{host}-{feed}-{i}</guid><description>The court's registry on case {host}-{feed}-{i}.</description><pubDate>{}</pubDate></item>",
-                        server.base,
+                        "<item><title>Court report {host}-{feed}-{i}</title><link>{link}</link><guid>{host}-{feed}-{i}</guid><description>The court's registry on case {host}-{feed}-{i}.</description><pubDate>{}</pubDate></item>",
                         chrono::Utc::now().to_rfc2822()
                     )
                 })
@@ -142,18 +159,22 @@ async fn hosts(feeds: usize) -> (Vec<FixtureServer>, String, usize) {
                 format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>H{host}</title>{items}</channel></rss>"),
             );
         }
-        servers.push(server);
     }
+    let full_text = if articles { "always" } else { "never" };
     let mut sources = String::new();
     for feed in 0..feeds {
         for (host, server) in servers.iter().enumerate() {
             sources.push_str(&format!(
-                "[[sources]]\nname = \"h{host}-f{feed}\"\nkind = \"feed\"\nurl = \"{}\"\ninterval = \"10m\"\nallow_private = true\nfull_text = \"never\"\n\n",
+                "[[sources]]\nname = \"h{host}-f{feed}\"\nkind = \"feed\"\nurl = \"{}\"\ninterval = \"10m\"\nallow_private = true\nfull_text = \"{full_text}\"\n\n",
                 server.url(&format!("/f/feed{feed}.rss"))
             ));
         }
     }
     (servers, sources, 30 * feeds * 3)
+}
+
+async fn hosts(feeds: usize) -> (Vec<FixtureServer>, String, usize) {
+    hosts_with(feeds, false).await
 }
 
 fn deployment(dir: &Path, broker: &Broker, sources: &str) -> vigil::config::Config {
@@ -465,4 +486,46 @@ async fn a_hosts_retry_after_holds_for_the_worker_that_takes_it_over() {
     let _ = stop.send(());
     let (_pipeline, result) = index_node.await.unwrap();
     result.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_fetchers_sharing_the_brokers_gate_keep_one_hosts_budget() {
+    // Two workers' fetchers asking one host at once (article pages of another partition's
+    // host): the shared gate spaces them as one fetcher would be.
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(dir.path());
+    let server = FixtureServer::start().await;
+    server.put("page.html", "text/html", "<html><body>page</body></html>");
+    let sources = crate::support::source("s", &server.url("/f/page.html"));
+    let config = deployment(dir.path(), &broker, &sources);
+    let settings = config.cluster.clone().unwrap();
+    let gate = vigil::cluster::shared_gate(&settings).await.unwrap();
+    let fetchers: Vec<vigil::fetch::Fetcher> = (0..2)
+        .map(|_| {
+            vigil::fetch::Fetcher::new(&config.crawl, &config.sources)
+                .unwrap()
+                .with_shared_gate(gate.clone())
+        })
+        .collect();
+    let url = url::Url::parse(&server.url("/f/page.html")).unwrap();
+    let request = vigil::fetch::FetchRequest::plain("s", url, true, false);
+    let mut runs = Vec::new();
+    for fetcher in &fetchers {
+        for _ in 0..4 {
+            runs.push(fetcher.fetch(&request));
+        }
+    }
+    for result in futures_util::future::join_all(runs).await {
+        result.unwrap();
+    }
+    let mut times = server.request_times("/f/");
+    times.sort();
+    assert_eq!(times.len(), 8);
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        assert!(
+            gap + TIMING_TOLERANCE >= Duration::from_millis(250),
+            "requests {gap:?} apart"
+        );
+    }
 }
