@@ -530,26 +530,14 @@ pub async fn run_worker(
         });
     };
     let (client, js) = connect(&settings).await?;
-    let leases = js
-        .get_key_value(LEASES)
-        .await
-        .map_err(|e| broker(&settings, "opening the leases")(e.to_string()))?;
-    let workers = js
-        .get_key_value(WORKERS)
-        .await
-        .map_err(|e| broker(&settings, "opening the worker list")(e.to_string()))?;
-    let pauses = js
-        .get_key_value(PAUSES)
-        .await
-        .map_err(|e| broker(&settings, "opening the host pauses")(e.to_string()))?;
+    let leases = bucket(&js, &settings, LEASES).await?;
+    let workers = bucket(&js, &settings, WORKERS).await?;
+    let pauses = bucket(&js, &settings, PAUSES).await?;
     let jobs = js
         .get_stream(JOBS_STREAM)
         .await
         .map_err(|e| broker(&settings, "opening the jobs stream")(e.to_string()))?;
-    let hosts = js
-        .get_key_value(HOSTS)
-        .await
-        .map_err(|e| broker(&settings, "opening the host budgets")(e.to_string()))?;
+    let hosts = bucket(&js, &settings, HOSTS).await?;
     let fetcher = Arc::new(
         Fetcher::new(&config.crawl, &config.sources)
             .map_err(|e| ClusterError {
@@ -663,11 +651,19 @@ pub async fn shared_gate(
     settings: &ClusterSettings,
 ) -> Result<Arc<dyn crate::fetch::HostGate>, ClusterError> {
     let (_, js) = connect(settings).await?;
-    let kv = js
-        .get_key_value(HOSTS)
-        .await
-        .map_err(|e| broker(settings, "opening the host budgets")(e.to_string()))?;
+    let kv = bucket(&js, settings, HOSTS).await?;
     Ok(Arc::new(KvGate { kv }))
+}
+
+/// One of the key-value buckets `connect` made.
+async fn bucket(
+    js: &jetstream::Context,
+    settings: &ClusterSettings,
+    name: &str,
+) -> Result<async_nats::jetstream::kv::Store, ClusterError> {
+    js.get_key_value(name)
+        .await
+        .map_err(|e| broker(settings, "opening a key-value bucket")(format!("{name}: {e}")))
 }
 
 /// The host budget across workers: a compare-and-set on the host's last request time in the
@@ -881,19 +877,7 @@ async fn process_job(shared: &WorkerShared, message: jetstream::Message) {
             (outcome, WirePolled::from_polled(polled))
         }
         None => (
-            SourceOutcome {
-                name: job.source.clone(),
-                url: String::new(),
-                items: 0,
-                new_documents: 0,
-                not_modified: false,
-                dropped_items: 0,
-                unreadable_items: Vec::new(),
-                articles: 0,
-                article_errors: 0,
-                deferred_until: None,
-                error: None,
-            },
+            crawl::outcome_named(&job.source, ""),
             WirePolled::Failed {
                 message: format!(
                     "source {:?}: not in worker {}'s configuration",

@@ -142,9 +142,15 @@ pub enum Polled {
 
 /// An outcome with nothing in it yet.
 pub fn new_outcome(source: &SourceConfig) -> SourceOutcome {
+    outcome_named(&source.name, source.url.as_str())
+}
+
+/// An empty outcome for a source known only by name and address (a job for a source the
+/// worker's configuration lacks).
+pub fn outcome_named(name: &str, url: &str) -> SourceOutcome {
     SourceOutcome {
-        name: source.name.clone(),
-        url: source.url.to_string(),
+        name: name.to_string(),
+        url: url.to_string(),
         items: 0,
         new_documents: 0,
         not_modified: false,

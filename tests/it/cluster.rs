@@ -195,6 +195,29 @@ fn deployment(dir: &Path, broker: &Broker, sources: &str) -> vigil::config::Conf
     vigil::config::Config::load(&dir.join("vigil.toml")).unwrap()
 }
 
+/// The index node in this process, running until the sender is used.
+fn index_node(
+    config: &vigil::config::Config,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<(
+        vigil::pipeline::Pipeline,
+        Result<(), vigil::pipeline::PipelineError>,
+    )>,
+) {
+    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let result = pipeline
+            .run_cluster(async {
+                let _ = stopped.await;
+            })
+            .await;
+        (pipeline, result)
+    });
+    (stop, task)
+}
+
 /// Waits until every source has a success or a failure recorded.
 async fn until_all_polled(config: &vigil::config::Config, timeout: Duration) -> usize {
     let deadline = Instant::now() + timeout;
@@ -257,16 +280,7 @@ async fn three_workers_one_killed_every_item_once_and_polite() {
     let broker = Broker::start(dir.path());
     let (servers, sources, items) = hosts(10).await;
     let config = deployment(dir.path(), &broker, &sources);
-    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let index_node = tokio::spawn(async move {
-        let result = pipeline
-            .run_cluster(async {
-                let _ = stopped.await;
-            })
-            .await;
-        (pipeline, result)
-    });
+    let (stop, index_node) = index_node(&config);
     let mut workers: Vec<Worker> = ["w1", "w2", "w3"]
         .iter()
         .map(|n| Worker::start(dir.path(), n))
@@ -300,16 +314,7 @@ async fn the_broker_restarted_mid_crawl_loses_and_doubles_nothing() {
     let mut broker = Broker::start(dir.path());
     let (servers, sources, items) = hosts(4).await;
     let config = deployment(dir.path(), &broker, &sources);
-    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let index_node = tokio::spawn(async move {
-        let result = pipeline
-            .run_cluster(async {
-                let _ = stopped.await;
-            })
-            .await;
-        (pipeline, result)
-    });
+    let (stop, index_node) = index_node(&config);
     let workers: Vec<Worker> = ["w1", "w2"]
         .iter()
         .map(|n| Worker::start(dir.path(), n))
@@ -383,16 +388,7 @@ async fn garbage_and_stalled_jobs_never_stall_the_writer() {
             }
         }
     });
-    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let index_node = tokio::spawn(async move {
-        let result = pipeline
-            .run_cluster(async {
-                let _ = stopped.await;
-            })
-            .await;
-        (pipeline, result)
-    });
+    let (stop, index_node) = index_node(&config);
     // Every source ends with a failure that names it, within a few ack waits.
     let polled = until_all_polled(&config, Duration::from_secs(30)).await;
     assert_eq!(polled, config.sources.len());
@@ -430,16 +426,7 @@ async fn a_hosts_retry_after_holds_for_the_worker_that_takes_it_over() {
         server.url("/f/b.rss")
     );
     let config = deployment(dir.path(), &broker, &sources);
-    let pipeline = vigil::pipeline::Pipeline::open(config.clone()).unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let index_node = tokio::spawn(async move {
-        let result = pipeline
-            .run_cluster(async {
-                let _ = stopped.await;
-            })
-            .await;
-        (pipeline, result)
-    });
+    let (stop, index_node) = index_node(&config);
     let mut first = Worker::start(dir.path(), "w1");
     // The host answers "503, retry after 120 s"; the worker pauses it (and defers the other
     // source of the host), then shares the pause.
