@@ -67,6 +67,16 @@ fn refused(principal: &Principal, role: Role, why: &str, form: &CsrfForm) -> Opt
 const ANALYSTS_ONLY: &str = "Archiving and exporting evidence is for analysts and admins.";
 const SECURITY_ONLY: &str = "The leak watch is for the security office (role security or admin).";
 
+/// Runs blocking work (the state database, the index, files) off the async threads.
+async fn off_thread<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, WebError> + Send + 'static,
+) -> Result<T, WebError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|join| WebError::internal("the evidence request", join))
+        .and_then(|r| r)
+}
+
 /// An evidence bundle as a download.
 fn tar_download(bytes: Vec<u8>, name: &str) -> Response {
     let mut response = bytes.into_response();
@@ -94,7 +104,7 @@ pub async fn archive_narrative(
         return refusal;
     }
     let back = format!("/narratives/{}", super::url_encode(&id));
-    let result = tokio::task::spawn_blocking(move || -> Result<usize, WebError> {
+    let result = off_thread(move || -> Result<usize, WebError> {
         let members: Vec<String> = state
             .read
             .store
@@ -116,9 +126,7 @@ pub async fn archive_narrative(
         );
         Ok(queued)
     })
-    .await
-    .map_err(|join| WebError::internal("queueing evidence", join))
-    .and_then(|r| r);
+    .await;
     match result {
         Ok(_) => Redirect::to(&back).into_response(),
         Err(error) => refuse(error.status(), &error.public_message()),
@@ -136,7 +144,7 @@ pub async fn download_bundle(
     if let Some(refusal) = refused(&principal, Role::Analyst, ANALYSTS_ONLY, &form) {
         return refusal;
     }
-    let result = tokio::task::spawn_blocking(move || -> Result<(String, Vec<u8>), WebError> {
+    let result = off_thread(move || -> Result<(String, Vec<u8>), WebError> {
         let mut bytes = Vec::new();
         let manifest = crate::archive::export(
             &state.read,
@@ -162,9 +170,7 @@ pub async fn download_bundle(
         );
         Ok((manifest.narrative.id, bytes))
     })
-    .await
-    .map_err(|join| WebError::internal("the evidence bundle", join))
-    .and_then(|r| r);
+    .await;
     match result {
         Ok((id, bytes)) => tar_download(bytes, &format!("vigil-evidence-{id}.tar")),
         Err(error) => refuse(error.status(), &error.public_message()),
@@ -185,7 +191,7 @@ pub async fn archive_document(
             "archiving evidence is for analysts and admins",
         );
     }
-    let result = tokio::task::spawn_blocking(move || -> Result<usize, WebError> {
+    let result = off_thread(move || -> Result<usize, WebError> {
         let found = state
             .read
             .reader
@@ -208,9 +214,7 @@ pub async fn archive_document(
         );
         Ok(queued)
     })
-    .await
-    .map_err(|join| WebError::internal("queueing evidence", join))
-    .and_then(|r| r);
+    .await;
     match result {
         Ok(queued) => Json(serde_json::json!({
             "queued": queued,
@@ -312,7 +316,7 @@ pub async fn leak_bundle(
     if let Some(refusal) = refused(&principal, Role::Security, SECURITY_ONLY, &form) {
         return refusal;
     }
-    let result = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, WebError> {
+    let result = off_thread(move || -> Result<Vec<u8>, WebError> {
         let mut bytes = Vec::new();
         let manifest = crate::archive::export_leak(
             &state.store,
@@ -339,9 +343,7 @@ pub async fn leak_bundle(
         );
         Ok(bytes)
     })
-    .await
-    .map_err(|join| WebError::internal("the evidence bundle", join))
-    .and_then(|r| r);
+    .await;
     match result {
         Ok(bytes) => tar_download(bytes, "vigil-leak-evidence.tar"),
         Err(error) => refuse(error.status(), &error.public_message()),
