@@ -286,6 +286,14 @@ pub async fn round(read: &ReadSide, store: &Arc<Store>, config: &Config, http: &
     }
 }
 
+/// Whether anything can reach the outbox: digest schedules, urgent alerts, or the leak
+/// watch's security alerts (which need the delivery rounds even with no digest configured).
+pub fn has_work(config: &Config) -> bool {
+    !config.alerting.schedules.is_empty()
+        || config.alerting.alerts.is_some()
+        || config.leakwatch.is_some()
+}
+
 /// Runs alerting rounds every `every` until `shutdown` resolves.
 pub async fn run(
     read: ReadSide,
@@ -294,7 +302,7 @@ pub async fn run(
     every: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
-    if config.alerting.schedules.is_empty() && config.alerting.alerts.is_none() {
+    if !has_work(&config) {
         return;
     }
     let http = match deliver::http_client() {
@@ -310,6 +318,39 @@ pub async fn run(
         tokio::select! {
             _ = &mut shutdown => return,
             _ = tokio::time::sleep(every) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delivery_rounds_run_when_anything_can_reach_the_outbox() {
+        let base = "[crawl]\ncontact_url = \"https://vigil.example.org/c\"\n";
+        let channel = "[[channels]]\nname = \"desk\"\nkind = \"folder\"\npath = \"desk\"\n";
+        for (extra, expected) in [
+            ("", false),
+            ("[alerts]\nchannels = [\"desk\"]\n", true),
+            (
+                "[[schedules]]\nname = \"m\"\ncron = \"0 7 * * *\"\ntimezone = \"UTC\"\nchannels = [\"desk\"]\n",
+                true,
+            ),
+            // Security alerts alone still need delivering.
+            (
+                "[leakwatch]\nkey_env = \"VIGIL_TEST_KEY\"\nchannels = [\"desk\"]\n",
+                true,
+            ),
+        ] {
+            let text = format!("{base}{channel}{extra}");
+            let config = Config::parse(
+                &text,
+                std::path::Path::new("vigil.toml"),
+                std::path::Path::new("."),
+            )
+            .unwrap();
+            assert_eq!(has_work(&config), expected, "{extra}");
         }
     }
 }

@@ -47,12 +47,7 @@ pub enum Action {
     },
 }
 
-fn operator() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
-}
+use super::operator;
 
 pub async fn run(config: Config, action: Action) -> Result<ExitCode> {
     match action {

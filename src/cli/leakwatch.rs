@@ -36,12 +36,7 @@ pub enum Action {
     },
 }
 
-fn operator() -> String {
-    format!(
-        "cli:{}",
-        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
-    )
-}
+use super::operator;
 
 pub fn run(config: &Config, action: Action) -> Result<()> {
     let store = Store::open(&config.state_path())?;

@@ -538,6 +538,16 @@ async fn ctrl_c() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// Who runs a command, as the audit log records it: `cli:` and the login name (`USER`,
+/// `LOGNAME`), else the user id.
+pub(crate) fn operator() -> String {
+    let name = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        // SAFETY: getuid has no preconditions and cannot fail.
+        .unwrap_or_else(|_| format!("uid {}", unsafe { libc::getuid() }));
+    format!("cli:{name}")
+}
+
 /// Terminal-safe text that keeps its line breaks.
 pub fn for_terminal_block(text: &str) -> String {
     text.lines()
