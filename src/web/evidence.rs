@@ -42,10 +42,17 @@ pub fn panel(state: &AppState, principal: &Principal, narrative: &str) -> String
     if allowed(principal, Role::Analyst) {
         let csrf = escape_html(principal.csrf.as_deref().unwrap_or(""));
         let id = escape_html(&super::url_encode(narrative));
-        out.push_str(&format!(
-            "<form method=post action=\"/narratives/{id}/evidence/archive\" class=inline><input type=hidden name=csrf value=\"{csrf}\"><button>Archive its documents now</button></form> \
-             <form method=post action=\"/narratives/{id}/evidence\" class=inline><input type=hidden name=csrf value=\"{csrf}\"><button>Download the evidence bundle</button></form>"
-        ));
+        if archived < members.len() {
+            out.push_str(&format!(
+                "<form method=post action=\"/narratives/{id}/evidence/archive\" class=inline><input type=hidden name=csrf value=\"{csrf}\"><button>Archive its documents now</button></form> "
+            ));
+        }
+        // A bundle with nothing archived would hold no record: no button until there is one.
+        if archived > 0 {
+            out.push_str(&format!(
+                "<form method=post action=\"/narratives/{id}/evidence\" class=inline><input type=hidden name=csrf value=\"{csrf}\"><button>Download the evidence bundle</button></form>"
+            ));
+        }
     }
     out
 }
