@@ -565,14 +565,23 @@ pub async fn run_worker(
         .put(format!("w-{worker}"), worker.clone().into_bytes().into())
         .await;
     tokio::time::sleep((settings.lease / 3).min(Duration::from_secs(1))).await;
+    let mut alive = 1;
     loop {
         let _ = workers
             .put(format!("w-{worker}"), worker.clone().into_bytes().into())
             .await;
-        let alive = match workers.keys().await {
-            Ok(keys) => keys.count().await.max(1),
-            Err(_) => 1,
-        };
+        // Listing keys can wait for ever on a key that expires while it is listed (a dead
+        // worker's heartbeat), so the count has a deadline; without one, the last count holds.
+        let counted = tokio::time::timeout(Duration::from_secs(2), async {
+            match workers.keys().await {
+                Ok(keys) => Some(keys.count().await),
+                Err(_) => None,
+            }
+        })
+        .await;
+        if let Ok(Some(count)) = counted {
+            alive = count.max(1);
+        }
         let fair = (settings.partitions as usize).div_ceil(alive);
         share_pauses(&pauses, &shared.fetcher).await;
         // Renew what is owned; a lease lost (taken after an outage) stops its partition.
@@ -731,10 +740,21 @@ async fn share_pauses(pauses: &async_nats::jetstream::kv::Store, fetcher: &Fetch
             .put(key, until.to_rfc3339().into_bytes().into())
             .await;
     }
-    let Ok(keys) = pauses.keys().await else {
+    // A deadline, as for the worker count: listing keys can wait on one that expires meanwhile.
+    let listed = tokio::time::timeout(Duration::from_secs(2), async {
+        match pauses.keys().await {
+            Ok(keys) => Some(
+                keys.filter_map(|k| async move { k.ok() })
+                    .collect::<Vec<String>>()
+                    .await,
+            ),
+            Err(_) => None,
+        }
+    })
+    .await;
+    let Ok(Some(keys)) = listed else {
         return;
     };
-    let keys: Vec<String> = keys.filter_map(|k| async move { k.ok() }).collect().await;
     for key in keys {
         let Ok(Some(value)) = pauses.get(key.as_str()).await else {
             continue;

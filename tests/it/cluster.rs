@@ -430,11 +430,19 @@ async fn a_hosts_retry_after_holds_for_the_worker_that_takes_it_over() {
     let mut first = Worker::start(dir.path(), "w1");
     // The host answers "503, retry after 120 s"; the worker pauses it (and defers the other
     // source of the host), then shares the pause.
-    assert_eq!(
-        until_all_polled(&config, Duration::from_secs(30)).await,
-        1,
-        "a failed"
-    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let store = vigil::store::Store::open_read_only(&config.state_path()).unwrap();
+        if store
+            .source_state("a")
+            .unwrap()
+            .is_some_and(|a| a.last_error.is_some())
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a was not polled");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     assert_eq!(server.request_times("/retry/").len(), 1);
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     first.kill();
