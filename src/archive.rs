@@ -40,6 +40,8 @@ pub const ON_DEMAND: &str = "on-demand";
 /// The narrative name of documents that hold registered confidential material (`leakwatch`):
 /// never indexed, so their facts come from the match record.
 pub const LEAK: &str = "leak";
+/// Days after its last urgent alert during which a narrative's new documents are archived.
+const FLAGGED_DAYS: i64 = 30;
 /// Largest body read back from the spool (a corrupt size prefix cannot make it allocate more).
 const MAX_SPOOLED_BODY: usize = 64 << 20;
 
@@ -708,7 +710,9 @@ pub async fn round(
     let (queued, dropped, queue) =
         tokio::task::spawn_blocking(move || -> Result<_, ArchiveError> {
             let mut queued = 0;
-            for narrative in s.flagged_narratives()? {
+            // Narratives alerted in the last 30 days: a story that has been quiet longer is not
+            // swept every minute (its documents were archived while it was active).
+            for narrative in s.flagged_narratives(now - chrono::Duration::days(FLAGGED_DAYS))? {
                 if check_name(&narrative).is_err() {
                     continue;
                 }

@@ -487,12 +487,15 @@ impl Store {
         })
     }
 
-    /// Narratives with an urgent alert sent or queued (the flagged ones), newest first.
-    pub fn flagged_narratives(&self) -> Result<Vec<String>, StoreError> {
+    /// Narratives with an urgent alert sent or queued (the flagged ones) since `since`,
+    /// newest first.
+    pub fn flagged_narratives(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
         self.with(|c| {
-            let mut statement =
-                c.prepare("SELECT narrative_id FROM narrative_alerts ORDER BY last_alert DESC")?;
-            let rows = statement.query_map([], |r| r.get(0))?;
+            let mut statement = c.prepare(
+                "SELECT narrative_id FROM narrative_alerts WHERE last_alert >= ?1
+                 ORDER BY last_alert DESC",
+            )?;
+            let rows = statement.query_map([since.timestamp()], |r| r.get(0))?;
             rows.collect()
         })
     }

@@ -212,7 +212,10 @@ async fn a_flagged_narratives_bundle_exports_and_checks_with_standard_tools() {
     let alerted =
         vigil::alert::tick_alerts(pipeline.read_side(), pipeline.store(), &config, now).unwrap();
     assert!(!alerted.is_empty(), "the demo has urgent narratives");
-    let flagged = pipeline.store().flagged_narratives().unwrap();
+    let flagged = pipeline
+        .store()
+        .flagged_narratives(now - chrono::Duration::days(1))
+        .unwrap();
     drop(pipeline);
 
     // One round archives every flagged narrative's documents (the demo's pages live on
