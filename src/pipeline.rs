@@ -274,7 +274,24 @@ impl Pipeline {
         let stats = writer_task
             .await
             .map_err(|e| PipelineError::Task(e.to_string()))??;
+        self.prune_spool().await;
         Ok(report(sources, outcomes, stats, started))
+    }
+
+    /// Keeps the evidence spool within `[evidence]` after a pass (also when crawls run one at a
+    /// time from cron, with no archiving round to prune it).
+    async fn prune_spool(&self) {
+        let store = self.write.store.clone();
+        let evidence = self.config.evidence.clone();
+        let pruned = tokio::task::spawn_blocking(move || {
+            let keep = chrono::Duration::from_std(evidence.spool_for)
+                .unwrap_or(chrono::Duration::days(14));
+            store.prune_spool(Utc::now() - keep, evidence.spool_bytes)
+        })
+        .await;
+        if let Ok(Err(error)) = pruned {
+            tracing::warn!(%error, "the evidence spool was not pruned");
+        }
     }
 
     /// Indexes what workers fetched (`cluster`): each result settled as a local poll's would
