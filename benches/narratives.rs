@@ -222,6 +222,26 @@ async fn evaluate(corpus: &str) {
             }
         }
     }
+    if let Some(dir) = std::env::var_os("VIGIL_BENCH_DUMP") {
+        // Every clustered document as `id, cluster, true story, language, published, voice`
+        // (tab-separated), for analysis outside the benchmark.
+        let ids: Vec<String> = predicted.keys().cloned().collect();
+        let mut lines = String::new();
+        for doc in read.reader.docs_by_id(&ids).unwrap_or_default() {
+            lines.push_str(&format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                doc.id,
+                predicted.get(&doc.id).map_or("-", String::as_str),
+                truth_of.get(&doc.id).map_or("-", String::as_str),
+                doc.lang,
+                doc.published.to_rfc3339(),
+                vigil::detect::evidence::account(&doc.kind, &doc.author, &doc.source),
+                doc.title.replace(['\t', '\n'], " ")
+            ));
+        }
+        std::fs::write(Path::new(&dir).join(format!("{corpus}.tsv")), lines)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
     let bcubed = vigil::detect::quality::bcubed(&predicted, &truth_of);
     let pairwise = vigil::detect::quality::pairwise(&predicted, &truth_of);
 

@@ -67,6 +67,7 @@ fn queries(index: &tantivy::Index, vocab: &[String], count: usize) -> Vec<Stored
             description: String::new(),
             query_text: text,
             severity: vigil::types::Severity::Watch,
+            claim: true,
             owner: None,
             languages: Vec::new(),
             disarm: Vec::new(),

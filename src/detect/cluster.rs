@@ -206,12 +206,30 @@ pub fn ties(text: &str) -> Vec<Tie> {
             }
             i = j.max(i + 1);
         }
-        for word in &words {
+        let mut k = 0;
+        while k < words.len() {
+            let word = words[k];
+            k += 1;
             let token = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
             if word.starts_with("http://") || word.starts_with("https://") {
                 let link = word.trim_end_matches(|c: char| ".,;:!?)»\"'".contains(c));
                 push(format!("link:{link}"), "");
-            } else if let Some(number) = identifying_number(token) {
+                continue;
+            }
+            // Thousands written apart ("40 000" in French and Russian) are one number.
+            let mut token = token.to_string();
+            if (1..=3).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_digit()) {
+                while let Some(group) = words
+                    .get(k)
+                    .map(|w| w.trim_end_matches([',', '.', ';', ':']))
+                    && group.len() == 3
+                    && group.bytes().all(|b| b.is_ascii_digit())
+                {
+                    token.push_str(group);
+                    k += 1;
+                }
+            }
+            if let Some(number) = identifying_number(&token) {
                 push(format!("num:{number}"), "");
             }
         }
@@ -270,7 +288,8 @@ fn fold(text: &str) -> String {
         .to_lowercase()
 }
 
-/// "1.2" and "1,2" as `1.2`; integers of three or more digits that are not years as written.
+/// "1.2" and "1,2" as `1.2`; integers of three or more digits that are not years, with their
+/// thousands separators dropped ("40,000", "40.000" and "40000" as `40000`).
 fn identifying_number(token: &str) -> Option<String> {
     if token.is_empty()
         || !token
@@ -280,6 +299,12 @@ fn identifying_number(token: &str) -> Option<String> {
         return None;
     }
     let parts: Vec<&str> = token.split(['.', ',']).collect();
+    if parts.len() >= 2
+        && (1..=3).contains(&parts[0].len())
+        && parts[1..].iter().all(|p| p.len() == 3)
+    {
+        return Some(parts.concat());
+    }
     match parts.as_slice() {
         [whole] if whole.len() >= 3 => {
             let year = whole.len() == 4 && (1900..=2100).contains(&whole.parse::<u32>().ok()?);
@@ -1071,6 +1096,10 @@ mod tests {
             (
                 "She received 1.2 million euros; elle aurait reçu 1,2 million; 1,2 млн евро in 2026 and 340 payments",
                 &["num:1.2", "num:340"],
+            ),
+            (
+                "40,000 files; 40.000 Akten; 40 000 документов; 40\u{a0}000 fichiers",
+                &["num:40000"],
             ),
             (
                 "Source : https://truth.example/2026/09/12/story-3.",

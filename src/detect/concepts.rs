@@ -1,5 +1,6 @@
 //! Cross-language concepts for clustering: a glossary of the words of court coverage and of the
-//! claims made against courts in English, French and Russian (`concepts.toml`, compiled in), so
+//! claims made against courts in English, French, Russian, German and Spanish (`concepts.toml`,
+//! compiled in), so
 //! that "Registry staff sold names of protected witnesses" and "Des employés du Greffe auraient
 //! vendu l'identité de témoins protégés" share what they say, not only their names. In: a text;
 //! out: the concepts it mentions, each with the first word that named it (whose rarity in the
@@ -30,6 +31,10 @@ struct Entry {
     fr: Vec<String>,
     #[serde(default)]
     ru: Vec<String>,
+    #[serde(default)]
+    de: Vec<String>,
+    #[serde(default)]
+    es: Vec<String>,
 }
 
 /// The glossary as lookups: whole words and prefixes, folded, to concept ids.
@@ -76,7 +81,14 @@ impl Concepts {
         let mut out = Concepts::default();
         for entry in glossary.concept {
             let id: &'static str = Box::leak(entry.id.into_boxed_str());
-            for form in entry.en.iter().chain(&entry.fr).chain(&entry.ru) {
+            for form in entry
+                .en
+                .iter()
+                .chain(&entry.fr)
+                .chain(&entry.ru)
+                .chain(&entry.de)
+                .chain(&entry.es)
+            {
                 let folded = fold(form);
                 if let Some(prefix) = folded.strip_suffix('*') {
                     if prefix.chars().count() < MIN_PREFIX {
@@ -149,7 +161,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_glossary_parses_and_finds_concepts_in_three_languages() {
+    fn the_glossary_parses_and_finds_concepts_in_five_languages() {
         let concepts = Concepts::parse(GLOSSARY).expect("the glossary parses");
         assert!(concepts.words.len() + concepts.prefixes.len() > 300);
         let ids = |text: &str| -> Vec<&str> {
@@ -206,6 +218,19 @@ mod tests {
                     "staff",
                     "witness",
                 ],
+            ),
+            (
+                "Zeugen des Gerichts: Kanzlei verkaufte ihre Namen",
+                vec!["identity", "registry", "sold", "witness"],
+            ),
+            (
+                "La Secretaría vendió los nombres de testigos protegidos",
+                vec!["identity", "protected", "registry", "sold", "witness"],
+            ),
+            // A German noun in a compound is its first part; a longest prefix wins.
+            (
+                "Hackerangriff: Akten gelöscht",
+                vec!["cyberattack", "destroyed", "documents"],
             ),
             // A prefix is a prefix: "vendredi" is not "vendu", "soldier" is not "sold".
             ("Vendredi, un soldat; the soldier on Friday", vec![]),

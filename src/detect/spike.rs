@@ -228,13 +228,30 @@ fn toml_time_opt<'de, D: serde::Deserializer<'de>>(
 
 impl Event {
     /// Whether a story whose text (titles and bodies) is `text` can be the event's coverage:
-    /// the event lists queries (the analysts said what it explains), or its name has no proper
-    /// noun to look for, or the text names one of them ("Judgment in the Amun Valley case"
+    /// the event lists queries (the analysts said what it explains); otherwise the text names
+    /// one of the proper nouns of its name, if it has any ("Judgment in the Amun Valley case"
     /// explains stories that say "Amun" or "Valley", not a rumour about another case on the
-    /// same day).
+    /// same day), and speaks of what happens at such an event, in any language (a judgment, a
+    /// verdict or a sentence; a hearing or a trial; a warrant; an arrest): a claim that names
+    /// the case but not the event, such as stolen case files, is not the judgment's coverage.
     pub fn concerns(&self, text: &str) -> bool {
         if !self.queries.is_empty() {
             return true;
+        }
+        let said: &[&str] = match self.kind.as_str() {
+            "judgment" => &["convicted", "acquitted", "appeal"],
+            "hearing" => &["hearing", "convicted"],
+            "warrant" => &["warrant", "arrest"],
+            "arrest" => &["arrest", "extradition", "detention"],
+            _ => &[],
+        };
+        if !said.is_empty()
+            && !super::concepts::Concepts::builtin()
+                .find(text)
+                .iter()
+                .any(|(concept, _)| said.contains(concept))
+        {
+            return false;
         }
         let names: Vec<String> = self
             .name
@@ -459,7 +476,11 @@ mod tests {
     fn an_event_explains_the_stories_that_name_it() {
         let event = |name: &str, queries: &[&str]| Event {
             name: name.into(),
-            kind: "judgment".into(),
+            kind: if name.starts_with("Judgment") {
+                "judgment".into()
+            } else {
+                "other".into()
+            },
             start: at(0),
             end: None,
             queries: queries.iter().map(|q| q.to_string()).collect(),
@@ -488,6 +509,19 @@ mod tests {
                 "Judgment in the Amun Valley case",
                 &["void-warrant"],
                 "Rumours that the court dropped the Kessaro probe spread online.",
+                true,
+            ),
+            // Naming the case is not enough: the story speaks of a judgment, in any language.
+            (
+                "Judgment in the Amun Valley case",
+                &[],
+                "Insiders say the Amun Valley files were wiped in the hack.",
+                false,
+            ),
+            (
+                "Judgment in the Amun Valley case",
+                &[],
+                "Приговор по делу Amun Valley вынесен.",
                 true,
             ),
             ("budget session", &[], "Anything at all.", true),

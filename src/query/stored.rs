@@ -39,6 +39,8 @@ struct QueryFile {
     query: String,
     severity: Severity,
     #[serde(default)]
+    claim: Option<bool>,
+    #[serde(default)]
     owner: Option<String>,
     #[serde(default)]
     languages: Vec<String>,
@@ -85,6 +87,10 @@ pub struct StoredQuery {
     pub description: String,
     pub query_text: String,
     pub severity: Severity,
+    /// Whether a match says which claim a document makes, for story clustering: a query rated
+    /// watch or urgent does unless its file says `claim = false` (a query about how something
+    /// is said, such as unnamed sourcing, raises urgency but is no claim of its own).
+    pub claim: bool,
     pub owner: Option<String>,
     /// Matches are limited to documents in these languages (and those whose language is
     /// unknown); empty means every language.
@@ -434,6 +440,7 @@ pub fn load_text(
         description: file.description,
         query_text: file.query,
         severity: file.severity,
+        claim: file.claim.unwrap_or(file.severity > Severity::Info),
         owner: file.owner,
         languages: file.languages,
         disarm: file.disarm,
@@ -508,12 +515,13 @@ pub fn run_examples(
     Ok(failures)
 }
 
-/// The ids of the queries that describe a claim (rated watch or urgent), as opposed to
-/// coverage (rated info: all mentions, hearings, the court by reference).
+/// The ids of the queries that describe a claim (rated watch or urgent, unless the file says
+/// `claim = false`), as opposed to coverage (rated info: all mentions, hearings, the court by
+/// reference) and to the manner of saying (unnamed sources, rumours).
 pub fn claim_ids(queries: &[StoredQuery]) -> std::collections::HashSet<String> {
     queries
         .iter()
-        .filter(|q| q.severity > Severity::Info)
+        .filter(|q| q.claim)
         .map(|q| q.id.clone())
         .collect()
 }
@@ -561,6 +569,34 @@ must_match = true
         assert!(failures[0].to_string().contains(
             "void-warrant.toml: query \"void-warrant\", example 3: should match but did not"
         ));
+        Ok(())
+    }
+
+    #[test]
+    fn claims_are_watch_and_urgent_queries_unless_a_file_says_otherwise() -> TestResult {
+        let dir = tempfile::tempdir()?;
+        let index = crate::index::in_memory();
+        // (id, severity, claim line, a claim)
+        let cases = [
+            ("coverage", "info", "", false),
+            ("criticism", "watch", "", true),
+            ("bribery", "urgent", "", true),
+            ("hearsay", "watch", "claim = false\n", false),
+            ("marked", "info", "claim = true\n", true),
+        ];
+        for (id, severity, claim, _) in cases {
+            write(
+                dir.path(),
+                &format!("{id}.toml"),
+                &format!(
+                    "id = \"{id}\"\ntitle = \"t\"\nquery = \"x\"\nseverity = \"{severity}\"\n{claim}"
+                ),
+            )?;
+        }
+        let claims = claim_ids(&load_dir(dir.path(), &index)?);
+        for (id, _, _, expected) in cases {
+            assert_eq!(claims.contains(id), expected, "{id}");
+        }
         Ok(())
     }
 
