@@ -237,6 +237,17 @@ def moment(day_index, hour_lo=6, hour_hi=22):
     return day_start + timedelta(hours=rng.uniform(0.2, 23.8))
 
 
+# The English template each French one translates: a story told in two languages is one story
+# (as in the other corpora). Until 2026-12-04 the truth gave each translation a story of its own,
+# which counted Vigil's joining of the two languages as a mistake.
+TRANSLATES = {18: 0, 19: 1, 20: 2, 21: 3, 22: 4, 23: 5, 24: 10, 25: 12, 26: 8, 27: 9}
+
+
+def story_of(template):
+    k = ORDINARY.index(template)
+    return TRANSLATES.get(k, k)
+
+
 main_en = [n for n, o in OUTLETS.items() if o["kind"] == "main" and o["lang"] == "en"]
 main_fr = [n for n, o in OUTLETS.items() if o["kind"] == "main" and o["lang"] == "fr"]
 for day in range(DAYS):
@@ -245,7 +256,7 @@ for day in range(DAYS):
         first_day, lang, title, body = template
         outlet = pick(main_en if lang == "en" else main_fr)
         detail = pick(DETAILS_EN if lang == "en" else DETAILS_FR).format(n=rng.randint(2, 60))
-        add(outlet, moment(day), fill(title), fill(body) + " " + detail, f"ordinary-{ORDINARY.index(template)}")
+        add(outlet, moment(day), fill(title), fill(body) + " " + detail, f"ordinary-{story_of(template)}")
 
 
 NARRATIVE_DETAILS_EN = [
@@ -423,7 +434,7 @@ SEEDED = ["political-tool", "void-warrant", "hacked-files"]
         {
             "about": "Ground truth of the demo corpus: the story of every document (by URL). Seeded narratives are "
             + ", ".join(SEEDED)
-            + "; ordinary-N is the N-th ordinary-coverage template, filler-N unrelated filler.",
+            + "; ordinary-N is the N-th ordinary-coverage template (a French template is the English one it translates), filler-N unrelated filler.",
             "seeded": SEEDED,
             "coordinated": [],
             "documents": dict(sorted(truth.items())),

@@ -24,6 +24,7 @@
 use super::DetectError;
 use crate::index::reader::{Reader, StoredDoc};
 use crate::index::schema::TEXT_ANALYZER;
+use crate::query::stored::ClaimQueries;
 use crate::store::{ClusterMember, ClusterRow, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -36,6 +37,8 @@ const CENTROID_FEATURES: usize = 200;
 /// Weight of a tie feature (a link, hashtag, quote or name) before normalising, times its
 /// rarity in the stream.
 const TIE_WEIGHT: f32 = 4.0;
+/// Rarity given to a document's own address among its ties.
+const OWN_ADDRESS: f32 = 0.2;
 /// Ties kept per document at most (the rarest).
 const MAX_TIES: usize = 24;
 /// Rarity given to an identifying number (a sum, a count: rare by nature, but short).
@@ -451,9 +454,12 @@ impl<'a> Vectorizer<'a> {
         if !doc.shared_of.is_empty() {
             tie_features.push((format!("link:{}", doc.shared_of), 1.0));
         }
-        // Its own address: posts that share this article tie to it.
+        // Its own address: posts that share this article tie to it. Weighed low: every
+        // document has one, and at full weight each member's own address would outweigh the
+        // names and concepts it shares with a story in another language (a post sharing the
+        // article joins the article's story by rule anyway).
         if !doc.url.is_empty() {
-            tie_features.push((format!("link:{}", doc.url), 1.0));
+            tie_features.push((format!("link:{}", doc.url), OWN_ADDRESS));
         }
         // The rarest first; common names weigh (almost) nothing.
         tie_features.retain(|(_, w)| *w > 0.05);
@@ -814,13 +820,14 @@ impl Clusterer {
 
     /// Clusters every matched document not yet clustered (at most `RUN_LIMIT`). Runs after
     /// each percolated batch, and at start for what a crash left.
-    /// `claims` are the ids of the stored queries rated watch or urgent: a document matching
-    /// one makes a claim, and joins only a story that makes it too.
+    /// `claims.claims` are the stored queries naming a claim: a document matching one makes a
+    /// claim, and joins only a story that makes it too. `claims.manners` (hearsay) weigh like
+    /// claims in similarity, but hold a document to nothing.
     pub fn run(
         &mut self,
         store: &Store,
         reader: &Reader,
-        claims: &HashSet<String>,
+        claims: &ClaimQueries,
     ) -> Result<Report, DetectError> {
         let result = self.run_once(store, reader, claims);
         if result.is_err() {
@@ -834,7 +841,7 @@ impl Clusterer {
         &mut self,
         store: &Store,
         reader: &Reader,
-        claims: &HashSet<String>,
+        claims: &ClaimQueries,
     ) -> Result<Report, DetectError> {
         let mut report = Report::default();
         let upto = store.clustered_upto()?;
@@ -848,11 +855,19 @@ impl Clusterer {
         let docs = reader.docs_by_id(&ids)?;
         let mut claims_of: HashMap<String, Vec<String>> = HashMap::new();
         for (doc, query) in store.queries_of(&ids)? {
-            if claims.contains(&query) {
+            if claims.weighs(&query) {
                 claims_of.entry(doc).or_default().push(query);
             }
         }
-        let claim_features: Vec<String> = claims.iter().map(|c| claim_feature(c)).collect();
+        // Claims and manners alike, for similarity; claims alone hold documents to stories.
+        let claim_features: Vec<String> = claims
+            .claims
+            .iter()
+            .chain(&claims.manners)
+            .map(|c| claim_feature(c))
+            .collect();
+        let real_claim_features: Vec<String> =
+            claims.claims.iter().map(|c| claim_feature(c)).collect();
         let newest = docs
             .iter()
             .map(|d| d.published)
@@ -885,6 +900,12 @@ impl Clusterer {
                 .map(|c| c.iter().map(String::as_str).collect())
                 .unwrap_or_default();
             let vector = vectorizer.vector_with(doc, &doc_claims);
+            // What it claims, its manner of saying left out.
+            let real_claims: Vec<&str> = doc_claims
+                .iter()
+                .copied()
+                .filter(|c| claims.claims.contains(*c))
+                .collect();
             let sparse = Sparse::of(&vector);
             // Clusters sharing its strongest words, from memory (no search of the window).
             let words = sparse.strongest_words(SIMILAR_WORDS);
@@ -931,15 +952,15 @@ impl Clusterer {
                 }
                 // Claims, not names: a document making a claim joins only a story making it
                 // (a new claim about a judge is not last week's story about that judge).
-                let shares_claim = doc_claims.iter().any(|c| centroid.has(&claim_feature(c)));
-                if !doc_claims.is_empty() && !shares_claim {
+                let shares_claim = real_claims.iter().any(|c| centroid.has(&claim_feature(c)));
+                if !real_claims.is_empty() && !shares_claim {
                     continue;
                 }
                 // Across languages the words differ: rare names, numbers, links and quotes
                 // shared (at least two) can carry a document to its story, between claims made
                 // alike or between texts making none.
-                let makes_claims = claim_features.iter().any(|f| centroid.has(f));
-                let alike = if doc_claims.is_empty() {
+                let makes_claims = real_claim_features.iter().any(|f| centroid.has(f));
+                let alike = if real_claims.is_empty() {
                     !makes_claims
                 } else {
                     shares_claim
@@ -955,8 +976,8 @@ impl Clusterer {
                 // Two or more claims made alike (witnesses exposed *and* the cyber-attack)
                 // are one story across languages even with no name in common.
                 if other_language
-                    && doc_claims.len() >= 2
-                    && doc_claims.iter().all(|c| centroid.has(&claim_feature(c)))
+                    && real_claims.len() >= 2
+                    && real_claims.iter().all(|c| centroid.has(&claim_feature(c)))
                 {
                     across = across.max(CLAIMS_ALIKE);
                 }
@@ -987,6 +1008,18 @@ impl Clusterer {
                     .clusters_of(&shared)?
                     .into_iter()
                     .find_map(|(_, c)| self.slots.get(&c).copied());
+            }
+            // The same text again (a near-copy: the same wire report resent days later, a post
+            // repeated) is the same story, however long it was quiet: it joins the story of the
+            // first text of its near-duplicate group while that story is kept in memory.
+            if shared_cluster.is_none() && !doc.dup_group.is_empty() && doc.dup_group != doc.id {
+                shared_cluster = placed.get(&doc.dup_group).copied();
+                if shared_cluster.is_none() {
+                    shared_cluster = store
+                        .clusters_of(std::slice::from_ref(&doc.dup_group))?
+                        .into_iter()
+                        .find_map(|(_, c)| self.slots.get(&c).copied());
+                }
             }
             if let Some(slot) = shared_cluster.filter(|s| self.live.contains_key(s)) {
                 best = Some((slot, 1.0));
@@ -1065,7 +1098,7 @@ pub fn cluster_pending(
     store: &Store,
     reader: &Reader,
     settings: &ClusterSettings,
-    claims: &HashSet<String>,
+    claims: &ClaimQueries,
 ) -> Result<Report, DetectError> {
     Clusterer::new(*settings).run(store, reader, claims)
 }
@@ -1253,7 +1286,8 @@ mod tests {
                     fetched: now,
                     content_hash: self.n + k as u64,
                     simhash: self.n + k as u64,
-                    dup_group: id.to_string(),
+                    // "a~b" is a near-copy of "a".
+                    dup_group: id.split('~').next().unwrap_or(id).to_string(),
                     social: Default::default(),
                 })
                 .collect();
@@ -1367,7 +1401,7 @@ mod tests {
             ("new4", "ru", "Судья Ингрид Сольберг получила взятку в 1,2 млн евро",
              "Взломанная переписка показывает, что судья Ингрид Сольберг получила взятку в 1,2 млн евро от лоббиста перед приговором по делу Велмар.", 14, &["integrity"]),
         ]);
-        let claims: HashSet<String> = ["integrity".to_string()].into();
+        let claims = ClaimQueries::of(&["integrity"]);
         let mut clusterer = Clusterer::new(ClusterSettings::default());
         clusterer
             .run(&corpus.store, &corpus.reader, &claims)
@@ -1410,7 +1444,7 @@ mod tests {
             ("up3", "en", "Daniel Okafor, a prosecutor taking orders?",
              "The claim that Daniel Okafor takes orders from a foreign service spreads.", 6, integrity),
         ]);
-        let claims: HashSet<String> = ["integrity".to_string()].into();
+        let claims = ClaimQueries::of(&["integrity"]);
         cluster_pending(
             &corpus.store,
             &corpus.reader,
@@ -1461,6 +1495,54 @@ mod tests {
     }
 
     #[test]
+    fn the_same_text_days_later_joins_its_story_when_it_is_a_near_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(200);
+        let text =
+            "The Registry opened a field office in Kalvara to support victims and witnesses.";
+        corpus.add(&[(
+            "wire1",
+            "en",
+            "Field office opens in Kalvara",
+            text,
+            150,
+            &["court"],
+        )]);
+        // Six days quiet: similarity has faded below the bar, but a near-copy is the story.
+        corpus.add(&[
+            (
+                "wire2",
+                "en",
+                "Field office opens in Kalvara",
+                text,
+                6,
+                &["court"],
+            ),
+            (
+                "wire1~again",
+                "en",
+                "Field office opens in Kalvara",
+                text,
+                5,
+                &["court"],
+            ),
+        ]);
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &ClaimQueries::default(),
+        )
+        .unwrap();
+        let of = corpus.clusters_of(&["wire1", "wire1~again", "wire2"]);
+        assert_eq!(of["wire1~again"], of["wire1"], "{of:?}");
+        // The same words not known as a copy (its near-duplicate group is its own) are judged
+        // by similarity, which six quiet days have faded.
+        assert_ne!(of["wire2"], of["wire1"], "{of:?}");
+    }
+
+    #[test]
     fn a_kept_clusterer_and_a_reloaded_one_agree_and_find_the_stories() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (mut kept_corpus, mut reloaded_corpus) =
@@ -1472,22 +1554,30 @@ mod tests {
             kept_corpus.round(round);
             reloaded_corpus.round(round);
             let report = kept
-                .run(&kept_corpus.store, &kept_corpus.reader, &HashSet::new())
+                .run(
+                    &kept_corpus.store,
+                    &kept_corpus.reader,
+                    &ClaimQueries::default(),
+                )
                 .unwrap();
             let again = cluster_pending(
                 &reloaded_corpus.store,
                 &reloaded_corpus.reader,
                 &ClusterSettings::default(),
-                &HashSet::new(),
+                &ClaimQueries::default(),
             )
             .unwrap();
             assert_eq!(report, again, "round {round}");
             assert_eq!(report.documents, 60);
             // Nothing is assigned twice.
             assert_eq!(
-                kept.run(&kept_corpus.store, &kept_corpus.reader, &HashSet::new())
-                    .unwrap()
-                    .documents,
+                kept.run(
+                    &kept_corpus.store,
+                    &kept_corpus.reader,
+                    &ClaimQueries::default()
+                )
+                .unwrap()
+                .documents,
                 0
             );
         }

@@ -515,15 +515,44 @@ pub fn run_examples(
     Ok(failures)
 }
 
-/// The ids of the queries that describe a claim (rated watch or urgent, unless the file says
-/// `claim = false`), as opposed to coverage (rated info: all mentions, hearings, the court by
-/// reference) and to the manner of saying (unnamed sources, rumours).
-pub fn claim_ids(queries: &[StoredQuery]) -> std::collections::HashSet<String> {
-    queries
-        .iter()
-        .filter(|q| q.claim)
-        .map(|q| q.id.clone())
-        .collect()
+/// The stored queries that weigh in story clustering.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaimQueries {
+    /// What is claimed: queries rated watch or urgent (unless their file says `claim = false`),
+    /// as opposed to coverage (rated info: all mentions, hearings, the court by reference).
+    pub claims: std::collections::HashSet<String>,
+    /// How it is said: queries rated watch or urgent whose file says `claim = false` (unnamed
+    /// sources, rumours). Two documents said alike lean together, but a document on hearsay is
+    /// not held to stories on hearsay.
+    pub manners: std::collections::HashSet<String>,
+}
+
+impl ClaimQueries {
+    /// The claims alone, no manners (tests and tools).
+    pub fn of(claims: &[&str]) -> ClaimQueries {
+        ClaimQueries {
+            claims: claims.iter().map(|c| c.to_string()).collect(),
+            manners: Default::default(),
+        }
+    }
+
+    /// Whether a query's matches weigh at all (a claim or a manner).
+    pub fn weighs(&self, query: &str) -> bool {
+        self.claims.contains(query) || self.manners.contains(query)
+    }
+}
+
+/// Sorts the stored queries into claims and manners (`ClaimQueries`).
+pub fn claim_queries(queries: &[StoredQuery]) -> ClaimQueries {
+    let mut out = ClaimQueries::default();
+    for q in queries {
+        if q.claim {
+            out.claims.insert(q.id.clone());
+        } else if q.severity > Severity::Info {
+            out.manners.insert(q.id.clone());
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -576,15 +605,15 @@ must_match = true
     fn claims_are_watch_and_urgent_queries_unless_a_file_says_otherwise() -> TestResult {
         let dir = tempfile::tempdir()?;
         let index = crate::index::in_memory();
-        // (id, severity, claim line, a claim)
+        // (id, severity, claim line, a claim, a manner)
         let cases = [
-            ("coverage", "info", "", false),
-            ("criticism", "watch", "", true),
-            ("bribery", "urgent", "", true),
-            ("hearsay", "watch", "claim = false\n", false),
-            ("marked", "info", "claim = true\n", true),
+            ("coverage", "info", "", false, false),
+            ("criticism", "watch", "", true, false),
+            ("bribery", "urgent", "", true, false),
+            ("hearsay", "watch", "claim = false\n", false, true),
+            ("marked", "info", "claim = true\n", true, false),
         ];
-        for (id, severity, claim, _) in cases {
+        for (id, severity, claim, _, _) in cases {
             write(
                 dir.path(),
                 &format!("{id}.toml"),
@@ -593,9 +622,10 @@ must_match = true
                 ),
             )?;
         }
-        let claims = claim_ids(&load_dir(dir.path(), &index)?);
-        for (id, _, _, expected) in cases {
-            assert_eq!(claims.contains(id), expected, "{id}");
+        let sorted = claim_queries(&load_dir(dir.path(), &index)?);
+        for (id, _, _, claim, manner) in cases {
+            assert_eq!(sorted.claims.contains(id), claim, "{id}");
+            assert_eq!(sorted.manners.contains(id), manner, "{id}");
         }
         Ok(())
     }
