@@ -37,8 +37,6 @@ const CENTROID_FEATURES: usize = 200;
 /// Weight of a tie feature (a link, hashtag, quote or name) before normalising, times its
 /// rarity in the stream.
 const TIE_WEIGHT: f32 = 4.0;
-/// Rarity given to a document's own address among its ties.
-const OWN_ADDRESS: f32 = 0.2;
 /// Ties kept per document at most (the rarest).
 const MAX_TIES: usize = 24;
 /// Rarity given to an identifying number (a sum, a count: rare by nature, but short).
@@ -454,12 +452,10 @@ impl<'a> Vectorizer<'a> {
         if !doc.shared_of.is_empty() {
             tie_features.push((format!("link:{}", doc.shared_of), 1.0));
         }
-        // Its own address: posts that share this article tie to it. Weighed low: every
-        // document has one, and at full weight each member's own address would outweigh the
-        // names and concepts it shares with a story in another language (a post sharing the
-        // article joins the article's story by rule anyway).
+        // Its own address (`self:`, no tie: see `SELF_BITS`); a post sharing the article
+        // joins the article's story by rule.
         if !doc.url.is_empty() {
-            tie_features.push((format!("link:{}", doc.url), OWN_ADDRESS));
+            tie_features.push((format!("self:{}", doc.url), 1.0));
         }
         // The rarest first; common names weigh (almost) nothing.
         tie_features.retain(|(_, w)| *w > 0.05);
@@ -489,12 +485,18 @@ pub struct Sparse {
 const TIE_BIT: u64 = 1 << 63;
 /// The next bit marks claims: sorted after the words and before the ties.
 const CLAIM_BIT: u64 = 1 << 62;
+/// Both bits: a document's own address (`self:`), sorted last. It counts in the cosine and
+/// finds the posts that share it, but it is no tie: two documents never share one, and in the
+/// ties it would outweigh the names a translation shares with its story.
+const SELF_BITS: u64 = TIE_BIT | CLAIM_BIT;
 
 /// The stable hash of a feature (stored with centroids, so it must not change between runs),
-/// with `TIE_BIT` set for ties and `CLAIM_BIT` for claims.
+/// with `TIE_BIT` set for ties, `CLAIM_BIT` for claims and both for the document's own address.
 fn feature_key(feature: &str) -> u64 {
     let hash = xxhash_rust::xxh3::xxh3_64(feature.as_bytes()) & !(TIE_BIT | CLAIM_BIT);
-    if feature.contains(':') || feature.starts_with('#') {
+    if feature.starts_with("self:") {
+        hash | SELF_BITS
+    } else if feature.contains(':') || feature.starts_with('#') {
         hash | TIE_BIT
     } else if feature.starts_with("claim=") {
         hash | CLAIM_BIT
@@ -517,21 +519,27 @@ impl Sparse {
 
     /// Cosine of two sparse vectors.
     pub fn cosine(&self, other: &Sparse) -> f32 {
-        self.cosine_from(other, 0, 0).0
+        self.cosine_within(other, (0, self.keys.len()), (0, other.keys.len()))
+            .0
     }
 
     /// The cosine over ties alone, and how many ties the two share: how alike two texts are
-    /// in what crosses languages (names, numbers, links, quotes).
+    /// in what crosses languages (names, numbers, links, quotes; not their own addresses).
     pub fn tie_cosine(&self, other: &Sparse) -> (f32, usize) {
-        let ties = |s: &Sparse| s.keys.partition_point(|k| k & TIE_BIT == 0);
-        self.cosine_from(other, ties(self), ties(other))
+        let ties = |s: &Sparse| {
+            (
+                s.keys.partition_point(|k| k & TIE_BIT == 0),
+                s.keys.partition_point(|k| k & SELF_BITS != SELF_BITS),
+            )
+        };
+        self.cosine_within(other, ties(self), ties(other))
     }
 
-    /// The cosine of the features from position `a` of this vector and `b` of the other (keys
-    /// are sorted, so a position starts a kind of feature), and how many keys they share.
-    fn cosine_from(&self, other: &Sparse, a: usize, b: usize) -> (f32, usize) {
-        let (mut i, mut j, mut dot, mut shared) = (a, b, 0.0, 0);
-        while i < self.keys.len() && j < other.keys.len() {
+    /// The cosine of the features in positions `a` of this vector and `b` of the other (keys
+    /// are sorted, so a range is a kind of feature), and how many keys they share.
+    fn cosine_within(&self, other: &Sparse, a: (usize, usize), b: (usize, usize)) -> (f32, usize) {
+        let (mut i, mut j, mut dot, mut shared) = (a.0, b.0, 0.0, 0);
+        while i < a.1 && j < b.1 {
             match self.keys[i].cmp(&other.keys[j]) {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
@@ -543,8 +551,13 @@ impl Sparse {
                 }
             }
         }
-        let norm =
-            |s: &Sparse, from: usize| s.weights[from..].iter().map(|w| w * w).sum::<f32>().sqrt();
+        let norm = |s: &Sparse, (from, to): (usize, usize)| {
+            s.weights[from..to]
+                .iter()
+                .map(|w| w * w)
+                .sum::<f32>()
+                .sqrt()
+        };
         let norms = norm(self, a) * norm(other, b);
         (if norms == 0.0 { 0.0 } else { dot / norms }, shared)
     }
@@ -1011,15 +1024,22 @@ impl Clusterer {
             }
             // The same text again (a near-copy: the same wire report resent days later, a post
             // repeated) is the same story, however long it was quiet: it joins the story of the
-            // first text of its near-duplicate group while that story is kept in memory.
+            // first text of its near-duplicate group while that story is kept in memory, if
+            // its words are as alike as joining asks (before fading). Short posts around a link
+            // ("Worth a read: …") are near-copies of each other whatever they share.
             if shared_cluster.is_none() && !doc.dup_group.is_empty() && doc.dup_group != doc.id {
-                shared_cluster = placed.get(&doc.dup_group).copied();
-                if shared_cluster.is_none() {
-                    shared_cluster = store
+                let mut group = placed.get(&doc.dup_group).copied();
+                if group.is_none() {
+                    group = store
                         .clusters_of(std::slice::from_ref(&doc.dup_group))?
                         .into_iter()
                         .find_map(|(_, c)| self.slots.get(&c).copied());
                 }
+                shared_cluster = group.filter(|slot| {
+                    self.live
+                        .get(slot)
+                        .is_some_and(|c| sparse.cosine(&c.centroid) >= settings.threshold)
+                });
             }
             if let Some(slot) = shared_cluster.filter(|s| self.live.contains_key(s)) {
                 best = Some((slot, 1.0));
