@@ -12,12 +12,14 @@
 //!   clusters (each under its centroid's strongest words, the latest clusters per word) and a
 //!   tie index (names, links, hashtags, concepts, claims), so a document costs about the same
 //!   with a million documents in the window as with ten thousand.
-//! - A document making claims (the stored queries rated watch or urgent it matched) joins only
-//!   a story making one of them, at a lower bar when they make the same claims, and such a
-//!   story stays open longer.
+//! - A document making claims (the stored queries rated watch or urgent it matched, bar those
+//!   about the manner of saying, such as hearsay) joins only a story making one of them, at a
+//!   lower bar when they make the same claims, and such a story stays open longer.
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
-//! - A post that shares or reposts an already clustered article joins that article's cluster.
+//! - A post that shares or reposts an already clustered article joins that article's cluster;
+//!   a near-copy of a clustered text (its SimHash group) joins that text's story however long it
+//!   was quiet, if its words are alike enough.
 //! - A cluster's id comes from the document that started it (`n` + its id's first 12
 //!   characters), so ids stay the same across runs and restarts.
 
