@@ -687,12 +687,21 @@ pub struct Clusterer {
     live: HashMap<u32, Live>,
     /// Tie key → the live clusters whose centroid holds it: candidates the words cannot
     /// find (a name in another script, a number, a claim), looked up in memory.
-    by_tie: HashMap<u64, Vec<u32>>,
+    by_tie: HashMap<u64, TieSlots>,
     /// Word key → the live clusters that recently took a document with that word among its
     /// strongest, most recent last, at most `WORD_CLUSTERS`: the candidates of a new document.
     by_word: HashMap<u64, Vec<u32>>,
     /// Clusters evicted since the indexes were last pruned.
     evicted: usize,
+}
+
+/// The live clusters holding one tie: how many (the tie tells nothing when many stories hold
+/// it) and the latest of them, most recently active last, at most `WORD_CLUSTERS` (so recording
+/// a cluster costs the same with a million documents in the window as with ten thousand).
+#[derive(Debug, Default)]
+struct TieSlots {
+    clusters: u32,
+    recent: Vec<u32>,
 }
 
 /// How much the clusterer holds.
@@ -728,6 +737,7 @@ impl Clusterer {
                 + self
                     .by_tie
                     .values()
+                    .map(|t| &t.recent)
                     .chain(self.by_word.values())
                     .map(|v| v.capacity() * 4 + 40)
                     .sum::<usize>(),
@@ -787,12 +797,23 @@ impl Clusterer {
             .collect()
     }
 
-    /// Records the cluster under each of the ties (and claims) in `vector`.
+    /// Records the cluster under each of the ties (and claims) in `vector`, as the latest to
+    /// hold it.
     fn index_ties(&mut self, slot: u32, vector: &Sparse) {
         for key in vector.tie_keys() {
-            let slots = self.by_tie.entry(key).or_default();
-            if slots.last() != Some(&slot) && !slots.contains(&slot) {
-                slots.push(slot);
+            let tie = self.by_tie.entry(key).or_default();
+            if tie.recent.last() == Some(&slot) {
+                continue;
+            }
+            match tie.recent.iter().position(|s| *s == slot) {
+                Some(at) => {
+                    tie.recent.remove(at);
+                }
+                None => tie.clusters = tie.clusters.saturating_add(1),
+            }
+            tie.recent.push(slot);
+            if tie.recent.len() > WORD_CLUSTERS {
+                tie.recent.remove(0);
             }
         }
     }
@@ -823,12 +844,20 @@ impl Clusterer {
         if self.evicted > 0 && self.evicted * 10 >= self.live.len() {
             let live = &self.live;
             self.slots.retain(|_, slot| live.contains_key(slot));
-            for index in [&mut self.by_tie, &mut self.by_word] {
-                index.retain(|_, slots| {
-                    slots.retain(|slot| live.contains_key(slot));
-                    !slots.is_empty()
-                });
-            }
+            self.by_word.retain(|_, slots| {
+                slots.retain(|slot| live.contains_key(slot));
+                !slots.is_empty()
+            });
+            self.by_tie.retain(|_, tie| {
+                let before = tie.recent.len();
+                tie.recent.retain(|slot| live.contains_key(slot));
+                let gone = (before - tie.recent.len()) as u32;
+                tie.clusters = tie
+                    .clusters
+                    .saturating_sub(gone)
+                    .max(tie.recent.len() as u32);
+                !tie.recent.is_empty()
+            });
             self.evicted = 0;
         }
     }
@@ -927,14 +956,27 @@ impl Clusterer {
             let mut candidates: HashSet<u32> = self.word_candidates(&words).into_iter().collect();
             // Clusters sharing a tie or a claim, in any language (a tie many clusters share
             // tells nothing).
+            // Ranked by how many of its ties and claims they hold, the first
+            // `CANDIDATE_CLUSTERS` * 2 kept: bounded however full the window.
+            let mut by_ties: HashMap<u32, u32> = HashMap::new();
             for key in sparse.tie_keys() {
-                if let Some(slots) = self.by_tie.get(&key)
-                    && (slots.len() <= MAX_TIE_CLUSTERS || key & TIE_BIT == 0)
+                if let Some(tie) = self.by_tie.get(&key)
+                    && (tie.clusters as usize <= MAX_TIE_CLUSTERS || key & TIE_BIT == 0)
                 {
                     // A claim many stories make still finds the latest of them.
-                    candidates.extend(slots.iter().rev().take(MAX_TIE_CLUSTERS));
+                    for slot in tie.recent.iter().rev().take(MAX_TIE_CLUSTERS) {
+                        *by_ties.entry(*slot).or_default() += 1;
+                    }
                 }
             }
+            let mut by_ties: Vec<(u32, u32)> = by_ties.into_iter().collect();
+            by_ties.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+            candidates.extend(
+                by_ties
+                    .into_iter()
+                    .take(CANDIDATE_CLUSTERS * 2)
+                    .map(|(slot, _)| slot),
+            );
             let mut best: Option<(u32, f32)> = None;
             for slot in candidates {
                 let Some(cluster) = self.live.get(&slot) else {
