@@ -896,7 +896,10 @@ impl Clusterer {
         let seqs: HashMap<&str, u64> = pending.iter().map(|(id, s)| (id.as_str(), *s)).collect();
         let ids: Vec<String> = pending.iter().map(|(id, _)| id.clone()).collect();
         let already: HashMap<String, String> = store.clusters_of(&ids)?.into_iter().collect();
-        let docs = reader.docs_by_id(&ids)?;
+        // In the order they were published (then by id), not the order fetches happened to
+        // finish: the same documents cluster the same way whichever source answered first.
+        let mut docs = reader.docs_by_id(&ids)?;
+        docs.sort_by(|a, b| a.published.cmp(&b.published).then_with(|| a.id.cmp(&b.id)));
         let mut claims_of: HashMap<String, Vec<String>> = HashMap::new();
         for (doc, query) in store.queries_of(&ids)? {
             if claims.weighs(&query) {
