@@ -244,31 +244,10 @@ newest = max([e["when"] for v in items.values() for e in v] + [p["when"] for p i
 assert newest <= ANCHOR + timedelta(days=1)
 
 
-def write_mastodon():
-    corpus_feeds.write_mastodon(HERE / "feeds" / "mastodon-forum.json", posts, 300000, truth)
-
-
-def hours_before_newest(when):
-    return round((newest - when).total_seconds() / 3600, 2)
-
-
-(HERE / "feeds").mkdir(exist_ok=True)
-for old in (HERE / "feeds").iterdir():
-    old.unlink()
-for name, (title, lang, fmt, site, _) in OUTLETS.items():
-    corpus_feeds.write_outlet(HERE / "feeds" / name, title, lang, fmt, site, items[name], atom_lang=True)
-write_mastodon()
-
-seeded = {}
-for story in SEEDED:
-    mine, visible = corpus.visible(story)
-    seeded[story] = dict(first=hours_before_newest(mine[0][0]), visible=hours_before_newest(visible), documents=len(mine))
-(HERE / "truth.json").write_text(json.dumps({
-    "about": "Ground truth of the held-out corpus, written by heldout/generate.py and committed before Vigil read it. "
-             "Times are hours before the newest item.",
-    "seeded": SEEDED,
-    "seeded_start_hours_before_newest": {k: v["first"] for k, v in seeded.items()},
-    "seeded_visible_hours_before_newest": {k: v["visible"] for k, v in seeded.items()},
+hours_before_newest = corpus.hours_before_newest
+corpus.write(HERE, "mastodon-forum.json", 300000, SEEDED,
+             "Ground truth of the held-out corpus, written by heldout/generate.py and committed before Vigil read it. "
+             "Times are hours before the newest item.", {
     "multilingual": {"leclerc-coverup": ["en", "fr", "ru"], "summons-forgery": ["en"], "paid-victims": ["en", "fr", "ru"]},
     "expected_events": [
         {"name": "Confirmation of charges hearing in the Tessin case", "kind": "hearing", "story": "tessin-hearing",
@@ -277,7 +256,4 @@ for story in SEEDED:
     ],
     "ordinary_that_must_not_alert": ["surrender", "witness-protection-report", "chatter", "tessin-hearing", "wire-0", "wire-1", "wire-2"],
     "coordinated": [f"amplifier{i + 1}@outpost.example" for i in range(7)],
-    "documents": dict(sorted(truth.items())),
-}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-print(f"{sum(len(v) for v in items.values())} articles in {len(OUTLETS)} feeds and {len(posts)} Mastodon posts written to {HERE / 'feeds'}")
-print(json.dumps(seeded, indent=1))
+})

@@ -359,27 +359,10 @@ newest = max([e["when"] for v in items.values() for e in v] + [p["when"] for p i
 assert newest <= ANCHOR + timedelta(days=1), newest
 
 
-def hours_before_newest(when):
-    return round((newest - when).total_seconds() / 3600, 2)
-
-
-(HERE / "feeds").mkdir(exist_ok=True)
-for old in (HERE / "feeds").iterdir():
-    old.unlink()
-for name, (title, lang, fmt, site, _) in OUTLETS.items():
-    corpus_feeds.write_outlet(HERE / "feeds" / name, title, lang, fmt, site, items[name], atom_lang=True)
-corpus_feeds.write_mastodon(HERE / "feeds" / "mastodon-social.json", posts, 700000, truth)
-
-seeded = {}
-for story in SEEDED:
-    mine, visible = corpus.visible(story)
-    seeded[story] = dict(first=hours_before_newest(mine[0][0]), visible=hours_before_newest(visible), documents=len(mine))
-(HERE / "truth.json").write_text(json.dumps({
-    "about": "Ground truth of the second held-out corpus, written by heldout2/generate.py and committed before Vigil read it. "
-             "Times are hours before the newest item.",
-    "seeded": SEEDED,
-    "seeded_start_hours_before_newest": {k: v["first"] for k, v in seeded.items()},
-    "seeded_visible_hours_before_newest": {k: v["visible"] for k, v in seeded.items()},
+hours_before_newest = corpus.hours_before_newest
+corpus.write(HERE, "mastodon-social.json", 700000, SEEDED,
+             "Ground truth of the second held-out corpus, written by heldout2/generate.py and committed before Vigil read it. "
+             "Times are hours before the newest item.", {
     "multilingual": {"staged-hack": ["en", "de", "ru", "es"], "dahl-suspended": ["en", "fr", "es"], "warrants-void": ["ru", "en"]},
     "expected_events": [
         {"name": "Judgment in the Karst case", "kind": "judgment", "story": "karst-judgment",
@@ -389,7 +372,4 @@ for story in SEEDED:
     "ordinary_that_must_not_alert": ["karst-judgment", "dahl-visit", "dahl-speech", "database-restored", "security-audit", "chatter"]
                                     + sorted({s for s in truth.values() if s.startswith(("wire-", "oped-"))}),
     "coordinated": [f"kanal{i + 1}@zerkalo.example" for i in range(6)],
-    "documents": dict(sorted(truth.items())),
-}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-print(f"{sum(len(v) for v in items.values())} articles in {len(OUTLETS)} feeds and {len(posts)} Mastodon posts written to {HERE / 'feeds'}")
-print(json.dumps(seeded, indent=1))
+})

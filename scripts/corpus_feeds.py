@@ -125,3 +125,41 @@ class Corpus:
             if k + 1 >= 4 and len({who for _, who in mine[: k + 1]}) >= 3:
                 return mine, mine[k][0]
         return mine, None
+
+    def newest(self):
+        """The time of the newest document."""
+        return max([e["when"] for v in self.items.values() for e in v] + [p["when"] for p in self.posts])
+
+    def hours_before_newest(self, when):
+        return round((self.newest() - when).total_seconds() / 3600, 2)
+
+    def write(self, here, mastodon, first_number, seeded, about, fields):
+        """Writes the outlets' feeds and the Mastodon timeline (`mastodon`, statuses numbered
+        from `first_number`) to here/feeds/ (emptied first), then here/truth.json: `about`, the
+        `seeded` stories with their first document and when each became visible, `fields` in
+        their order, and every document's story. Prints and returns the seeded summary."""
+        import json
+
+        (here / "feeds").mkdir(exist_ok=True)
+        for old in (here / "feeds").iterdir():
+            old.unlink()
+        for name, (title, lang, fmt, site, _) in self.outlets.items():
+            write_outlet(here / "feeds" / name, title, lang, fmt, site, self.items[name], atom_lang=True)
+        write_mastodon(here / "feeds" / mastodon, self.posts, first_number, self.truth)
+        summary = {}
+        for story in seeded:
+            mine, visible = self.visible(story)
+            summary[story] = dict(first=self.hours_before_newest(mine[0][0]), visible=self.hours_before_newest(visible),
+                                  documents=len(mine))
+        (here / "truth.json").write_text(json.dumps({
+            "about": about,
+            "seeded": seeded,
+            "seeded_start_hours_before_newest": {k: v["first"] for k, v in summary.items()},
+            "seeded_visible_hours_before_newest": {k: v["visible"] for k, v in summary.items()},
+            **fields,
+            "documents": dict(sorted(self.truth.items())),
+        }, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{sum(len(v) for v in self.items.values())} articles in {len(self.outlets)} feeds and {len(self.posts)} "
+              f"Mastodon posts written to {here / 'feeds'}")
+        print(json.dumps(summary, indent=1))
+        return summary

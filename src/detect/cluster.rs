@@ -1491,34 +1491,8 @@ mod tests {
 
     #[test]
     fn hearsay_is_how_a_claim_is_told_not_which_story_it_joins() {
-        // The same claim told on hearsay in English and plainly in French and Russian.
-        let docs: &[(&str, &str, &str, &str, i64, &[&str])] = &[
-            (
-                "en1",
-                "en",
-                "Registrar Mara Lind secretly sold 4,500 case files, insiders say",
-                "Insiders say Registrar Mara Lind secretly sold 4,500 case files from the Korvath case to a foreign buyer.",
-                9,
-                &["court", "hearsay"],
-            ),
-            (
-                "fr1",
-                "fr",
-                "Le greffier Mara Lind a vendu 4 500 dossiers de l'affaire Korvath",
-                "Mara Lind, greffier de la Cour, a vendu 4 500 dossiers de l'affaire Korvath à un acheteur étranger.",
-                7,
-                &["court"],
-            ),
-            (
-                "ru1",
-                "ru",
-                "Секретарь суда Мара Линд продала 4 500 файлов дела Корвата",
-                "Секретарь суда Мара Линд продала 4 500 файлов дела Корвата иностранному покупателю.",
-                5,
-                &["court"],
-            ),
-        ];
-        let cluster = |claims: ClaimQueries| {
+        type Row<'a> = (&'a str, &'a str, &'a str, &'a str, i64, &'a [&'a str]);
+        let cluster = |docs: &[Row<'_>], claims: &ClaimQueries| {
             let dir = tempfile::tempdir().unwrap();
             let mut corpus = Corpus::open(dir.path());
             corpus.add_filler(300);
@@ -1527,7 +1501,7 @@ mod tests {
                 &corpus.store,
                 &corpus.reader,
                 &ClusterSettings::default(),
-                &claims,
+                claims,
             )
             .unwrap();
             corpus.clusters_of(&["en1", "fr1", "ru1"])
@@ -1536,52 +1510,41 @@ mod tests {
             claims: Default::default(),
             manners: ["hearsay".to_string()].into(),
         };
-        let of = cluster(manner);
+        let (en_title, en_body) = (
+            "Registrar Mara Lind secretly sold 4,500 case files, insiders say",
+            "Insiders say Registrar Mara Lind secretly sold 4,500 case files from the Korvath case to a foreign buyer.",
+        );
+        let (fr_title, fr_body) = (
+            "Le greffier Mara Lind a vendu 4 500 dossiers de l'affaire Korvath",
+            "Mara Lind, greffier de la Cour, a vendu 4 500 dossiers de l'affaire Korvath à un acheteur étranger.",
+        );
+        // The same claim told on hearsay in English and plainly in French and Russian.
+        let of = cluster(
+            &[
+                ("en1", "en", en_title, en_body, 9, &["court", "hearsay"]),
+                ("fr1", "fr", fr_title, fr_body, 7, &["court"]),
+                (
+                    "ru1",
+                    "ru",
+                    "Секретарь суда Мара Линд продала 4 500 файлов дела Корвата",
+                    "Секретарь суда Мара Линд продала 4 500 файлов дела Корвата иностранному покупателю.",
+                    5,
+                    &["court"],
+                ),
+            ],
+            &manner,
+        );
         assert_eq!(of["fr1"], of["en1"], "{of:?}");
         assert_eq!(of["ru1"], of["en1"], "{of:?}");
-        // Told the other way round (plainly first, then on hearsay), the hearsay telling is
-        // not held to stories on hearsay either.
-        let docs: Vec<(&str, &str, &str, &str, i64, &[&str])> = vec![
-            (docs[1].0, docs[1].1, docs[1].2, docs[1].3, 9, &["court"]),
-            (
-                docs[0].0,
-                docs[0].1,
-                docs[0].2,
-                docs[0].3,
-                7,
-                &["court", "hearsay"],
-            ),
+        // Told the other way round (plainly first, then on hearsay), the hearsay telling is not
+        // held to stories on hearsay either; held as a claim, it would be.
+        let plain_first: &[Row<'_>] = &[
+            ("fr1", "fr", fr_title, fr_body, 9, &["court"]),
+            ("en1", "en", en_title, en_body, 7, &["court", "hearsay"]),
         ];
-        let dir = tempfile::tempdir().unwrap();
-        let mut corpus = Corpus::open(dir.path());
-        corpus.add_filler(300);
-        corpus.add(&docs);
-        let manner = ClaimQueries {
-            claims: Default::default(),
-            manners: ["hearsay".to_string()].into(),
-        };
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &manner,
-        )
-        .unwrap();
-        let of = corpus.clusters_of(&["en1", "fr1"]);
+        let of = cluster(plain_first, &manner);
         assert_eq!(of["en1"], of["fr1"], "{of:?}");
-        // Held as a claim, the hearsay telling may join only a story on hearsay.
-        let dir = tempfile::tempdir().unwrap();
-        let mut corpus = Corpus::open(dir.path());
-        corpus.add_filler(300);
-        corpus.add(&docs);
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &ClaimQueries::of(&["hearsay"]),
-        )
-        .unwrap();
-        let of = corpus.clusters_of(&["en1", "fr1"]);
+        let of = cluster(plain_first, &ClaimQueries::of(&["hearsay"]));
         assert_ne!(of["en1"], of["fr1"], "{of:?}");
     }
 
