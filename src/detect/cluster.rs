@@ -956,10 +956,9 @@ impl Clusterer {
             let sparse = Sparse::of(&vector);
             // Clusters sharing its strongest words, from memory (no search of the window).
             let words = sparse.strongest_words(SIMILAR_WORDS);
-            let mut candidates: HashSet<u32> = self.word_candidates(&words).into_iter().collect();
+            let mut candidates: Vec<u32> = self.word_candidates(&words);
             // Clusters sharing a tie or a claim, in any language (a tie many clusters share
-            // tells nothing).
-            // Ranked by how many of its ties and claims they hold, the first
+            // tells nothing), ranked by how many of its ties and claims they hold, the first
             // `CANDIDATE_CLUSTERS` * 2 kept: bounded however full the window.
             let mut by_ties: HashMap<u32, u32> = HashMap::new();
             for key in sparse.tie_keys() {
@@ -980,6 +979,9 @@ impl Clusterer {
                     .take(CANDIDATE_CLUSTERS * 2)
                     .map(|(slot, _)| slot),
             );
+            // In a fixed order, so that equal similarities resolve the same way on every run.
+            candidates.sort_unstable();
+            candidates.dedup();
             let mut best: Option<(u32, f32)> = None;
             for slot in candidates {
                 let Some(cluster) = self.live.get(&slot) else {
