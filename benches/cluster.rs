@@ -11,73 +11,19 @@
 //! Run: `cargo bench --bench cluster [-- HOSTS FEEDS_PER_HOST]` (default 100 hosts × 12 feeds
 //! of 10 items).
 
+#[path = "../tests/it/broker.rs"]
+mod broker;
+
 use axum::Router;
 use axum::extract::{Path as UrlPath, State};
 use axum::routing::get;
-use std::path::{Path, PathBuf};
+use broker::Broker;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const ITEMS: usize = 10;
 const LATENCY: Duration = Duration::from_millis(200);
-
-fn nats_server() -> PathBuf {
-    [
-        "nats-server",
-        "/usr/sbin/nats-server",
-        "/usr/bin/nats-server",
-    ]
-    .iter()
-    .map(PathBuf::from)
-    .find(|p| {
-        std::process::Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
-    .expect("nats-server (Debian package nats-server)")
-}
-
-struct Broker(std::process::Child, String);
-
-impl Broker {
-    fn start(dir: &Path) -> Broker {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let config = dir.join("nats.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "listen: 127.0.0.1:{port}\nmax_payload: 8MB\njetstream {{ store_dir: {:?} }}\n",
-                dir.join("js")
-            ),
-        )
-        .unwrap();
-        let child = std::process::Command::new(nats_server())
-            .arg("-c")
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline);
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Broker(child, format!("nats://127.0.0.1:{port}"))
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn feed(host: usize, feed: usize) -> String {
     let items: String = (0..ITEMS)
@@ -201,7 +147,7 @@ fn main() {
         for workers in [1usize, 2, 4] {
             let dir = tempfile::tempdir().unwrap();
             let broker = Broker::start(dir.path());
-            write_config(dir.path(), hosts, feeds, Some(&broker.1));
+            write_config(dir.path(), hosts, feeds, Some(&broker.url));
             let config = fix_port(dir.path());
             let (stop, _) = tokio::sync::watch::channel(false);
             let mut tasks = Vec::new();

@@ -3,94 +3,13 @@
 //! from 30 loopback hosts; the servers' own request logs prove the per-host budget held across
 //! workers.
 
+use crate::broker::Broker;
 use crate::support::FixtureServer;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const TIMING_TOLERANCE: Duration = Duration::from_millis(15);
-
-fn nats_server() -> PathBuf {
-    for candidate in [
-        "nats-server",
-        "/usr/sbin/nats-server",
-        "/usr/bin/nats-server",
-    ] {
-        if Command::new(candidate)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return PathBuf::from(candidate);
-        }
-    }
-    panic!(
-        "nats-server is missing: run the tests with scripts/test, which installs Debian's nats-server"
-    );
-}
-
-/// A broker on 127.0.0.1 with JetStream storing in `dir`.
-struct Broker {
-    child: Option<Child>,
-    config: PathBuf,
-    pub url: String,
-}
-
-impl Broker {
-    fn start(dir: &Path) -> Broker {
-        let port = crate::support::free_address()
-            .rsplit(':')
-            .next()
-            .unwrap()
-            .to_string();
-        let config = dir.join("nats.conf");
-        std::fs::write(
-            &config,
-            format!(
-                "listen: 127.0.0.1:{port}\nmax_payload: 8MB\njetstream {{ store_dir: {:?} }}\n",
-                dir.join("jetstream")
-            ),
-        )
-        .unwrap();
-        let mut broker = Broker {
-            child: None,
-            config,
-            url: format!("nats://127.0.0.1:{port}"),
-        };
-        broker.restart();
-        broker
-    }
-
-    fn restart(&mut self) {
-        let child = Command::new(nats_server())
-            .arg("-c")
-            .arg(&self.config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(child);
-        let address = self.url.trim_start_matches("nats://").to_string();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(&address).is_err() {
-            assert!(Instant::now() < deadline, "nats-server did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 struct Worker(Child);
 

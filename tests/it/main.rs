@@ -2,6 +2,7 @@
 //! server on 127.0.0.1, never the internet.
 
 mod attacks;
+mod broker;
 mod browser;
 mod cli;
 mod cluster;
