@@ -25,6 +25,28 @@ use std::time::{Duration, Instant};
 const ITEMS: usize = 10;
 const LATENCY: Duration = Duration::from_millis(200);
 
+/// A poll's batch of `documents` (every item read) with the responses that carried them.
+fn source_batch(
+    source: &vigil::config::SourceConfig,
+    documents: Vec<vigil::model::Document>,
+    captures: Vec<vigil::crawl::Captured>,
+) -> vigil::crawl::SourceBatch {
+    vigil::crawl::SourceBatch {
+        source: source.clone(),
+        etag: None,
+        last_modified: None,
+        fetched_at: chrono::Utc::now(),
+        hints: Default::default(),
+        prior_unchanged: 0,
+        cursor: None,
+        api_url: None,
+        items: documents.len(),
+        unreadable: 0,
+        documents,
+        captures,
+    }
+}
+
 fn feed(host: usize, feed: usize) -> String {
     let items: String = (0..ITEMS)
         .map(|i| format!(
@@ -220,20 +242,11 @@ fn main() {
             .collect();
         let n = documents.len();
         let ids = documents.iter().map(|d| d.id.clone()).collect();
-        let batch = vigil::crawl::SourceBatch {
-            source: source.clone(),
-            etag: None,
-            last_modified: None,
-            fetched_at: chrono::Utc::now(),
-            hints: Default::default(),
-            prior_unchanged: 0,
-            cursor: None,
-            api_url: None,
-            items: n,
-            unreadable: 0,
+        let batch = source_batch(
+            &source,
             documents,
-            captures: vec![vigil::crawl::Captured { fetched: Arc::new(fetched), documents: ids }],
-        };
+            vec![vigil::crawl::Captured { fetched: Arc::new(fetched), documents: ids }],
+        );
         let result = vigil::cluster::JobResult {
             job: "j".into(),
             source: source.name.clone(),
@@ -282,20 +295,7 @@ fn main() {
                     )
                 })
                 .collect();
-            let batch = vigil::crawl::SourceBatch {
-                source: source.clone(),
-                etag: None,
-                last_modified: None,
-                fetched_at: chrono::Utc::now(),
-                hints: Default::default(),
-                prior_unchanged: 0,
-                cursor: None,
-                api_url: None,
-                items: documents.len(),
-                unreadable: 0,
-                documents,
-                captures: Vec::new(),
-            };
+            let batch = source_batch(&source, documents, Vec::new());
             results.push((source.clone(), vigil::crawl::new_outcome(&source), vigil::crawl::Polled::Batch(batch)));
         }
         let started = Instant::now();
