@@ -32,6 +32,10 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tantivy::Term;
 
+/// A word is too common to tell stories apart in more than a fifth of the documents, but never
+/// in fewer than this many: in a young index (the first hours of a new deployment) a fifth
+/// would be every word of the first reports, and their stories would be started by ties alone.
+const COMMON_FLOOR: f32 = 20.0;
 /// Strongest features kept per document.
 const DOC_FEATURES: usize = 40;
 /// Strongest features kept per centroid.
@@ -361,7 +365,7 @@ impl<'a> Vectorizer<'a> {
             .searcher
             .doc_freq(&Term::from_field_text(field, word))
             .unwrap_or(0) as f32;
-        let value = (word.chars().count() > 2 && df <= self.total * 0.2)
+        let value = (word.chars().count() > 2 && df <= (self.total * 0.2).max(COMMON_FLOOR))
             .then(|| (1.0 + self.total / (1.0 + df)).ln());
         self.idf.insert(word.to_string(), value);
         value
@@ -1071,6 +1075,10 @@ impl Clusterer {
                     .into_iter()
                     .find_map(|(_, c)| self.slots.get(&c).copied());
             }
+            // A share's few words ("Worth a read: …") do not make its language one the story
+            // is told in: a French report shared by English posts is still to be met by the
+            // English report through the ties.
+            let by_share = shared_cluster.is_some();
             // The same text again (a near-copy: the same wire report resent days later, a post
             // repeated) is the same story, however long it was quiet: it joins the story of the
             // first text of its near-duplicate group while that story is kept in memory, if
@@ -1122,7 +1130,7 @@ impl Clusterer {
                 continue;
             };
             cluster.centroid.add(&sparse, CENTROID_FEATURES);
-            if !cluster.langs.contains(&doc.lang) {
+            if !by_share && !cluster.langs.contains(&doc.lang) {
                 cluster.langs.push(doc.lang.clone());
             }
             let indexed = cluster.centroid.strongest_words(INDEXED_WORDS);
@@ -1337,7 +1345,7 @@ mod tests {
 
         /// Adds documents `(id, lang, title, body, hours ago, queries matched)`, one source each.
         fn add(&mut self, docs: &[(&str, &str, &str, &str, i64, &[&str])]) {
-            use crate::model::{Document, Match};
+            use crate::model::Document;
             let now = Utc::now();
             let documents: Vec<Document> = docs
                 .iter()
@@ -1361,10 +1369,17 @@ mod tests {
                 })
                 .collect();
             self.n += docs.len() as u64;
-            self.writer.upsert(&documents).unwrap();
+            let queries: Vec<&[&str]> = docs.iter().map(|d| d.5).collect();
+            self.index(&documents, &queries);
+        }
+
+        /// Indexes `documents`, each matched by its `queries`.
+        fn index(&mut self, documents: &[crate::model::Document], queries: &[&[&str]]) {
+            use crate::model::Match;
+            self.writer.upsert(documents).unwrap();
             let batch = self.writer.commit().unwrap().unwrap();
             let mut matches = Vec::new();
-            for (i, (d, (_, _, _, _, _, queries))) in documents.iter().zip(docs).enumerate() {
+            for (i, (d, queries)) in documents.iter().zip(queries).enumerate() {
                 for query in *queries {
                     matches.push(Match {
                         query_id: query.to_string(),
@@ -1620,6 +1635,96 @@ mod tests {
         .unwrap();
         let of = plain.clusters_of(&["once", "up1"]);
         assert_ne!(of["once"], of["up1"], "{of:?}");
+    }
+
+    #[test]
+    fn a_report_shared_in_another_language_still_meets_its_translation() {
+        use crate::model::{Document, Social};
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(200);
+        let now = Utc::now();
+        let doc =
+            |url: &str, lang: &str, title: &str, body: &str, ago: i64, links: &[&str]| Document {
+                id: crate::normalise::document_id(url, None, "", "", now),
+                url: url.into(),
+                source: url.split('/').nth(2).unwrap_or("").into(),
+                kind: if links.is_empty() { "news" } else { "social" }.into(),
+                title: title.into(),
+                body: body.into(),
+                author: String::new(),
+                lang: lang.into(),
+                published: now - Duration::hours(ago),
+                fetched: now,
+                content_hash: ago as u64,
+                simhash: ago as u64,
+                dup_group: String::new(),
+                social: Social {
+                    links: links.iter().map(|l| l.to_string()).collect(),
+                    ..Social::default()
+                },
+            };
+        let french = "https://agence.example/bureau-kalvara";
+        let docs = vec![
+            doc(
+                french,
+                "fr",
+                "La Cour ouvre un bureau de terrain à Kalvara",
+                "Le Greffe a ouvert un bureau de terrain à Kalvara pour accompagner les victimes \
+                 et les témoins de l'affaire Marden.",
+                10,
+                &[],
+            ),
+            // English posts sharing the French report join it by rule, in a word or two of
+            // English.
+            doc(
+                "https://agora.example/@a/1",
+                "en",
+                "Worth a read",
+                &format!("Worth a read: {french}"),
+                9,
+                &[french],
+            ),
+            doc(
+                "https://agora.example/@b/2",
+                "en",
+                "Worth a read",
+                &format!("Worth a read: {french}"),
+                9,
+                &[french],
+            ),
+            // The English report of the same opening: its story is told in French so far, so
+            // the names and concepts the two share carry it there.
+            doc(
+                "https://wire.example/field-office-kalvara",
+                "en",
+                "Registry opens field office in Kalvara",
+                "The Registry opened a field office in Kalvara to support victims and \
+                 witnesses in the Marden case.",
+                8,
+                &[],
+            ),
+        ];
+        let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
+        let court: &[&str] = &["court"];
+        corpus.index(&docs, &[court; 4]);
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &ClaimQueries::default(),
+        )
+        .unwrap();
+        let of: HashMap<String, String> = corpus
+            .store
+            .clusters_of(&ids)
+            .unwrap()
+            .into_iter()
+            .collect();
+        let story = &of[&ids[0]];
+        for id in &ids {
+            assert_eq!(&of[id], story, "{of:?}");
+        }
     }
 
     #[test]
