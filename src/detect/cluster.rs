@@ -17,6 +17,10 @@
 //!   lower bar when they make the same claims, and such a story stays open longer.
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
+//!   Across languages the ties stand in for the words, in the measure that the story is told in
+//!   other languages than the document's (a centroid that is three parts French meets an
+//!   English report's words a quarter as well); a post sharing a link lends its story no
+//!   language.
 //! - A post that shares or reposts an already clustered article joins that article's cluster;
 //!   a near-copy of a clustered text (its SimHash group) joins that text's story however long it
 //!   was quiet, if its words are alike enough.
@@ -660,9 +664,10 @@ struct Live {
     row: ClusterRow,
     centroid: Sparse,
     changed: bool,
-    /// Languages of the documents clustered since it was loaded (empty after a restart:
-    /// unknown, so ties may join any document to it).
-    langs: Vec<String>,
+    /// Languages of the documents clustered since it was loaded, with how many documents
+    /// (shares left out) told it in each (empty after a restart: unknown, so ties may join any
+    /// document to it).
+    langs: Vec<(String, u32)>,
 }
 
 /// What a run did.
@@ -1032,10 +1037,24 @@ impl Clusterer {
                     shares_claim
                 };
                 // Within one language the words judge: shared names alone do not make a story.
-                let other_language = cluster.langs.is_empty() || !cluster.langs.contains(&doc.lang);
+                // A story told in two languages has a centroid of both, so the words of either
+                // meet it only in part: the ties count as much as the story is told in other
+                // languages than the document's.
+                let told = cluster.langs.iter().map(|(_, n)| *n).sum::<u32>();
+                let told_here = cluster
+                    .langs
+                    .iter()
+                    .find(|(lang, _)| *lang == doc.lang)
+                    .map_or(0, |(_, n)| *n);
+                let elsewhere = if told == 0 {
+                    1.0
+                } else {
+                    1.0 - told_here as f32 / told as f32
+                };
+                let other_language = told_here == 0;
                 let (ties, shared) = sparse.tie_cosine(centroid);
-                let mut across = if alike && other_language && shared >= MIN_SHARED_TIES {
-                    ties
+                let mut across = if alike && shared >= MIN_SHARED_TIES {
+                    ties * elsewhere
                 } else {
                     0.0
                 };
@@ -1130,8 +1149,11 @@ impl Clusterer {
                 continue;
             };
             cluster.centroid.add(&sparse, CENTROID_FEATURES);
-            if !by_share && !cluster.langs.contains(&doc.lang) {
-                cluster.langs.push(doc.lang.clone());
+            if !by_share {
+                match cluster.langs.iter_mut().find(|(lang, _)| *lang == doc.lang) {
+                    Some((_, n)) => *n += 1,
+                    None => cluster.langs.push((doc.lang.clone(), 1)),
+                }
             }
             let indexed = cluster.centroid.strongest_words(INDEXED_WORDS);
             self.index_ties(slot, &sparse);
@@ -1725,6 +1747,68 @@ mod tests {
         for id in &ids {
             assert_eq!(&of[id], story, "{of:?}");
         }
+    }
+
+    #[test]
+    fn names_carry_a_document_as_far_as_its_story_is_told_in_other_languages() {
+        // The Prosecutor's visit to Kalvara, told three times in French and once in English
+        // (or, the control, four times in English); then an English report in other words.
+        let run = |first_language: &str| -> bool {
+            let dir = tempfile::tempdir().unwrap();
+            let mut corpus = Corpus::open(dir.path());
+            corpus.add_filler(200);
+            let (title, body) = if first_language == "fr" {
+                (
+                    "La procureure Helena Varga en visite à Kalvara",
+                    "La procureure Helena Varga s'est rendue à Kalvara pour rencontrer les \
+                     victimes et les autorités locales.",
+                )
+            } else {
+                (
+                    "Prosecutor Helena Varga visits Kalvara",
+                    "Prosecutor Helena Varga travelled to Kalvara to meet victims and local \
+                     authorities.",
+                )
+            };
+            let none: &[&str] = &["court"];
+            corpus.add(&[
+                ("told1", first_language, title, body, 30, none),
+                ("told2", first_language, title, body, 29, none),
+                ("told3", first_language, title, body, 29, none),
+                (
+                    "told4",
+                    "en",
+                    "Prosecutor Helena Varga visits Kalvara",
+                    "Prosecutor Helena Varga travelled to Kalvara to meet victims and local \
+                     authorities.",
+                    28,
+                    none,
+                ),
+                (
+                    "later",
+                    "en",
+                    "Helena Varga hears survivors in Kalvara",
+                    "In Kalvara, Prosecutor Helena Varga heard survivors and victims' groups \
+                     on Tuesday.",
+                    26,
+                    none,
+                ),
+            ]);
+            cluster_pending(
+                &corpus.store,
+                &corpus.reader,
+                &ClusterSettings::default(),
+                &ClaimQueries::default(),
+            )
+            .unwrap();
+            let of = corpus.clusters_of(&["told1", "told4", "later"]);
+            assert_eq!(of["told1"], of["told4"], "{of:?}");
+            of["later"] == of["told1"]
+        };
+        // Told mostly in French: its English words are few, the names carry the report.
+        assert!(run("fr"));
+        // Told in English only: the words judge, and these share too few.
+        assert!(!run("en"));
     }
 
     #[test]
