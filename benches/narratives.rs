@@ -266,9 +266,9 @@ async fn evaluate(corpus: &str) {
         rows.len()
     );
     println!(
-        "| seeded narrative | documents | first document | visible | urgent alert | visible → alert (h) | first → alert (h) |"
+        "| seeded narrative | documents | first document | visible | urgent alert | visible → alert (h) | first → alert (h) | alerted narrative's first seen |"
     );
-    println!("|---|---:|---|---|---|---:|---:|");
+    println!("|---|---:|---|---|---|---:|---:|---|");
     let at_alert = |ids: &[String]| majority(ids, &truth_of);
     let when = |t: chrono::DateTime<chrono::Utc>| {
         format!("−{:.0} h", (newest - t).num_minutes() as f64 / 60.0)
@@ -286,16 +286,32 @@ async fn evaluate(corpus: &str) {
                 (k + 1 >= 4 && voices.len() >= 3).then_some(*t)
             })
         });
-        let alerted = alerts
+        let alert = alerts
             .iter()
-            .find(|(_, _, ids)| at_alert(ids).is_some_and(|(s, _)| s == *narrative))
-            .map(|(t, _, _)| *t);
+            .find(|(_, _, ids)| at_alert(ids).is_some_and(|(s, _)| s == *narrative));
+        let alerted = alert.map(|(t, _, _)| *t);
+        // The alerted narrative's first seen against the story's own first document: earlier
+        // is an older story it was glued to, later a first document it did not take in.
+        let first_seen = alert
+            .and_then(|(_, id, _)| rows.iter().find(|r| r.id == *id))
+            .map(|r| r.first_seen);
+        let first_seen = match (first_seen, first) {
+            (Some(seen), Some(first)) if (seen - first).num_minutes().abs() < 1 => {
+                format!("{} (its first document)", when(seen))
+            }
+            (Some(seen), Some(first)) => format!(
+                "{} ({:+.1} h from its first document)",
+                when(seen),
+                (seen - first).num_minutes() as f64 / 60.0
+            ),
+            _ => "—".into(),
+        };
         let gap = |from: Option<chrono::DateTime<chrono::Utc>>| match (from, alerted) {
             (Some(from), Some(at)) => format!("{:.1}", (at - from).num_minutes() as f64 / 60.0),
             _ => "—".to_string(),
         };
         println!(
-            "| {narrative} | {docs} | {} | {} | {} | {} | {} |",
+            "| {narrative} | {docs} | {} | {} | {} | {} | {} | {first_seen} |",
             first.map(when).unwrap_or_default(),
             visible.map(when).unwrap_or_else(|| "—".into()),
             alerted.map(when).unwrap_or_else(|| "never".into()),
