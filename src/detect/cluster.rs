@@ -79,10 +79,13 @@ const SIMILAR_WORDS: usize = 12;
 const INDEXED_WORDS: usize = 24;
 /// Live clusters kept per word in the word index, the most recent: a word many stories use
 /// points at the latest of them, so a document's lookup costs the same at a thousand
-/// documents in the window as at a million.
-const WORD_CLUSTERS: usize = 128;
-/// Live clusters scored per document at most, those sharing the most of its strongest words.
-const CANDIDATE_CLUSTERS: usize = 24;
+/// documents in the window as at a million. (A story's own words are rarer than that: its
+/// cluster stays among their latest.)
+const WORD_CLUSTERS: usize = 32;
+/// Live clusters scored per document at most, those sharing the most of its strongest words
+/// (and as many again through its ties). Each costs a pass over a centroid that is seldom in
+/// the processor's cache when a million documents are in the window.
+const CANDIDATE_CLUSTERS: usize = 16;
 
 /// Clustering thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -330,6 +333,20 @@ fn identifying_number(token: &str) -> Option<String> {
     }
 }
 
+/// Document frequencies looked up so far (as inverse document frequencies and rarities), kept
+/// by the clusterer from one run to the next: the term dictionaries of a large index cost a
+/// lookup per segment, and most words of a run were seen in the last. Valid while the index
+/// has grown by less than a tenth since they were read (a word's frequency moves with it).
+#[derive(Debug, Default)]
+pub struct Frequencies {
+    total: f32,
+    idf: HashMap<String, Option<f32>>,
+    rarity: HashMap<String, f32>,
+}
+
+/// Words whose frequencies are kept between runs at most (about 10 MB).
+const KEPT_FREQUENCIES: usize = 200_000;
+
 /// Builds document vectors with the index's analyzer and document frequencies.
 pub struct Vectorizer<'a> {
     reader: &'a Reader,
@@ -355,6 +372,31 @@ impl<'a> Vectorizer<'a> {
             analyzer,
             idf: HashMap::new(),
             rarity: HashMap::new(),
+        }
+    }
+
+    /// The vectorizer with frequencies kept from an earlier run, if the index has not grown by
+    /// a tenth since (else they are read again).
+    pub fn with_frequencies(reader: &'a Reader, kept: Frequencies) -> Vectorizer<'a> {
+        let mut vectorizer = Vectorizer::new(reader);
+        if kept.total > 0.0
+            && vectorizer.total <= kept.total * 1.1
+            && vectorizer.total >= kept.total
+            && kept.idf.len() + kept.rarity.len() <= KEPT_FREQUENCIES
+        {
+            vectorizer.total = kept.total;
+            vectorizer.idf = kept.idf;
+            vectorizer.rarity = kept.rarity;
+        }
+        vectorizer
+    }
+
+    /// The frequencies read, to keep for the next run.
+    pub fn into_frequencies(self) -> Frequencies {
+        Frequencies {
+            total: self.total,
+            idf: self.idf,
+            rarity: self.rarity,
         }
     }
 
@@ -593,7 +635,12 @@ impl Sparse {
 
     /// Whether the feature is present.
     pub fn has(&self, feature: &str) -> bool {
-        self.keys.binary_search(&feature_key(feature)).is_ok()
+        self.has_key(feature_key(feature))
+    }
+
+    /// Whether the feature of this key (`feature_key`) is present.
+    fn has_key(&self, key: u64) -> bool {
+        self.keys.binary_search(&key).is_ok()
     }
 
     /// Adds `other`, then keeps the `n` strongest features.
@@ -702,10 +749,12 @@ pub struct Clusterer {
     by_word: HashMap<u64, Vec<u32>>,
     /// Clusters evicted since the indexes were last pruned.
     evicted: usize,
+    /// Document frequencies read by the last run.
+    frequencies: Frequencies,
 }
 
 /// The live clusters holding one tie: how many (the tie tells nothing when many stories hold
-/// it) and the latest of them, most recently active last, at most `WORD_CLUSTERS` (so recording
+/// it) and the latest of them, most recently active last, at most `MAX_TIE_CLUSTERS` (so recording
 /// a cluster costs the same with a million documents in the window as with ten thousand).
 #[derive(Debug, Default)]
 struct TieSlots {
@@ -821,7 +870,7 @@ impl Clusterer {
                 None => tie.clusters = tie.clusters.saturating_add(1),
             }
             tie.recent.push(slot);
-            if tie.recent.len() > WORD_CLUSTERS {
+            if tie.recent.len() > MAX_TIE_CLUSTERS {
                 tie.recent.remove(0);
             }
         }
@@ -916,14 +965,18 @@ impl Clusterer {
             }
         }
         // Claims and manners alike, for similarity; claims alone hold documents to stories.
-        let claim_features: Vec<String> = claims
+        // As keys, hashed once: they are looked up in every candidate's centroid.
+        let claim_keys: Vec<u64> = claims
             .claims
             .iter()
             .chain(&claims.manners)
-            .map(|c| claim_feature(c))
+            .map(|c| feature_key(&claim_feature(c)))
             .collect();
-        let real_claim_features: Vec<String> =
-            claims.claims.iter().map(|c| claim_feature(c)).collect();
+        let real_claim_keys: Vec<u64> = claims
+            .claims
+            .iter()
+            .map(|c| feature_key(&claim_feature(c)))
+            .collect();
         let newest = docs
             .iter()
             .map(|d| d.published)
@@ -934,7 +987,8 @@ impl Clusterer {
         }
         self.evict(newest);
         let settings = self.settings;
-        let mut vectorizer = Vectorizer::new(reader);
+        let mut vectorizer =
+            Vectorizer::with_frequencies(reader, std::mem::take(&mut self.frequencies));
         let mut placed: HashMap<String, u32> = HashMap::new();
         let mut members = Vec::new();
         for doc in &docs {
@@ -961,6 +1015,14 @@ impl Clusterer {
                 .iter()
                 .copied()
                 .filter(|c| claims.claims.contains(*c))
+                .collect();
+            let doc_claim_keys: Vec<u64> = doc_claims
+                .iter()
+                .map(|c| feature_key(&claim_feature(c)))
+                .collect();
+            let real_claim_keys_of_doc: Vec<u64> = real_claims
+                .iter()
+                .map(|c| feature_key(&claim_feature(c)))
                 .collect();
             let sparse = Sparse::of(&vector);
             // Clusters sharing its strongest words, from memory (no search of the window).
@@ -1000,11 +1062,11 @@ impl Clusterer {
                     (doc.published - cluster.row.last_seen).num_minutes().max(0) as f32 / 60.0;
                 let centroid = &cluster.centroid;
                 // The same claims: at least half of the claims either makes are made by both.
-                let both = doc_claims
+                let both = doc_claim_keys
                     .iter()
-                    .filter(|c| centroid.has(&claim_feature(c)))
+                    .filter(|k| centroid.has_key(**k))
                     .count();
-                let either = claim_features.iter().filter(|f| centroid.has(f)).count()
+                let either = claim_keys.iter().filter(|k| centroid.has_key(**k)).count()
                     + doc_claims.len()
                     - both;
                 let same_claims = both > 0 && 2 * both >= either;
@@ -1023,14 +1085,14 @@ impl Clusterer {
                 }
                 // Claims, not names: a document making a claim joins only a story making it
                 // (a new claim about a judge is not last week's story about that judge).
-                let shares_claim = real_claims.iter().any(|c| centroid.has(&claim_feature(c)));
+                let shares_claim = real_claim_keys_of_doc.iter().any(|k| centroid.has_key(*k));
                 if !real_claims.is_empty() && !shares_claim {
                     continue;
                 }
                 // Across languages the words differ: rare names, numbers, links and quotes
                 // shared (at least two) can carry a document to its story, between claims made
                 // alike or between texts making none.
-                let makes_claims = real_claim_features.iter().any(|f| centroid.has(f));
+                let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
                 let alike = if real_claims.is_empty() {
                     !makes_claims
                 } else {
@@ -1052,17 +1114,20 @@ impl Clusterer {
                     1.0 - told_here as f32 / told as f32
                 };
                 let other_language = told_here == 0;
-                let (ties, shared) = sparse.tie_cosine(centroid);
-                let mut across = if alike && shared >= MIN_SHARED_TIES {
-                    ties * elsewhere
-                } else {
-                    0.0
-                };
+                // (The tie cosine only where it can count: most candidates are stories told
+                // in the document's language alone.)
+                let mut across = 0.0;
+                if alike && elsewhere > 0.0 {
+                    let (ties, shared) = sparse.tie_cosine(centroid);
+                    if shared >= MIN_SHARED_TIES {
+                        across = ties * elsewhere;
+                    }
+                }
                 // Two or more claims made alike (witnesses exposed *and* the cyber-attack)
                 // are one story across languages even with no name in common.
                 if other_language
                     && real_claims.len() >= 2
-                    && real_claims.iter().all(|c| centroid.has(&claim_feature(c)))
+                    && real_claim_keys_of_doc.iter().all(|k| centroid.has_key(*k))
                 {
                     across = across.max(CLAIMS_ALIKE);
                 }
@@ -1186,6 +1251,7 @@ impl Clusterer {
                 }
             })
             .collect();
+        self.frequencies = vectorizer.into_frequencies();
         store.record_clustering(&rows, &members, last_seq)?;
         Ok(report)
     }
@@ -1809,6 +1875,39 @@ mod tests {
         assert!(run("fr"));
         // Told in English only: the words judge, and these share too few.
         assert!(!run("en"));
+    }
+
+    #[test]
+    fn frequencies_are_kept_between_runs_until_the_index_grows_by_a_tenth() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(10);
+        let read = |corpus: &Corpus, kept: Frequencies| -> Frequencies {
+            let mut vectorizer = Vectorizer::with_frequencies(&corpus.reader, kept);
+            vectorizer.idf("harvest3");
+            vectorizer.rarity("Kalvara");
+            vectorizer.into_frequencies()
+        };
+        let first = read(&corpus, Frequencies::default());
+        assert_eq!(first.total, 40.0);
+        assert!(first.idf.contains_key("harvest3") && first.rarity.contains_key("Kalvara"));
+        // Two more documents (5%): the frequencies read at 40 documents still hold.
+        let none: &[&str] = &[];
+        corpus.add(&[
+            ("a", "en", "one", "harvest3 market", 5, none),
+            ("b", "en", "two", "harvest3 weather", 5, none),
+        ]);
+        let kept = read(&corpus, first);
+        assert_eq!(kept.total, 40.0);
+        // Forty more (doubled): read again.
+        let ids: Vec<String> = (0..40).map(|k| format!("more{k}")).collect();
+        let rows: Vec<(&str, &str, &str, &str, i64, &[&str])> = ids
+            .iter()
+            .map(|id| (id.as_str(), "en", "more", "harvest3 again", 4, none))
+            .collect();
+        corpus.add(&rows);
+        let fresh = read(&corpus, kept);
+        assert_eq!(fresh.total, 82.0);
     }
 
     #[test]
