@@ -1515,6 +1515,17 @@ mod tests {
             self.add(&rows);
         }
 
+        /// Clusters what is pending, with the default settings and no claims.
+        fn cluster(&self) {
+            cluster_pending(
+                &self.store,
+                &self.reader,
+                &ClusterSettings::default(),
+                &ClaimQueries::default(),
+            )
+            .unwrap();
+        }
+
         /// The cluster of each of `ids`.
         fn clusters_of(&self, ids: &[&str]) -> HashMap<String, String> {
             let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
@@ -1796,13 +1807,7 @@ mod tests {
         let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
         let court: &[&str] = &["court"];
         corpus.index(&docs, &[court; 4]);
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &ClaimQueries::default(),
-        )
-        .unwrap();
+        corpus.cluster();
         let of: HashMap<String, String> = corpus
             .store
             .clusters_of(&ids)
@@ -1860,13 +1865,7 @@ mod tests {
                     none,
                 ),
             ]);
-            cluster_pending(
-                &corpus.store,
-                &corpus.reader,
-                &ClusterSettings::default(),
-                &ClaimQueries::default(),
-            )
-            .unwrap();
+            corpus.cluster();
             let of = corpus.clusters_of(&["told1", "told4", "later"]);
             assert_eq!(of["told1"], of["told4"], "{of:?}");
             of["later"] == of["told1"]
@@ -1944,13 +1943,7 @@ mod tests {
                 &["court"],
             ),
         ]);
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &ClaimQueries::default(),
-        )
-        .unwrap();
+        corpus.cluster();
         let of = corpus.clusters_of(&["wire1", "wire1~again", "wire2"]);
         assert_eq!(of["wire1~again"], of["wire1"], "{of:?}");
         // The same words not known as a copy (its near-duplicate group is its own) are judged
