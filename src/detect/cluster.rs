@@ -464,7 +464,14 @@ impl<'a> Vectorizer<'a> {
         for (text, weight) in [(&doc.title, 2.0), (&doc.body, 1.0)] {
             let mut stream = self.analyzer.token_stream(text);
             while stream.advance() {
-                *counts.entry(stream.token().text.clone()).or_default() += weight;
+                // (A word seen before is counted without copying it.)
+                let word = &stream.token().text;
+                match counts.get_mut(word.as_str()) {
+                    Some(count) => *count += weight,
+                    None => {
+                        counts.insert(word.clone(), weight);
+                    }
+                }
             }
         }
         let mut vector = Vector::new();

@@ -41,8 +41,9 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Concepts {
     words: HashMap<String, &'static str>,
-    prefixes: HashMap<String, &'static str>,
-    longest_prefix: usize,
+    /// Prefixes under their first `MIN_PREFIX` letters, longest first: a word costs one lookup
+    /// and a few comparisons, not one lookup per prefix length.
+    prefixes: HashMap<String, Vec<(String, &'static str)>>,
 }
 
 /// Lower case, Latin accents removed, other scripts kept (so a Russian word never meets a
@@ -94,8 +95,11 @@ impl Concepts {
                     if prefix.chars().count() < MIN_PREFIX {
                         return Err(format!("concept {id}: prefix {form:?} is too short"));
                     }
-                    out.longest_prefix = out.longest_prefix.max(prefix.chars().count());
-                    out.prefixes.insert(prefix.to_string(), id);
+                    let stem: String = prefix.chars().take(MIN_PREFIX).collect();
+                    let under = out.prefixes.entry(stem).or_default();
+                    under.retain(|(p, _)| p != prefix);
+                    under.push((prefix.to_string(), id));
+                    under.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
                 } else if folded.chars().count() < MIN_WORD {
                     return Err(format!(
                         "concept {id}: {form:?} is shorter than {MIN_WORD} letters"
@@ -120,12 +124,15 @@ impl Concepts {
         if let Some(id) = self.words.get(folded.as_ref()) {
             return Some(id);
         }
-        let chars: Vec<(usize, char)> = folded.char_indices().collect();
-        let longest = self.longest_prefix.min(chars.len());
-        (MIN_PREFIX..=longest).rev().find_map(|n| {
-            let end = chars.get(n).map_or(folded.len(), |(i, _)| *i);
-            self.prefixes.get(&folded[..end]).copied()
-        })
+        let end = folded
+            .char_indices()
+            .nth(MIN_PREFIX)
+            .map_or(folded.len(), |(i, _)| i);
+        self.prefixes
+            .get(&folded[..end])?
+            .iter()
+            .find(|(prefix, _)| folded.starts_with(prefix.as_str()))
+            .map(|(_, id)| *id)
     }
 
     /// The concepts of a text, each once, with the first word that named it.
@@ -163,7 +170,8 @@ mod tests {
     #[test]
     fn the_glossary_parses_and_finds_concepts_in_five_languages() {
         let concepts = Concepts::parse(GLOSSARY).expect("the glossary parses");
-        assert!(concepts.words.len() + concepts.prefixes.len() > 300);
+        let prefixes: usize = concepts.prefixes.values().map(Vec::len).sum();
+        assert!(concepts.words.len() + prefixes > 300);
         let ids = |text: &str| -> Vec<&str> {
             let mut found: Vec<&str> = concepts.find(text).into_iter().map(|(c, _)| c).collect();
             found.sort_unstable();
