@@ -23,6 +23,9 @@
 //!   English report's words a quarter as well); a post sharing a link lends its story no
 //!   language.
 //! - A post that shares or reposts an already clustered article joins that article's cluster;
+//!   posts that shared it before Vigil had it (the crawl lags the social stream) started a
+//!   story of their own, which the article's story adopts when the article comes (while that
+//!   story is smaller than a narrative and was never alerted);
 //!   a near-copy of a clustered text (its SimHash group) joins that text's story however long it
 //!   was quiet, if its words are alike enough.
 //! - A cluster's id comes from the document that started it (`n` + its id's first 12
@@ -73,6 +76,11 @@ const MAX_TIE_CLUSTERS: usize = 64;
 /// Weight kept by a word that is (part of) a proper noun in the text: names are ties, weighed
 /// by their rarity; in the words they would glue every story about one official together.
 const NAME_WORD: f32 = 0.3;
+/// Shares waiting for the article they link to, at most (see `Clusterer::orphans`).
+const ORPHANS: usize = 10_000;
+/// A story of shares is adopted by its article's story only while smaller than a visible
+/// narrative (4 documents): one that could have been alerted keeps its id.
+const ADOPTABLE: usize = 3;
 /// Documents clustered per run at most (the rest wait for the next run).
 const RUN_LIMIT: usize = 20_000;
 /// A document's strongest words, looked up in the word index of the live clusters.
@@ -733,6 +741,8 @@ pub struct Report {
     pub documents: usize,
     pub new_clusters: usize,
     pub joined: usize,
+    /// Stories of early shares taken in by their article's story.
+    pub adopted: usize,
 }
 
 /// The id of a cluster started by `doc_id`.
@@ -761,6 +771,10 @@ pub struct Clusterer {
     evicted: usize,
     /// Document frequencies read by the last run.
     frequencies: Frequencies,
+    /// Article id → the story started by a post sharing it before Vigil had the article (a
+    /// crawl lags the social stream): when the article is clustered, its story adopts that
+    /// one. Kept in memory only (lost on a restart: the shares then stay a story of their own).
+    orphans: HashMap<String, u32>,
 }
 
 /// The live clusters holding one tie: how many (the tie tells nothing when many stories hold
@@ -886,6 +900,40 @@ impl Clusterer {
         }
     }
 
+    /// Moves the small story in `orphan` into the story in `slot` (centroid, size, times) and
+    /// forgets it; `None` when it is gone, large enough to have been seen as a narrative, or
+    /// was alerted. Returns the two cluster ids (from, into).
+    fn adopt(
+        &mut self,
+        store: &Store,
+        orphan: u32,
+        slot: u32,
+    ) -> Result<Option<(String, String)>, DetectError> {
+        let Some(small) = self.live.get(&orphan) else {
+            return Ok(None);
+        };
+        if small.row.size > ADOPTABLE
+            || !self.live.contains_key(&slot)
+            || store.narrative_alert(&small.row.id)?.is_some()
+        {
+            return Ok(None);
+        }
+        let Some(gone) = self.live.remove(&orphan) else {
+            return Ok(None);
+        };
+        self.slots.remove(&gone.row.id);
+        self.evicted += 1;
+        let Some(into) = self.live.get_mut(&slot) else {
+            return Ok(None);
+        };
+        into.centroid.add(&gone.centroid, CENTROID_FEATURES);
+        into.row.size += gone.row.size;
+        into.row.first_seen = into.row.first_seen.min(gone.row.first_seen);
+        into.row.last_seen = into.row.last_seen.max(gone.row.last_seen);
+        into.changed = true;
+        Ok(Some((gone.row.id, into.row.id.clone())))
+    }
+
     /// Loads the clusters live at `newest` and their documents from the state database.
     fn load(&mut self, store: &Store, newest: DateTime<Utc>) -> Result<(), DetectError> {
         self.reset();
@@ -1001,6 +1049,7 @@ impl Clusterer {
             Vectorizer::with_frequencies(reader, std::mem::take(&mut self.frequencies));
         let mut placed: HashMap<String, u32> = HashMap::new();
         let mut members = Vec::new();
+        let mut adopted: Vec<(String, String)> = Vec::new();
         for doc in &docs {
             if let Some(cluster) = already.get(&doc.id) {
                 // Matched again (edited, so re-indexed under a new sequence number): keep its
@@ -1204,6 +1253,11 @@ impl Clusterer {
                 None => {
                     report.new_clusters += 1;
                     let id = cluster_id(&doc.id);
+                    let orphan_of: Vec<String> = if self.orphans.len() < ORPHANS {
+                        shared.clone()
+                    } else {
+                        Vec::new()
+                    };
                     let slot = self.insert(Live {
                         row: ClusterRow {
                             id,
@@ -1217,6 +1271,9 @@ impl Clusterer {
                         changed: true,
                         langs: Vec::new(),
                     });
+                    for article in orphan_of {
+                        self.orphans.entry(article).or_insert(slot);
+                    }
                     (slot, 1.0)
                 }
             };
@@ -1248,6 +1305,21 @@ impl Clusterer {
                 similarity: similarity as f64,
                 seq: doc.seq,
             });
+            // Posts that shared this article before Vigil had it started a story of their
+            // own: the article's story takes them in.
+            if let Some(orphan) = self.orphans.remove(&doc.id)
+                && orphan != slot
+                && let Some((from, into)) = self.adopt(store, orphan, slot)?
+            {
+                for member in members.iter_mut().filter(|m| m.cluster_id == from) {
+                    member.cluster_id = into.clone();
+                }
+                for placed_in in placed.values_mut().filter(|s| **s == orphan) {
+                    *placed_in = slot;
+                }
+                report.adopted += 1;
+                adopted.push((from, into));
+            }
         }
         let rows: Vec<ClusterRow> = self
             .live
@@ -1262,7 +1334,7 @@ impl Clusterer {
             })
             .collect();
         self.frequencies = vectorizer.into_frequencies();
-        store.record_clustering(&rows, &members, last_seq)?;
+        store.record_clustering(&rows, &members, &adopted, last_seq)?;
         Ok(report)
     }
 }
@@ -1828,6 +1900,101 @@ mod tests {
         for id in &ids {
             assert_eq!(&of[id], story, "{of:?}");
         }
+    }
+
+    #[test]
+    fn posts_sharing_an_article_before_vigil_has_it_join_its_story_when_it_comes() {
+        use crate::model::{Document, Social};
+        let now = Utc::now();
+        let doc =
+            |url: &str, kind: &str, title: &str, body: &str, ago: i64, links: &[&str]| Document {
+                id: crate::normalise::document_id(url, None, "", "", now),
+                url: url.into(),
+                source: url.split('/').nth(2).unwrap_or("").into(),
+                kind: kind.into(),
+                title: title.into(),
+                body: body.into(),
+                author: String::new(),
+                lang: "en".into(),
+                published: now - Duration::hours(ago),
+                fetched: now,
+                content_hash: ago as u64,
+                simhash: ago as u64,
+                dup_group: String::new(),
+                social: Social {
+                    links: links.iter().map(|l| l.to_string()).collect(),
+                    ..Social::default()
+                },
+            };
+        let title = "Registry staff sold names of protected witnesses, whistleblower says";
+        let body = "A whistleblower claims that staff of the Registry sold the names of \
+                    protected witnesses in the Northern Lakes case to a militia.";
+        // An article, the posts sharing it before it is crawled (`shares` of them, from
+        // different accounts), then the article: is each share in the article's story?
+        let run = |shares: usize| -> (bool, usize) {
+            let dir = tempfile::tempdir().unwrap();
+            let mut corpus = Corpus::open(dir.path());
+            corpus.add_filler(200);
+            let court: &[&str] = &["court"];
+            let story = vec![
+                doc("https://wire.example/a1", "news", title, body, 30, &[]),
+                doc("https://daily.example/a2", "news", title, body, 29, &[]),
+            ];
+            corpus.index(&story, &[court; 2]);
+            corpus.cluster();
+            let article = "https://late.example/2026/11/21/48213";
+            let posts: Vec<Document> = (0..shares)
+                .map(|k| {
+                    doc(
+                        &format!("https://agora.example/@user{k}/{k}"),
+                        "social",
+                        "Worth reading",
+                        &format!("Worth reading: {article}"),
+                        20,
+                        &[article],
+                    )
+                })
+                .collect();
+            corpus.index(&posts, &vec![court; shares]);
+            let mut clusterer = Clusterer::new(ClusterSettings::default());
+            clusterer
+                .run(&corpus.store, &corpus.reader, &ClaimQueries::default())
+                .unwrap();
+            let before = corpus
+                .store
+                .clusters_since(now - Duration::days(30))
+                .unwrap()
+                .len();
+            let late = doc(article, "news", title, body, 19, &[]);
+            corpus.index(std::slice::from_ref(&late), &[court]);
+            let report = clusterer
+                .run(&corpus.store, &corpus.reader, &ClaimQueries::default())
+                .unwrap();
+            let ids: Vec<String> = posts
+                .iter()
+                .map(|p| p.id.clone())
+                .chain([story[0].id.clone(), late.id.clone()])
+                .collect();
+            let of: HashMap<String, String> = corpus
+                .store
+                .clusters_of(&ids)
+                .unwrap()
+                .into_iter()
+                .collect();
+            assert_eq!(of[&late.id], of[&story[0].id], "{of:?}");
+            let together = posts.iter().all(|p| of[&p.id] == of[&late.id]);
+            let after = corpus
+                .store
+                .clusters_since(now - Duration::days(30))
+                .unwrap()
+                .len();
+            assert_eq!(report.adopted, usize::from(together));
+            (together, before - after)
+        };
+        // Two early shares: taken in, their story gone.
+        assert_eq!(run(2), (true, 1));
+        // Four (a narrative that may have been seen and alerted): it keeps its own id.
+        assert_eq!(run(4), (false, 0));
     }
 
     #[test]

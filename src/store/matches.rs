@@ -329,12 +329,14 @@ impl Store {
     }
 
     /// Records one clustering run: the clusters it created or changed, the documents it
-    /// assigned, and the new mark, atomically. A document assigned again keeps its first
+    /// assigned, the small clusters others adopted (`(from, into)`: their documents move, they
+    /// are deleted), and the new mark, atomically. A document assigned again keeps its
     /// cluster, so a run repeated after a crash changes nothing.
     pub fn record_clustering(
         &self,
         clusters: &[ClusterRow],
         members: &[ClusterMember],
+        adopted: &[(String, String)],
         upto: u64,
     ) -> Result<(), StoreError> {
         self.with(|c| {
@@ -367,6 +369,16 @@ impl Store {
                         m.similarity,
                         m.seq as i64
                     ])?;
+                }
+                // A small story taken in by another (early shares by their article's story):
+                // its documents move, it is gone.
+                let mut moved = tx.prepare_cached(
+                    "UPDATE cluster_members SET cluster_id = ?2 WHERE cluster_id = ?1",
+                )?;
+                let mut gone = tx.prepare_cached("DELETE FROM clusters WHERE id = ?1")?;
+                for (from, into) in adopted {
+                    moved.execute(params![from, into])?;
+                    gone.execute(params![from])?;
                 }
             }
             tx.execute(
