@@ -1818,36 +1818,46 @@ mod tests {
         assert_ne!(of["once"], of["up1"], "{of:?}");
     }
 
+    /// A document whose id comes from its address, as the pipeline makes it; a post sharing
+    /// `links` when it has any, else an article.
+    fn linked_doc(
+        url: &str,
+        lang: &str,
+        title: &str,
+        body: &str,
+        ago: i64,
+        links: &[&str],
+    ) -> crate::model::Document {
+        let now = Utc::now();
+        crate::model::Document {
+            id: crate::normalise::document_id(url, None, "", "", now),
+            url: url.into(),
+            source: url.split('/').nth(2).unwrap_or("").into(),
+            kind: if links.is_empty() { "news" } else { "social" }.into(),
+            title: title.into(),
+            body: body.into(),
+            author: String::new(),
+            lang: lang.into(),
+            published: now - Duration::hours(ago),
+            fetched: now,
+            content_hash: ago as u64,
+            simhash: ago as u64,
+            dup_group: String::new(),
+            social: crate::model::Social {
+                links: links.iter().map(|l| l.to_string()).collect(),
+                ..Default::default()
+            },
+        }
+    }
+
     #[test]
     fn a_report_shared_in_another_language_still_meets_its_translation() {
-        use crate::model::{Document, Social};
         let dir = tempfile::tempdir().unwrap();
         let mut corpus = Corpus::open(dir.path());
         corpus.add_filler(200);
-        let now = Utc::now();
-        let doc =
-            |url: &str, lang: &str, title: &str, body: &str, ago: i64, links: &[&str]| Document {
-                id: crate::normalise::document_id(url, None, "", "", now),
-                url: url.into(),
-                source: url.split('/').nth(2).unwrap_or("").into(),
-                kind: if links.is_empty() { "news" } else { "social" }.into(),
-                title: title.into(),
-                body: body.into(),
-                author: String::new(),
-                lang: lang.into(),
-                published: now - Duration::hours(ago),
-                fetched: now,
-                content_hash: ago as u64,
-                simhash: ago as u64,
-                dup_group: String::new(),
-                social: Social {
-                    links: links.iter().map(|l| l.to_string()).collect(),
-                    ..Social::default()
-                },
-            };
         let french = "https://agence.example/bureau-kalvara";
         let docs = vec![
-            doc(
+            linked_doc(
                 french,
                 "fr",
                 "La Cour ouvre un bureau de terrain à Kalvara",
@@ -1858,7 +1868,7 @@ mod tests {
             ),
             // English posts sharing the French report join it by rule, in a word or two of
             // English.
-            doc(
+            linked_doc(
                 "https://agora.example/@a/1",
                 "en",
                 "Worth a read",
@@ -1866,7 +1876,7 @@ mod tests {
                 9,
                 &[french],
             ),
-            doc(
+            linked_doc(
                 "https://agora.example/@b/2",
                 "en",
                 "Worth a read",
@@ -1876,7 +1886,7 @@ mod tests {
             ),
             // The English report of the same opening: its story is told in French so far, so
             // the names and concepts the two share carry it there.
-            doc(
+            linked_doc(
                 "https://wire.example/field-office-kalvara",
                 "en",
                 "Registry opens field office in Kalvara",
@@ -1904,28 +1914,8 @@ mod tests {
 
     #[test]
     fn posts_sharing_an_article_before_vigil_has_it_join_its_story_when_it_comes() {
-        use crate::model::{Document, Social};
+        use crate::model::Document;
         let now = Utc::now();
-        let doc =
-            |url: &str, kind: &str, title: &str, body: &str, ago: i64, links: &[&str]| Document {
-                id: crate::normalise::document_id(url, None, "", "", now),
-                url: url.into(),
-                source: url.split('/').nth(2).unwrap_or("").into(),
-                kind: kind.into(),
-                title: title.into(),
-                body: body.into(),
-                author: String::new(),
-                lang: "en".into(),
-                published: now - Duration::hours(ago),
-                fetched: now,
-                content_hash: ago as u64,
-                simhash: ago as u64,
-                dup_group: String::new(),
-                social: Social {
-                    links: links.iter().map(|l| l.to_string()).collect(),
-                    ..Social::default()
-                },
-            };
         let title = "Registry staff sold names of protected witnesses, whistleblower says";
         let body = "A whistleblower claims that staff of the Registry sold the names of \
                     protected witnesses in the Northern Lakes case to a militia.";
@@ -1937,17 +1927,17 @@ mod tests {
             corpus.add_filler(200);
             let court: &[&str] = &["court"];
             let story = vec![
-                doc("https://wire.example/a1", "news", title, body, 30, &[]),
-                doc("https://daily.example/a2", "news", title, body, 29, &[]),
+                linked_doc("https://wire.example/a1", "en", title, body, 30, &[]),
+                linked_doc("https://daily.example/a2", "en", title, body, 29, &[]),
             ];
             corpus.index(&story, &[court; 2]);
             corpus.cluster();
             let article = "https://late.example/2026/11/21/48213";
             let posts: Vec<Document> = (0..shares)
                 .map(|k| {
-                    doc(
+                    linked_doc(
                         &format!("https://agora.example/@user{k}/{k}"),
-                        "social",
+                        "en",
                         "Worth reading",
                         &format!("Worth reading: {article}"),
                         20,
@@ -1965,7 +1955,7 @@ mod tests {
                 .clusters_since(now - Duration::days(30))
                 .unwrap()
                 .len();
-            let late = doc(article, "news", title, body, 19, &[]);
+            let late = linked_doc(article, "en", title, body, 19, &[]);
             corpus.index(std::slice::from_ref(&late), &[court]);
             let report = clusterer
                 .run(&corpus.store, &corpus.reader, &ClaimQueries::default())
