@@ -960,6 +960,7 @@ impl Clusterer {
         if self.evicted > 0 && self.evicted * 10 >= self.live.len() {
             let live = &self.live;
             self.slots.retain(|_, slot| live.contains_key(slot));
+            self.orphans.retain(|_, slot| live.contains_key(slot));
             self.by_word.retain(|_, slots| {
                 slots.retain(|slot| live.contains_key(slot));
                 !slots.is_empty()
