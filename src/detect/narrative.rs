@@ -10,7 +10,7 @@
 
 use super::DetectError;
 use super::DocRef;
-use super::cluster::{Vector, Vectorizer, cosine};
+use super::cluster::{Vector, Vectorizer};
 use super::coordination::{self, Interner, Share};
 use super::emergence::{Visibility, visibility};
 use super::evidence;
@@ -243,12 +243,31 @@ impl Narrative {
     }
 }
 
-/// The document closest on average to all the others.
+/// The document closest on average to all the others. The sum of a document's cosines with
+/// all of them is its unit vector's dot product with the sum of their unit vectors: one pass
+/// to add them up and one to score, not a cosine per pair (a narrative of 300 documents asked
+/// for 90,000).
 pub fn medoid(vectors: &[Vector]) -> usize {
+    let inverse_norm = |v: &Vector| {
+        let norm = v.values().map(|w| w * w).sum::<f32>().sqrt();
+        if norm > 0.0 { 1.0 / norm } else { 0.0 }
+    };
+    let mut sum: HashMap<&str, f32> = HashMap::new();
+    for v in vectors {
+        let scale = inverse_norm(v);
+        for (feature, w) in v {
+            *sum.entry(feature.as_str()).or_default() += w * scale;
+        }
+    }
     let mut best = (0, f32::MIN);
     for (i, a) in vectors.iter().enumerate() {
-        let total: f32 = vectors.iter().map(|b| cosine(a, b)).sum();
-        if total > best.1 {
+        let dot: f32 = a
+            .iter()
+            .map(|(feature, w)| w * sum.get(feature.as_str()).copied().unwrap_or(0.0))
+            .sum();
+        let total = dot * inverse_norm(a);
+        // (Equal totals, up to rounding, keep the first.)
+        if total > best.1 + 1e-5 {
             best = (i, total);
         }
     }
@@ -763,5 +782,42 @@ mod tests {
             v(&["b", "c"]),
         ];
         assert_eq!(medoid(&docs), 1);
+        // A document with the greatest sum of cosines with all (itself included), on vectors
+        // of any norm; of equal ones (up to rounding), the first.
+        let totals = |vectors: &[Vector]| -> Vec<f32> {
+            vectors
+                .iter()
+                .map(|a| {
+                    vectors
+                        .iter()
+                        .map(|b| crate::detect::cluster::cosine(a, b))
+                        .sum()
+                })
+                .collect()
+        };
+        let mut state = 7u32;
+        let mut next = move || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            state >> 16
+        };
+        for _ in 0..50 {
+            let docs: Vec<Vector> = (0..(2 + next() % 12))
+                .map(|_| {
+                    (0..(1 + next() % 8))
+                        .map(|_| (format!("w{}", next() % 15), (1 + next() % 9) as f32))
+                        .collect()
+                })
+                .collect();
+            let totals = totals(&docs);
+            let most = totals.iter().copied().fold(f32::MIN, f32::max);
+            let chosen = medoid(&docs);
+            assert!(totals[chosen] >= most - 1e-4, "{docs:?}");
+            assert!(
+                totals[..chosen].iter().all(|t| *t < most - 1e-6),
+                "{docs:?}"
+            );
+        }
+        assert_eq!(medoid(&[]), 0);
+        assert_eq!(medoid(&[Vector::new(), Vector::new()]), 0);
     }
 }
