@@ -179,12 +179,12 @@ fn account(doc: &StoredDoc) -> String {
 
 /// Class-based TF-IDF labels: for each cluster, the words frequent in it and rare across the
 /// clusters in view (c-TF-IDF: tf · ln(1 + A / f), A the average words per cluster).
-pub fn labels(clusters: &[Vec<Vector>], words: usize) -> Vec<Vec<String>> {
+pub fn labels<C: AsRef<[Vector]>>(clusters: &[C], words: usize) -> Vec<Vec<String>> {
     let sums: Vec<BTreeMap<&str, f32>> = clusters
         .iter()
         .map(|docs| {
             let mut sum = BTreeMap::new();
-            for vector in docs {
+            for vector in docs.as_ref() {
                 for (k, w) in vector {
                     if super::cluster::is_word(k)
                         && k.chars().count() > 2
@@ -438,7 +438,10 @@ fn build(
         loaded.push((row, docs, vectors));
     }
     let all_labels = labels(
-        &loaded.iter().map(|(_, _, v)| v.clone()).collect::<Vec<_>>(),
+        &loaded
+            .iter()
+            .map(|(_, _, v)| v.as_slice())
+            .collect::<Vec<_>>(),
         4,
     );
     // The stream's volume per hour over two weeks, for the burst model.
