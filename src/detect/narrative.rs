@@ -25,6 +25,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Documents of one narrative read back at most (the newest).
 const MAX_DOCS: usize = 300;
+/// Documents of one narrative whose words name it and choose its representative, at most
+/// (the newest): what it says now, and a narrative of 300 documents costs a fifth of reading
+/// them all again.
+const DESCRIBED_DOCS: usize = 60;
 /// Clusters assembled in full at most per listing (the shortlist ranks the rest out).
 const ASSEMBLE_LIMIT: usize = 500;
 /// Hours of volume shown.
@@ -243,6 +247,19 @@ impl Narrative {
     }
 }
 
+/// The positions of the `n` newest documents (by publication, then id), in the order given.
+fn newest(docs: &[StoredDoc], n: usize) -> Vec<usize> {
+    let mut chosen: Vec<usize> = (0..docs.len()).collect();
+    if chosen.len() > n {
+        chosen.sort_by(|&a, &b| {
+            (docs[b].published, &docs[b].id).cmp(&(docs[a].published, &docs[a].id))
+        });
+        chosen.truncate(n);
+        chosen.sort_unstable();
+    }
+    chosen
+}
+
 /// The document closest on average to all the others. The sum of a document's cosines with
 /// all of them is its unit vector's dot product with the sum of their unit vectors: one pass
 /// to add them up and one to score, not a cosine per pair (a narrative of 300 documents asked
@@ -423,7 +440,7 @@ fn build(
     now: DateTime<Utc>,
 ) -> Result<Vec<Narrative>, DetectError> {
     let mut vectorizer = Vectorizer::new(reader);
-    let mut loaded: Vec<(ClusterRow, Vec<StoredDoc>, Vec<Vector>)> = Vec::new();
+    let mut loaded: Vec<(ClusterRow, Vec<StoredDoc>, Vec<usize>, Vec<Vector>)> = Vec::new();
     for row in rows {
         let mut members = store.cluster_members(&row.id)?;
         if members.len() > MAX_DOCS {
@@ -434,13 +451,17 @@ fn build(
         if docs.is_empty() {
             continue;
         }
-        let vectors = docs.iter().map(|d| vectorizer.vector(d)).collect();
-        loaded.push((row, docs, vectors));
+        let described = newest(&docs, DESCRIBED_DOCS);
+        let vectors = described
+            .iter()
+            .map(|&i| vectorizer.vector(&docs[i]))
+            .collect();
+        loaded.push((row, docs, described, vectors));
     }
     let all_labels = labels(
         &loaded
             .iter()
-            .map(|(_, _, v)| v.as_slice())
+            .map(|(_, _, _, v)| v.as_slice())
             .collect::<Vec<_>>(),
         4,
     );
@@ -456,11 +477,11 @@ fn build(
         .position(|n| *n > 0)
         .map_or(now, |h| start + Duration::hours(h as i64));
     let mut out = Vec::new();
-    for ((row, docs, vectors), label) in loaded.into_iter().zip(all_labels) {
+    for ((row, docs, described, vectors), label) in loaded.into_iter().zip(all_labels) {
         let mut by_time: Vec<usize> = (0..docs.len()).collect();
         by_time.sort_by_key(|&i| (docs[i].published, docs[i].id.clone()));
         let first = &docs[by_time[0]];
-        let representative = &docs[medoid(&vectors)];
+        let representative = &docs[described[medoid(&vectors)]];
         let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
         // A document posted again counts again: repeats are volume (and flooding evidence).
         let repeats = store.repeats_of(&ids)?;
@@ -773,6 +794,34 @@ mod tests {
         let labels = labels(&clusters, 2);
         assert_eq!(labels[0], vec!["hacked", "files"]);
         assert_eq!(labels[1], vec!["warrant", "void"]);
+    }
+
+    #[test]
+    fn a_narrative_is_described_by_its_newest_documents_in_their_order() {
+        let doc = |id: &str, hours: i64| StoredDoc {
+            id: id.into(),
+            published: at(hours),
+            ..StoredDoc::default()
+        };
+        let docs = vec![
+            doc("a", 5),
+            doc("b", 1),
+            doc("c", 9),
+            doc("d", 9),
+            doc("e", 3),
+        ];
+        // (how many, the positions chosen)
+        let cases: &[(usize, &[usize])] = &[
+            (10, &[0, 1, 2, 3, 4]),
+            (5, &[0, 1, 2, 3, 4]),
+            (3, &[0, 2, 3]),
+            // Equal times: the greater id is the newer.
+            (1, &[3]),
+            (0, &[]),
+        ];
+        for (n, expected) in cases {
+            assert_eq!(newest(&docs, *n), *expected, "{n}");
+        }
     }
 
     #[test]
