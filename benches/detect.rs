@@ -18,7 +18,7 @@ use vigil::index::writer::Writer;
 use vigil::model::{Document, Match};
 use vigil::store::Store;
 
-/// Documents per story on average.
+/// Documents per story on average (`VIGIL_BENCH_PER_STORY` for another).
 const PER_STORY: usize = 25;
 
 fn story_document(
@@ -79,6 +79,11 @@ fn main() {
     };
     let vocab = vocabulary();
     let random_order = std::env::var_os("VIGIL_BENCH_RANDOM_ORDER").is_some();
+    let per_story: usize = std::env::var("VIGIL_BENCH_PER_STORY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(PER_STORY);
     println!(
         "| matched documents | clusters | seconds | documents/s | seconds per 10,000 | last run: documents, s per 10,000 | clusterer holds (MiB) | peak RSS added (MiB) | narratives of the week |"
     );
@@ -89,7 +94,7 @@ fn main() {
             .unwrap_or_else(|e| panic!("{e}"));
         let store = Store::open(&dir.path().join("state.sqlite")).unwrap_or_else(|e| panic!("{e}"));
         let mut rng = Rng(0xD37EC7 ^ n as u64);
-        let stories: Vec<Vec<String>> = (0..n / PER_STORY + 1)
+        let stories: Vec<Vec<String>> = (0..n / per_story + 1)
             .map(|_| {
                 (0..30)
                     .map(|_| vocab[200 + rng.below(15_000)].clone())
@@ -109,7 +114,7 @@ fn main() {
                         let story = if random_order {
                             rng.below(stories.len())
                         } else {
-                            (k / PER_STORY + rng.below(200)).saturating_sub(100) % stories.len()
+                            (k / per_story + rng.below(200)).saturating_sub(100) % stories.len()
                         };
                         story_document(&mut rng, &vocab, &stories[story], k as u64, story)
                     })
