@@ -244,6 +244,7 @@ async fn evaluate(corpus: &str) {
                 doc.title.replace(['\t', '\n'], " ")
             ));
         }
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(Path::new(&dir).join(format!("{corpus}.tsv")), lines)
             .unwrap_or_else(|e| panic!("{e}"));
     }

@@ -15,7 +15,9 @@
 //!   from the index are kept from one run to the next while it grows by less than a tenth.
 //! - A document making claims (the stored queries rated watch or urgent it matched, bar those
 //!   about the manner of saying, such as hearsay) joins only a story making one of them, at a
-//!   lower bar when they make the same claims, and such a story stays open longer.
+//!   lower bar when they make the same claims, and such a story stays open longer. A document
+//!   making none joins a story making one only by strong ties in another language (the claim
+//!   relayed in words no stored query knows), never by words or a shared name.
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
 //!   Across languages the ties stand in for the words, in the measure that the story is told in
@@ -61,6 +63,13 @@ const NUMBER_WEIGHT: f32 = 0.75;
 const CLAIM_WEIGHT: f32 = 4.0;
 /// Shared ties needed before the ties alone (across languages) can join a document to a story.
 const MIN_SHARED_TIES: usize = 2;
+/// Ties strong enough to carry a document that makes no claim to a story that makes one, in
+/// another language: the same claim relayed in words no stored query anticipated. Measured on
+/// the five corpora (every such pair a document and a claim story in other languages): the one
+/// relay of a claim sat at a tie cosine of 0.79 with 6 ties shared; ordinary coverage naming
+/// the same officials, at 0.45 and below, sharing at most 4.
+const RELAY_TIES: f32 = 0.6;
+const RELAY_SHARED_TIES: usize = 5;
 /// Similarity given to a document in another language making the same two or more claims.
 const CLAIMS_ALIKE: f32 = 0.3;
 /// The least similarity for a document to join a story making the same claims (the same stored
@@ -1153,6 +1162,7 @@ impl Clusterer {
                 // shared (at least two) can carry a document to its story, between claims made
                 // alike or between texts making none.
                 let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
+                let relay = real_claims.is_empty() && makes_claims;
                 let alike = if real_claims.is_empty() {
                     !makes_claims
                 } else {
@@ -1177,9 +1187,18 @@ impl Clusterer {
                 // (The tie cosine only where it can count: most candidates are stories told
                 // in the document's language alone.)
                 let mut across = 0.0;
-                if alike && elsewhere > 0.0 {
+                if (alike || relay) && elsewhere > 0.0 {
                     let (ties, shared) = sparse.tie_cosine(centroid);
-                    if shared >= MIN_SHARED_TIES {
+                    // A document making no claim meets a story making one through the ties
+                    // only when they are strong: the claim relayed in other words ("Russian
+                    // channels say every warrant is void since the hack"), not coverage that
+                    // names the same officials.
+                    let enough = if alike {
+                        shared >= MIN_SHARED_TIES
+                    } else {
+                        shared >= RELAY_SHARED_TIES && ties >= RELAY_TIES
+                    };
+                    if enough {
                         across = ties * elsewhere;
                     }
                 }
@@ -2042,6 +2061,58 @@ mod tests {
         assert!(run("fr"));
         // Told in English only: the words judge, and these share too few.
         assert!(!run("en"));
+    }
+
+    #[test]
+    fn a_claim_relayed_in_words_no_query_knows_joins_its_story_in_another_language() {
+        // A claim made in French (the stored query "void" matched it); then, in English, a
+        // post relaying it that no query matched, and (the control) an ordinary report naming
+        // the same man and his warrant.
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(150);
+        let claim = (
+            "Après le piratage, le mandat d'arrêt contre Viktor Raskov est nul",
+            "Les signatures des juges ont été volées lors du piratage : le mandat d'arrêt contre \
+             Viktor Raskov serait nul, affirment des blogs.",
+        );
+        let void: &[&str] = &["void"];
+        let none: &[&str] = &["court"];
+        corpus.add(&[
+            ("fr1", "fr", claim.0, claim.1, 30, void),
+            ("fr2", "fr", claim.0, claim.1, 29, void),
+            ("fr3", "fr", claim.0, claim.1, 29, void),
+            ("fr4", "fr", claim.0, claim.1, 28, void),
+            (
+                "relay",
+                "en",
+                "French blogs: Raskov warrant void since the hack",
+                "French blogs say the arrest warrant against Viktor Raskov is void since the \
+                 hack: the judges' signatures were stolen.",
+                27,
+                none,
+            ),
+            (
+                "report",
+                "en",
+                "Judges issue arrest warrant for Viktor Raskov",
+                "Pre-trial judges issued an arrest warrant for the former minister Viktor Raskov \
+                 on Tuesday.",
+                27,
+                none,
+            ),
+        ]);
+        let mut clusterer = Clusterer::new(ClusterSettings::default());
+        clusterer
+            .run(&corpus.store, &corpus.reader, &ClaimQueries::of(&["void"]))
+            .unwrap();
+        let of = corpus.clusters_of(&["fr1", "fr4", "relay", "report"]);
+        assert_eq!(of["fr1"], of["fr4"], "{of:?}");
+        assert_eq!(of["relay"], of["fr1"], "the relay stayed apart: {of:?}");
+        assert_ne!(
+            of["report"], of["fr1"],
+            "ordinary coverage joined the claim: {of:?}"
+        );
     }
 
     #[test]
