@@ -41,6 +41,8 @@ pub struct ReadSide {
     pub calendar: Arc<Calendar>,
     /// The stored queries as last loaded, with the folder's signature then.
     queries: Arc<Mutex<LiveQueries>>,
+    /// Document frequencies kept between narrative assemblies.
+    frequencies: Arc<crate::detect::cluster::KeptFrequencies>,
 }
 
 /// The stored-query folder as last loaded: its files' names, sizes and times, and the queries.
@@ -131,6 +133,7 @@ impl ReadSide {
                 queries: Arc::new(queries),
                 failures: Arc::new(failures),
             })),
+            frequencies: Arc::default(),
         })
     }
 
@@ -207,6 +210,7 @@ impl ReadSide {
             &self.calendar,
             since,
             now,
+            &self.frequencies,
         )
     }
 
@@ -223,6 +227,7 @@ impl ReadSide {
             &self.calendar,
             id,
             now,
+            &self.frequencies,
         )
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Span;
 use anyhow::{Result, bail};
-use vigil::detect::narrative::{self, Narrative};
+use vigil::detect::narrative::Narrative;
 use vigil::query::tune::sparkline;
 use vigil::readside::ReadSide;
 use vigil::text::for_terminal;
@@ -76,14 +76,7 @@ fn summary(n: &Narrative) {
 pub fn list_narratives(read: &ReadSide, since_text: &Span, json: bool) -> Result<()> {
     let since = since_text.start(chrono::Utc::now());
     let now = chrono::Utc::now();
-    let all = narrative::narratives(
-        &read.store,
-        &read.reader,
-        &read.queries(),
-        &read.calendar,
-        since,
-        now,
-    )?;
+    let all = read.narratives(since, now)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(());
@@ -101,15 +94,7 @@ pub fn list_narratives(read: &ReadSide, since_text: &Span, json: bool) -> Result
 
 pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     let now = chrono::Utc::now();
-    let Some(n) = narrative::narrative(
-        &read.store,
-        &read.reader,
-        &read.queries(),
-        &read.calendar,
-        id,
-        now,
-    )?
-    else {
+    let Some(n) = read.narrative(id, now)? else {
         bail!("no narrative {id:?}: `vigil narratives` lists them");
     };
     if json {

@@ -367,6 +367,30 @@ pub struct Frequencies {
 /// Words whose frequencies are kept between runs at most (about 10 MB).
 const KEPT_FREQUENCIES: usize = 200_000;
 
+/// Frequencies kept between requests on the read side (the narratives page, the per-minute
+/// alert check, digests): each takes them to build its vectors and gives them back, so a
+/// request pays the index's term dictionaries only for words no earlier one looked up. Two
+/// requests at once: the second reads afresh, and the fuller set is kept.
+#[derive(Debug, Default)]
+pub struct KeptFrequencies(std::sync::Mutex<Frequencies>);
+
+impl KeptFrequencies {
+    /// A vectorizer starting from the kept frequencies (if still valid for this index).
+    pub fn vectorizer<'a>(&self, reader: &'a Reader) -> Vectorizer<'a> {
+        let kept = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        Vectorizer::with_frequencies(reader, kept)
+    }
+
+    /// Gives back what a vectorizer read, unless a fuller set came back meanwhile.
+    pub fn keep(&self, vectorizer: Vectorizer<'_>) {
+        let read = vectorizer.into_frequencies();
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if read.idf.len() + read.rarity.len() >= kept.idf.len() + kept.rarity.len() {
+            *kept = read;
+        }
+    }
+}
+
 /// Builds document vectors with the index's analyzer and document frequencies.
 pub struct Vectorizer<'a> {
     reader: &'a Reader,
@@ -2146,6 +2170,32 @@ mod tests {
         corpus.add(&rows);
         let fresh = read(&corpus, kept);
         assert_eq!(fresh.total, 82.0);
+    }
+
+    #[test]
+    fn the_read_side_keeps_the_fuller_frequencies_between_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(10);
+        let kept = KeptFrequencies::default();
+        let known = |kept: &KeptFrequencies| {
+            let f = kept.0.lock().unwrap();
+            f.idf.len() + f.rarity.len()
+        };
+        let mut first = kept.vectorizer(&corpus.reader);
+        first.idf("harvest3");
+        first.rarity("Kalvara");
+        // A second request while the first holds them starts empty and reads one word.
+        let mut second = kept.vectorizer(&corpus.reader);
+        assert!(second.idf.is_empty());
+        second.idf("market");
+        kept.keep(first);
+        assert_eq!(known(&kept), 2);
+        kept.keep(second);
+        assert_eq!(known(&kept), 2, "the fuller set is kept");
+        // The next request starts from them.
+        let third = kept.vectorizer(&corpus.reader);
+        assert!(third.idf.contains_key("harvest3") && third.rarity.contains_key("Kalvara"));
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use super::DetectError;
 use super::DocRef;
-use super::cluster::{Vector, Vectorizer};
+use super::cluster::{KeptFrequencies, Vector};
 use super::coordination::{self, Interner, Share};
 use super::emergence::{Visibility, visibility};
 use super::evidence;
@@ -334,10 +334,11 @@ pub fn narratives(
     calendar: &Calendar,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
+    frequencies: &KeptFrequencies,
 ) -> Result<Vec<Narrative>, DetectError> {
     let rows = store.cluster_summaries_since(since)?;
     let rows = shortlist(store, reader, calendar, rows, now)?;
-    build(store, reader, queries, calendar, rows, now)
+    build(store, reader, queries, calendar, rows, now, frequencies)
 }
 
 /// The clusters worth assembling when there are more than `ASSEMBLE_LIMIT`: ranked from their
@@ -417,6 +418,7 @@ pub fn narrative(
     calendar: &Calendar,
     id: &str,
     now: DateTime<Utc>,
+    frequencies: &KeptFrequencies,
 ) -> Result<Option<Narrative>, DetectError> {
     let Some(row) = store.cluster(id)? else {
         return Ok(None);
@@ -426,9 +428,11 @@ pub fn narrative(
     if !rows.iter().any(|r| r.id == row.id) {
         rows.push(row);
     }
-    Ok(build(store, reader, queries, calendar, rows, now)?
-        .into_iter()
-        .find(|n| n.id == id))
+    Ok(
+        build(store, reader, queries, calendar, rows, now, frequencies)?
+            .into_iter()
+            .find(|n| n.id == id),
+    )
 }
 
 fn build(
@@ -438,8 +442,9 @@ fn build(
     calendar: &Calendar,
     rows: Vec<ClusterRow>,
     now: DateTime<Utc>,
+    frequencies: &KeptFrequencies,
 ) -> Result<Vec<Narrative>, DetectError> {
-    let mut vectorizer = Vectorizer::new(reader);
+    let mut vectorizer = frequencies.vectorizer(reader);
     let mut loaded: Vec<(ClusterRow, Vec<StoredDoc>, Vec<usize>, Vec<Vector>)> = Vec::new();
     for row in rows {
         let mut members = store.cluster_members(&row.id)?;
@@ -458,6 +463,7 @@ fn build(
             .collect();
         loaded.push((row, docs, described, vectors));
     }
+    frequencies.keep(vectorizer);
     let all_labels = labels(
         &loaded
             .iter()

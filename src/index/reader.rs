@@ -562,23 +562,45 @@ impl Reader {
     }
 
     /// Reads documents by id, in the order given; unknown ids are skipped.
+    /// Each id is one lookup in each segment's term dictionary (not a scored search), and the
+    /// documents are read in address order, so neighbours share the doc store's decompressed
+    /// blocks.
     pub fn docs_by_id(&self, ids: &[String]) -> Result<Vec<StoredDoc>, IndexError> {
+        use tantivy::{DocSet, TERMINATED};
         let searcher = self.searcher();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let query = TermQuery::new(
-                Term::from_field_text(self.fields.id, id),
-                IndexRecordOption::Basic,
-            );
-            if let Some((_, address)) = searcher
-                .search(&query, &TopDocs::with_limit(1).order_by_score())?
-                .into_iter()
-                .next()
-            {
-                out.push(self.doc_at(&searcher, address)?);
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| Ok((segment, segment.inverted_index(self.fields.id)?)))
+            .collect::<Result<Vec<_>, IndexError>>()?;
+        // (position asked, address), the live document of each id.
+        let mut found: Vec<(usize, DocAddress)> = Vec::with_capacity(ids.len());
+        'ids: for (position, id) in ids.iter().enumerate() {
+            let term = Term::from_field_text(self.fields.id, id);
+            for (ord, (segment, index)) in segments.iter().enumerate() {
+                let Some(mut postings) = index
+                    .read_postings(&term, IndexRecordOption::Basic)
+                    .map_err(tantivy::TantivyError::from)?
+                else {
+                    continue;
+                };
+                let mut doc = postings.doc();
+                while doc != TERMINATED {
+                    if !segment.is_deleted(doc) {
+                        found.push((position, DocAddress::new(ord as u32, doc)));
+                        continue 'ids;
+                    }
+                    doc = postings.advance();
+                }
             }
         }
-        Ok(out)
+        found.sort_unstable_by_key(|(_, address)| *address);
+        let mut read: Vec<(usize, StoredDoc)> = Vec::with_capacity(found.len());
+        for (position, address) in found {
+            read.push((position, self.doc_at(&searcher, address)?));
+        }
+        read.sort_unstable_by_key(|(position, _)| *position);
+        Ok(read.into_iter().map(|(_, doc)| doc).collect())
     }
 
     /// Documents per source published at or after `since`.
