@@ -5,7 +5,8 @@
 //!   pattern is not: copies credited to a wire service are always syndication; otherwise copies
 //!   count as copy-paste (T0084.001) only when posted within minutes of each other, or when the
 //!   same outlets copy each other across several different texts;
-//! - copies by social accounts count as copy-paste, and cross-posting (T0119) counts social
+//! - copies by social accounts count as copy-paste, also when they say the same words in
+//!   another order (a campaign's few wordings), and cross-posting (T0119) counts social
 //!   platforms only (an outlet's article and a post quoting it are not cross-posting);
 //! - flooding (T0049) is volume concentrated in few accounts, never an overall burst: a news day
 //!   raises everyone's volume.
@@ -289,13 +290,106 @@ pub fn is_burst(group: &[&Item<'_>]) -> bool {
         || largest_burst(&outlets, Duration::minutes(MINUTES_APART)) >= MIN_COPIERS
 }
 
-/// Every near-duplicate group among `items` that has something to show (`pattern` is not
-/// `None`), in the order of their group ids.
-pub fn copy_groups(items: &[Item<'_>]) -> Vec<Judged> {
-    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+/// Posts by accounts whose words agree at least this much (Jaccard, in any order) are copies
+/// too: the near-duplicate groups of ingest compare word triples, so "After the hack the
+/// addresses are online" and "The addresses are online after the hack" fall apart there.
+pub const REORDERED_OVERLAP: f64 = 0.7;
+/// Fewest distinct words a post needs for that comparison ("Worth a read:" agrees by chance).
+const REORDERED_MIN_WORDS: usize = 8;
+/// Each post is compared with at most this many posts before it, within a day: a bound on
+/// the cost (copies by accounts come close together), not a limit on what is found by ingest.
+const REORDERED_BEFORE: usize = 50;
+
+/// A post's words for comparing copies: lower case, links and mentions left out (shares of one
+/// article are alike by their address, not by what they say).
+fn post_words(text: &str) -> BTreeSet<String> {
+    text.split_whitespace()
+        .filter(|t| !t.contains("://") && !t.starts_with("www.") && !t.starts_with('@'))
+        .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The copy group of each item: its near-duplicate group from ingest, merged with posts by
+/// accounts that say the same in another order (`REORDERED_OVERLAP`). `None`: no group.
+fn copy_labels(items: &[Item<'_>]) -> Vec<Option<String>> {
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut parent: Vec<usize> = (0..items.len()).collect();
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
     for (i, item) in items.iter().enumerate() {
+        if item.dup_group.is_empty() {
+            continue;
+        }
+        let first = *first_of.entry(item.dup_group).or_insert(i);
+        let (a, b) = (root(&mut parent, first), root(&mut parent, i));
+        parent[b] = a;
+    }
+    let mut posts: Vec<(DateTime<Utc>, usize, BTreeSet<String>)> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !item.is_news())
+        .map(|(i, item)| (item.published, i, post_words(item.text)))
+        .filter(|(_, _, words)| words.len() >= REORDERED_MIN_WORDS)
+        .collect();
+    posts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for later in 0..posts.len() {
+        let start = later.saturating_sub(REORDERED_BEFORE);
+        for earlier in start..later {
+            let (at, i, words) = &posts[later];
+            let (then, j, before) = &posts[earlier];
+            if *at - *then > Duration::hours(24) {
+                continue;
+            }
+            let (a, b) = (root(&mut parent, *i), root(&mut parent, *j));
+            if a == b {
+                continue;
+            }
+            let shared = words.intersection(before).count();
+            let union = words.len() + before.len() - shared;
+            if shared as f64 >= REORDERED_OVERLAP * union as f64 {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    // A group is named by the smallest ingest group among its members (or its first item).
+    let mut names: HashMap<usize, String> = HashMap::new();
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        let r = root(&mut parent, i);
+        *sizes.entry(r).or_default() += 1;
         if !item.dup_group.is_empty() {
-            groups.entry(item.dup_group).or_default().push(i);
+            let name = names.entry(r).or_insert_with(|| item.dup_group.to_string());
+            if item.dup_group < name.as_str() {
+                *name = item.dup_group.to_string();
+            }
+        }
+    }
+    (0..items.len())
+        .map(|i| {
+            let r = root(&mut parent, i);
+            names
+                .get(&r)
+                .cloned()
+                .or_else(|| (sizes[&r] > 1).then(|| format!("~{r}")))
+        })
+        .collect()
+}
+
+/// Every group of copies among `items` (near-duplicates from ingest, and posts reordered) that
+/// has something to show (`pattern` is not `None`), in the order of their group names.
+pub fn copy_groups(items: &[Item<'_>]) -> Vec<Judged> {
+    let labels = copy_labels(items);
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, label) in labels.iter().enumerate() {
+        if let Some(label) = label {
+            groups.entry(label.as_str()).or_default().push(i);
         }
     }
     groups
@@ -635,5 +729,51 @@ mod tests {
         let judged = copy_groups(&chatter);
         assert!(judged.len() == 1 && !judged[0].syndicated && !judged[0].burst);
         assert!(copy_groups(&campaign)[0].burst);
+    }
+
+    #[test]
+    fn posts_saying_the_same_in_another_order_are_copies_and_shares_of_one_article_are_not() {
+        // Ingest grouped each wording apart (SimHash over word triples sees the order).
+        let reordered = [
+            "The home addresses of the three judges are now online after the hack. Share before it's taken down.",
+            "After the hack the home addresses of all three judges are online. Share before it is taken down!",
+            "Hack: the home addresses of the three judges are online now. Share before it's taken down.",
+        ];
+        let shares = [
+            "Worth a read: https://news.example/2026/12/01/judges-hear-the-appeal-in-the-karst-case",
+            "Read this https://news.example/2026/12/01/judges-hear-the-appeal-in-the-karst-case",
+            "Interesting: https://news.example/2026/12/01/judges-hear-the-appeal-in-the-karst-case",
+        ];
+        let paraphrases = [
+            "The court quietly let the general go and nobody will say why or when it happened.",
+            "So the general walked free in secret? Insiders say judges released him behind closed doors.",
+            "They freed the general and hid it from everyone, typical of this court and its judges.",
+        ];
+        let groups = ["g1", "g2", "g3", "g4", "g5"];
+        let accounts = ["a", "b", "c", "d", "e"];
+        let make = |texts: &[&'static str; 3]| -> Vec<Item<'static>> {
+            (0..5)
+                .map(|k| Item {
+                    source: "mastodon",
+                    account: format!("mastodon:{}", accounts[k]),
+                    kind: "mastodon",
+                    published: at(k as i64 * 8),
+                    title: "",
+                    text: texts[k % 3],
+                    dup_group: groups[k],
+                })
+                .collect()
+        };
+        // (texts, one group of five copies found)
+        let cases: [(&[&str; 3], bool); 3] =
+            [(&reordered, true), (&shares, false), (&paraphrases, false)];
+        for (texts, copies) in cases {
+            let judged = copy_groups(&make(texts));
+            assert_eq!(
+                judged.len() == 1 && judged[0].members.len() == 5 && judged[0].burst,
+                copies,
+                "{texts:?}: {judged:?}"
+            );
+        }
     }
 }
