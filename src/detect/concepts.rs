@@ -7,7 +7,6 @@
 //! stream weighs the concept, as for names).
 
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 const GLOSSARY: &str = include_str!("concepts.toml");
@@ -40,10 +39,10 @@ struct Entry {
 /// The glossary as lookups: whole words and prefixes, folded, to concept ids.
 #[derive(Debug, Default)]
 pub struct Concepts {
-    words: HashMap<String, &'static str>,
+    words: foldhash::HashMap<String, &'static str>,
     /// Prefixes under their first `MIN_PREFIX` letters, longest first: a word costs one lookup
     /// and a few comparisons, not one lookup per prefix length.
-    prefixes: HashMap<String, Vec<(String, &'static str)>>,
+    prefixes: foldhash::HashMap<String, Vec<(String, &'static str)>>,
 }
 
 /// Lower case, Latin accents removed, other scripts kept (so a Russian word never meets a

@@ -184,44 +184,56 @@ fn account(doc: &StoredDoc) -> String {
 /// Class-based TF-IDF labels: for each cluster, the words frequent in it and rare across the
 /// clusters in view (c-TF-IDF: tf · ln(1 + A / f), A the average words per cluster).
 pub fn labels<C: AsRef<[Vector]>>(clusters: &[C], words: usize) -> Vec<Vec<String>> {
-    let sums: Vec<BTreeMap<&str, f32>> = clusters
+    // Whether a word can label at all, decided once per distinct word (the same words recur
+    // in every cluster's documents).
+    let mut eligible: foldhash::HashMap<&str, bool> = Default::default();
+    // Each cluster's words with their summed weights, and its total (added up in the
+    // documents' and words' order, so the same on every run).
+    let mut total = 0.0f32;
+    let sums: Vec<foldhash::HashMap<&str, f32>> = clusters
         .iter()
         .map(|docs| {
-            let mut sum = BTreeMap::new();
+            let mut sum: foldhash::HashMap<&str, f32> = Default::default();
             for vector in docs.as_ref() {
                 for (k, w) in vector {
-                    if super::cluster::is_word(k)
-                        && k.chars().count() > 2
-                        && !k.chars().all(|c| c.is_numeric())
-                        && !crate::text::is_stopword(k)
-                    {
-                        *sum.entry(k.as_str()).or_default() += w;
+                    let k = k.as_str();
+                    let ok = *eligible.entry(k).or_insert_with(|| {
+                        super::cluster::is_word(k)
+                            && k.chars().count() > 2
+                            && !k.chars().all(|c| c.is_numeric())
+                            && !crate::text::is_stopword(k)
+                    });
+                    if ok {
+                        *sum.entry(k).or_default() += w;
+                        total += w;
                     }
                 }
             }
             sum
         })
         .collect();
-    let mut across: BTreeMap<&str, f32> = BTreeMap::new();
+    let mut across: foldhash::HashMap<&str, f32> = Default::default();
     for sum in &sums {
         for (k, w) in sum {
             *across.entry(k).or_default() += w;
         }
     }
-    let average =
-        sums.iter().map(|s| s.values().sum::<f32>()).sum::<f32>() / sums.len().max(1) as f32;
+    let average = total / sums.len().max(1) as f32;
     sums.iter()
         .map(|sum| {
             let mut scored: Vec<(&str, f32)> = sum
                 .iter()
                 .map(|(k, tf)| (*k, tf * (1.0 + average / across[k].max(1e-6)).ln()))
                 .collect();
-            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-            scored
-                .into_iter()
-                .take(words)
-                .map(|(k, _)| k.to_string())
-                .collect()
+            // Only the best few need an order.
+            let by_score =
+                |a: &(&str, f32), b: &(&str, f32)| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0));
+            if scored.len() > words {
+                scored.select_nth_unstable_by(words, by_score);
+                scored.truncate(words);
+            }
+            scored.sort_by(by_score);
+            scored.into_iter().map(|(k, _)| k.to_string()).collect()
         })
         .collect()
 }
