@@ -580,6 +580,21 @@ impl<'a> Vectorizer<'a> {
     }
 }
 
+/// Keeps the `n` first of `items` in the total order `order`, in that order: a partial
+/// selection, not a sort of all (a document's candidates number in the hundreds, of which a
+/// few dozen are kept).
+fn best_first<T>(
+    items: &mut Vec<T>,
+    n: usize,
+    mut order: impl FnMut(&T, &T) -> std::cmp::Ordering,
+) {
+    if items.len() > n {
+        items.select_nth_unstable_by(n, &mut order);
+        items.truncate(n);
+    }
+    items.sort_by(order);
+}
+
 /// A sparse vector keyed by feature hashes, sorted by key: a centroid as kept in memory (a
 /// tenth of the size of string keys, and compared by a merge).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -902,19 +917,17 @@ impl Clusterer {
     /// The live clusters most likely to take a document whose strongest words are `words`:
     /// those recorded under the most of them (weighted), at most `CANDIDATE_CLUSTERS`.
     fn word_candidates(&self, words: &[(u64, f32)]) -> Vec<u32> {
-        let mut hits: HashMap<u32, f32> = HashMap::new();
+        let mut hits: foldhash::HashMap<u32, f32> = Default::default();
         for (key, weight) in words {
             for slot in self.by_word.get(key).into_iter().flatten() {
                 *hits.entry(*slot).or_default() += weight;
             }
         }
         let mut ranked: Vec<(u32, f32)> = hits.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked
-            .into_iter()
-            .take(CANDIDATE_CLUSTERS)
-            .map(|(slot, _)| slot)
-            .collect()
+        best_first(&mut ranked, CANDIDATE_CLUSTERS, |a, b| {
+            b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
+        });
+        ranked.into_iter().map(|(slot, _)| slot).collect()
     }
 
     /// Records the cluster under each of the ties (and claims) in `vector`, as the latest to
@@ -1129,7 +1142,7 @@ impl Clusterer {
             // Clusters sharing a tie or a claim, in any language (a tie many clusters share
             // tells nothing), ranked by how many of its ties and claims they hold, the first
             // `CANDIDATE_CLUSTERS` * 2 kept: bounded however full the window.
-            let mut by_ties: HashMap<u32, u32> = HashMap::new();
+            let mut by_ties: foldhash::HashMap<u32, u32> = Default::default();
             for key in sparse.tie_keys() {
                 if let Some(tie) = self.by_tie.get(&key)
                     && (tie.clusters as usize <= MAX_TIE_CLUSTERS || key & TIE_BIT == 0)
@@ -1141,13 +1154,10 @@ impl Clusterer {
                 }
             }
             let mut by_ties: Vec<(u32, u32)> = by_ties.into_iter().collect();
-            by_ties.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-            candidates.extend(
-                by_ties
-                    .into_iter()
-                    .take(CANDIDATE_CLUSTERS * 2)
-                    .map(|(slot, _)| slot),
-            );
+            best_first(&mut by_ties, CANDIDATE_CLUSTERS * 2, |a, b| {
+                b.1.cmp(&a.1).then(b.0.cmp(&a.0))
+            });
+            candidates.extend(by_ties.into_iter().map(|(slot, _)| slot));
             // In a fixed order, so that equal similarities resolve the same way on every run.
             candidates.sort_unstable();
             candidates.dedup();
@@ -2143,6 +2153,28 @@ mod tests {
             of["report"], of["fr1"],
             "ordinary coverage joined the claim: {of:?}"
         );
+    }
+
+    #[test]
+    fn best_first_keeps_what_a_full_sort_would_keep() {
+        let order = |a: &(u32, u32), b: &(u32, u32)| b.1.cmp(&a.1).then(a.0.cmp(&b.0));
+        let mut seed = 7u64;
+        for len in [0usize, 1, 5, 16, 17, 40, 300] {
+            for n in [0usize, 1, 16, 32] {
+                let items: Vec<(u32, u32)> = (0..len as u32)
+                    .map(|slot| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        (slot, (seed >> 60) as u32)
+                    })
+                    .collect();
+                let mut sorted = items.clone();
+                sorted.sort_by(order);
+                sorted.truncate(n);
+                let mut kept = items;
+                best_first(&mut kept, n, order);
+                assert_eq!(kept, sorted, "{len} items, {n} kept");
+            }
+        }
     }
 
     #[test]
