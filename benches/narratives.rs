@@ -130,8 +130,10 @@ async fn evaluate(corpus: &str) {
         cooldown: std::time::Duration::from_secs(6 * 3600),
         min_severity: vigil::types::Severity::Info,
     });
-    let pipeline = Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}"));
-    let read = pipeline.read_side();
+    let mut pipeline = Some(Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}")));
+    // VIGIL_BENCH_RESTART=1: a new process every hour, as when a scheduler runs `vigil crawl`
+    // (the clusterer starts from what the state database kept).
+    let restart = std::env::var_os("VIGIL_BENCH_RESTART").is_some();
 
     // The replay: an hour at a time, from the hour of the oldest item to just past the newest.
     let started = Instant::now();
@@ -143,6 +145,15 @@ async fn evaluate(corpus: &str) {
     let mut alerts: Vec<(chrono::DateTime<chrono::Utc>, String, Vec<String>)> = Vec::new();
     while hour <= newest + chrono::Duration::hours(1) {
         clock.set(hour);
+        if restart && hours > 0 {
+            // (The old one holds the index's writer lock: closed first.)
+            drop(pipeline.take());
+            pipeline = Some(Pipeline::open(config.clone()).unwrap_or_else(|e| panic!("{e}")));
+        }
+        let Some(pipeline) = pipeline.as_ref() else {
+            break;
+        };
+        let read = pipeline.read_side();
         // One source at a time, in the configuration's order: each hour's documents reach the
         // clusterer in the same order on every run, so the replay is exact (a crawl of all
         // sources at once hands them over in whichever order the fetches finish).
@@ -204,6 +215,10 @@ async fn evaluate(corpus: &str) {
         hours += 1;
     }
     let replay_secs = started.elapsed().as_secs_f64();
+    let Some(pipeline) = pipeline else {
+        return;
+    };
+    let read = pipeline.read_side();
 
     // Every cluster with its documents, and each document's true story.
     let rows = read

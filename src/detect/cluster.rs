@@ -744,26 +744,30 @@ impl Sparse {
         self.weights.shrink_to_fit();
     }
 
-    /// The stored form: a JSON list of `[key, weight]` pairs.
-    fn to_json(&self) -> String {
-        let pairs: Vec<(u64, f32)> = self
-            .keys
+    fn pairs(&self) -> Vec<(u64, f32)> {
+        self.keys
             .iter()
             .copied()
             .zip(self.weights.iter().copied())
-            .collect();
-        serde_json::to_string(&pairs).unwrap_or_else(|_| "[]".into())
+            .collect()
+    }
+
+    fn from_pairs(mut pairs: Vec<(u64, f32)>) -> Sparse {
+        pairs.sort_by_key(|p| p.0);
+        pairs.dedup_by_key(|p| p.0);
+        Sparse {
+            keys: pairs.iter().map(|p| p.0).collect(),
+            weights: pairs.iter().map(|p| p.1).collect(),
+        }
     }
 
     /// Reads the stored form; centroids written by older versions (term → weight) are hashed.
     pub fn from_json(text: &str) -> Sparse {
-        if let Ok(mut pairs) = serde_json::from_str::<Vec<(u64, f32)>>(text) {
-            pairs.sort_by_key(|p| p.0);
-            pairs.dedup_by_key(|p| p.0);
-            return Sparse {
-                keys: pairs.iter().map(|p| p.0).collect(),
-                weights: pairs.iter().map(|p| p.1).collect(),
-            };
+        if let Ok(stored) = serde_json::from_str::<StoredCentroid>(text) {
+            return Sparse::from_pairs(stored.pairs);
+        }
+        if let Ok(pairs) = serde_json::from_str::<Vec<(u64, f32)>>(text) {
+            return Sparse::from_pairs(pairs);
         }
         serde_json::from_str::<Vector>(text)
             .map(|v| Sparse::of(&v))
@@ -776,16 +780,55 @@ impl Sparse {
     }
 }
 
+/// A cluster's centroid as the state database keeps it, with the languages its story is told
+/// in: a story must be judged the same after a restart (a `vigil crawl` run is one) as before,
+/// or names alone would carry documents into stories of their own language. Rows written
+/// before the languages were kept hold a bare list of pairs (languages unknown).
+/// A story of early shares also keeps the ids of the articles it awaits (`Clusterer::orphans`),
+/// so that the article's story adopts it after a restart too.
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct StoredCentroid {
+    pairs: Vec<(u64, f32)>,
+    #[serde(default)]
+    langs: Vec<(String, u32)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    awaits: Vec<String>,
+}
+
+impl StoredCentroid {
+    fn write(live: &Live) -> String {
+        serde_json::to_string(&StoredCentroid {
+            pairs: live.centroid.pairs(),
+            langs: live.langs.clone(),
+            awaits: live.awaits.clone(),
+        })
+        .unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The centroid, its languages (empty when unknown) and the articles it awaits.
+    fn read(text: &str) -> (Sparse, StoredCentroid) {
+        match serde_json::from_str::<StoredCentroid>(text) {
+            Ok(mut stored) => (
+                Sparse::from_pairs(std::mem::take(&mut stored.pairs)),
+                stored,
+            ),
+            Err(_) => (Sparse::from_json(text), StoredCentroid::default()),
+        }
+    }
+}
+
 /// A live cluster, in memory.
 #[derive(Debug, Clone)]
 struct Live {
     row: ClusterRow,
     centroid: Sparse,
     changed: bool,
-    /// Languages of the documents clustered since it was loaded, with how many documents
-    /// (shares left out) told it in each (empty after a restart: unknown, so ties may join any
-    /// document to it).
+    /// Languages of its documents, with how many (shares left out) told it in each; kept
+    /// with the centroid (empty only for clusters stored before they were kept: unknown, so
+    /// ties may join any document to it).
     langs: Vec<(String, u32)>,
+    /// The articles its early shares link to, while it waits for them (see `orphans`).
+    awaits: Vec<String>,
 }
 
 /// What a run did.
@@ -826,7 +869,7 @@ pub struct Clusterer {
     frequencies: Frequencies,
     /// Article id → the story started by a post sharing it before Vigil had the article (a
     /// crawl lags the social stream): when the article is clustered, its story adopts that
-    /// one. Kept in memory only (lost on a restart: the shares then stay a story of their own).
+    /// one. Rebuilt on loading from each story's stored `awaits`.
     orphans: HashMap<String, u32>,
 }
 
@@ -990,13 +1033,19 @@ impl Clusterer {
         self.reset();
         let since = newest - Duration::hours(self.settings.live_hours * 2);
         for mut row in store.clusters_since(since)? {
-            let centroid = Sparse::from_json(&std::mem::take(&mut row.centroid));
-            self.insert(Live {
+            let (centroid, stored) = StoredCentroid::read(&std::mem::take(&mut row.centroid));
+            let slot = self.insert(Live {
                 row,
                 centroid,
                 changed: false,
-                langs: Vec::new(),
+                langs: stored.langs,
+                awaits: stored.awaits.clone(),
             });
+            for article in stored.awaits {
+                if self.orphans.len() < ORPHANS {
+                    self.orphans.entry(article).or_insert(slot);
+                }
+            }
         }
         self.loaded = true;
         Ok(())
@@ -1329,6 +1378,7 @@ impl Clusterer {
                         centroid: Sparse::default(),
                         changed: true,
                         langs: Vec::new(),
+                        awaits: orphan_of.clone(),
                     });
                     for article in orphan_of {
                         self.orphans.entry(article).or_insert(slot);
@@ -1366,7 +1416,13 @@ impl Clusterer {
             });
             // Posts that shared this article before Vigil had it started a story of their
             // own: the article's story takes them in.
-            if let Some(orphan) = self.orphans.remove(&doc.id)
+            let orphan = self.orphans.remove(&doc.id);
+            // The article came: its early shares' story no longer waits for it.
+            if let Some(waiting) = orphan.and_then(|o| self.live.get_mut(&o)) {
+                waiting.awaits.retain(|a| *a != doc.id);
+                waiting.changed = true;
+            }
+            if let Some(orphan) = orphan
                 && orphan != slot
                 && let Some((from, into)) = self.adopt(store, orphan, slot)?
             {
@@ -1387,7 +1443,7 @@ impl Clusterer {
             .map(|c| {
                 c.changed = false;
                 ClusterRow {
-                    centroid: c.centroid.to_json(),
+                    centroid: StoredCentroid::write(c),
                     ..c.row.clone()
                 }
             })
@@ -1500,8 +1556,32 @@ mod tests {
         }
         keep_strongest(&mut expected, 3);
         assert_eq!(sum, Sparse::of(&expected));
-        // The stored form round-trips, and centroids stored as term → weight still load.
-        assert_eq!(Sparse::from_json(&sum.to_json()), sum);
+        // The stored form round-trips with its languages; centroids stored by older versions
+        // (a bare list of pairs, or term → weight) still load, their languages unknown.
+        let live = Live {
+            row: ClusterRow {
+                id: "n1".into(),
+                seed_doc: "d1".into(),
+                first_seen: Utc::now(),
+                last_seen: Utc::now(),
+                size: 2,
+                centroid: String::new(),
+            },
+            centroid: sum.clone(),
+            changed: true,
+            langs: vec![("fr".to_string(), 3), ("en".to_string(), 1)],
+            awaits: vec!["article".to_string()],
+        };
+        let stored = StoredCentroid::write(&live);
+        let (centroid, kept) = StoredCentroid::read(&stored);
+        assert_eq!(centroid, sum);
+        assert_eq!((kept.langs, kept.awaits), (live.langs, live.awaits));
+        assert_eq!(Sparse::from_json(&stored), sum);
+        let bare = serde_json::to_string(&sum.pairs()).unwrap();
+        assert_eq!(
+            StoredCentroid::read(&bare),
+            (sum.clone(), StoredCentroid::default())
+        );
         assert_eq!(Sparse::from_json(&serde_json::to_string(&a).unwrap()), sa);
         assert_eq!(Sparse::from_json("not json"), Sparse::default());
     }
@@ -1981,7 +2061,9 @@ mod tests {
                     protected witnesses in the Northern Lakes case to a militia.";
         // An article, the posts sharing it before it is crawled (`shares` of them, from
         // different accounts), then the article: is each share in the article's story?
-        let run = |shares: usize| -> (bool, usize) {
+        // (With `restart`, the article is clustered by the next process: the early shares'
+        // story is adopted all the same.)
+        let run = |shares: usize, restart: bool| -> (bool, usize) {
             let dir = tempfile::tempdir().unwrap();
             let mut corpus = Corpus::open(dir.path());
             corpus.add_filler(200);
@@ -2017,6 +2099,9 @@ mod tests {
                 .len();
             let late = linked_doc(article, "en", title, body, 19, &[]);
             corpus.index(std::slice::from_ref(&late), &[court]);
+            if restart {
+                clusterer = Clusterer::new(ClusterSettings::default());
+            }
             let report = clusterer
                 .run(&corpus.store, &corpus.reader, &ClaimQueries::default())
                 .unwrap();
@@ -2041,10 +2126,11 @@ mod tests {
             assert_eq!(report.adopted, usize::from(together));
             (together, before - after)
         };
-        // Two early shares: taken in, their story gone.
-        assert_eq!(run(2), (true, 1));
+        // Two early shares: taken in, their story gone; also after a restart.
+        assert_eq!(run(2, false), (true, 1));
+        assert_eq!(run(2, true), (true, 1));
         // Four (a narrative that may have been seen and alerted): it keeps its own id.
-        assert_eq!(run(4), (false, 0));
+        assert_eq!(run(4, false), (false, 0));
     }
 
     #[test]
@@ -2175,6 +2261,42 @@ mod tests {
                 assert_eq!(kept, sorted, "{len} items, {n} kept");
             }
         }
+    }
+
+    #[test]
+    fn a_story_keeps_its_languages_across_a_restart() {
+        // An English story clustered by one process; a later English report sharing its names
+        // but few of its words, clustered by the next (`cluster_pending` starts afresh, as a
+        // `vigil crawl` run does). Within one language the words judge, restart or not.
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(200);
+        let none: &[&str] = &["court"];
+        let (title, body) = (
+            "Prosecutor Helena Varga visits Kalvara",
+            "Prosecutor Helena Varga travelled to Kalvara to meet victims and local authorities.",
+        );
+        corpus.add(&[
+            ("told1", "en", title, body, 30, none),
+            ("told2", "en", title, body, 29, none),
+            ("told3", "en", title, body, 29, none),
+        ]);
+        corpus.cluster();
+        corpus.add(&[(
+            "later",
+            "en",
+            "Helena Varga hears survivors in Kalvara",
+            "Survivors' groups in Kalvara spoke with Helena Varga on Tuesday.",
+            26,
+            none,
+        )]);
+        corpus.cluster();
+        let of = corpus.clusters_of(&["told1", "told3", "later"]);
+        assert_eq!(of["told1"], of["told3"], "{of:?}");
+        assert_ne!(
+            of["later"], of["told1"],
+            "names alone joined after a restart: {of:?}"
+        );
     }
 
     #[test]
