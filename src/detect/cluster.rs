@@ -360,8 +360,10 @@ fn identifying_number(token: &str) -> Option<String> {
 #[derive(Debug, Default)]
 pub struct Frequencies {
     total: f32,
-    idf: WordMap<Option<f32>>,
-    rarity: WordMap<f32>,
+    idf: HashedWords<Option<f32>>,
+    rarity: HashedWords<f32>,
+    /// The seeded hash the maps are keyed by (kept with them).
+    hasher: foldhash::fast::RandomState,
 }
 
 /// Words whose frequencies are kept between runs at most (about 10 MB).
@@ -372,10 +374,26 @@ const KEPT_FREQUENCIES: usize = 200_000;
 /// is the resistance to crafted collisions a cache of words from the web needs.
 type WordMap<V> = foldhash::HashMap<String, V>;
 
+/// A map of frequencies keyed by each word's 64-bit hash under `Frequencies::hasher`, not by
+/// the word: a lookup touches the table alone (with a million documents in the window, the
+/// words' own bytes are seldom in the processor's cache) and keeping a word copies nothing.
+/// The seed is random per process, so no text from the web can aim a collision at a word; an
+/// accidental one gives a word another's frequency.
+type HashedWords<V> = foldhash::HashMap<u64, V>;
 /// Frequencies kept between requests on the read side (the narratives page, the per-minute
 /// alert check, digests): each takes them to build its vectors and gives them back, so a
 /// request pays the index's term dictionaries only for words no earlier one looked up. Two
 /// requests at once: the second reads afresh, and the fuller set is kept.
+#[cfg(test)]
+impl Frequencies {
+    /// Whether a word's inverse document frequency, or a tie's rarity, is kept.
+    fn knows(&self, word: &str) -> bool {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(word);
+        self.idf.contains_key(&key) || self.rarity.contains_key(&key)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct KeptFrequencies(std::sync::Mutex<Frequencies>);
 
@@ -402,8 +420,9 @@ pub struct Vectorizer<'a> {
     searcher: tantivy::Searcher,
     analyzer: tantivy::tokenizer::TextAnalyzer,
     total: f32,
-    idf: WordMap<Option<f32>>,
-    rarity: WordMap<f32>,
+    idf: HashedWords<Option<f32>>,
+    rarity: HashedWords<f32>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl<'a> Vectorizer<'a> {
@@ -419,8 +438,9 @@ impl<'a> Vectorizer<'a> {
             searcher,
             reader,
             analyzer,
-            idf: WordMap::default(),
-            rarity: WordMap::default(),
+            idf: HashedWords::default(),
+            rarity: HashedWords::default(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
@@ -436,6 +456,7 @@ impl<'a> Vectorizer<'a> {
             vectorizer.total = kept.total;
             vectorizer.idf = kept.idf;
             vectorizer.rarity = kept.rarity;
+            vectorizer.hasher = kept.hasher;
         }
         vectorizer
     }
@@ -446,13 +467,16 @@ impl<'a> Vectorizer<'a> {
             total: self.total,
             idf: self.idf,
             rarity: self.rarity,
+            hasher: self.hasher,
         }
     }
 
     /// The inverse document frequency of a word, `None` for words too common to tell stories
     /// apart (in more than a fifth of the documents) or too short.
     fn idf(&mut self, word: &str) -> Option<f32> {
-        if let Some(known) = self.idf.get(word) {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(word);
+        if let Some(known) = self.idf.get(&key) {
             return *known;
         }
         let field = self.reader.fields().body;
@@ -462,7 +486,7 @@ impl<'a> Vectorizer<'a> {
             .unwrap_or(0) as f32;
         let value = (word.chars().count() > 2 && df <= (self.total * 0.2).max(COMMON_FLOOR))
             .then(|| (1.0 + self.total / (1.0 + df)).ln());
-        self.idf.insert(word.to_string(), value);
+        self.idf.insert(key, value);
         value
     }
 
@@ -473,7 +497,9 @@ impl<'a> Vectorizer<'a> {
         if words.is_empty() {
             return 1.0;
         }
-        if let Some(known) = self.rarity.get(words) {
+        use std::hash::BuildHasher;
+        let key = self.hasher.hash_one(words);
+        if let Some(known) = self.rarity.get(&key) {
             return *known;
         }
         let field = self.reader.fields().body;
@@ -487,7 +513,7 @@ impl<'a> Vectorizer<'a> {
         let df = rarest.unwrap_or(0.0);
         let rarity =
             (1.0 - (1.0 + df).ln() / (1.0 + self.total * 0.2).ln().max(1.0)).clamp(0.0, 1.0);
-        self.rarity.insert(words.to_string(), rarity);
+        self.rarity.insert(key, rarity);
         rarity
     }
 
@@ -601,6 +627,9 @@ fn best_first<T>(
 pub struct Sparse {
     keys: Vec<u64>,
     weights: Vec<f32>,
+    /// The Euclidean norm of all weights, kept: a document is compared with dozens of
+    /// centroids, and summing a centroid's squares cost as much as the comparison itself.
+    norm: f32,
 }
 
 /// The top bit of a tie's key: ties (names, links, quotes, numbers, hashtags, claims) are told
@@ -631,19 +660,32 @@ fn feature_key(feature: &str) -> u64 {
 impl Sparse {
     /// The hashed form of a vector.
     pub fn of(vector: &Vector) -> Sparse {
-        let mut pairs: Vec<(u64, f32)> = vector.iter().map(|(k, w)| (feature_key(k), *w)).collect();
-        pairs.sort_by_key(|p| p.0);
-        pairs.dedup_by_key(|p| p.0);
+        Sparse::from_pairs(vector.iter().map(|(k, w)| (feature_key(k), *w)).collect())
+    }
+
+    /// The vector of these sorted keys and their weights, its norm computed.
+    fn new(keys: Vec<u64>, weights: Vec<f32>) -> Sparse {
+        let norm = Sparse::norm_of(&weights);
         Sparse {
-            keys: pairs.iter().map(|p| p.0).collect(),
-            weights: pairs.iter().map(|p| p.1).collect(),
+            keys,
+            weights,
+            norm,
         }
+    }
+
+    fn norm_of(weights: &[f32]) -> f32 {
+        weights.iter().map(|w| w * w).sum::<f32>().sqrt()
     }
 
     /// Cosine of two sparse vectors.
     pub fn cosine(&self, other: &Sparse) -> f32 {
-        self.cosine_within(other, (0, self.keys.len()), (0, other.keys.len()))
+        let norms = self.norm * other.norm;
+        if norms == 0.0 {
+            return 0.0;
+        }
+        self.dot_within(other, (0, self.keys.len()), (0, other.keys.len()))
             .0
+            / norms
     }
 
     /// The cosine over ties alone, and how many ties the two share: how alike two texts are
@@ -661,6 +703,15 @@ impl Sparse {
     /// The cosine of the features in positions `a` of this vector and `b` of the other (keys
     /// are sorted, so a range is a kind of feature), and how many keys they share.
     fn cosine_within(&self, other: &Sparse, a: (usize, usize), b: (usize, usize)) -> (f32, usize) {
+        let (dot, shared) = self.dot_within(other, a, b);
+        let norms =
+            Sparse::norm_of(&self.weights[a.0..a.1]) * Sparse::norm_of(&other.weights[b.0..b.1]);
+        (if norms == 0.0 { 0.0 } else { dot / norms }, shared)
+    }
+
+    /// The dot product of the features in positions `a` of this vector and `b` of the other,
+    /// and how many keys they share (a merge of the sorted keys).
+    fn dot_within(&self, other: &Sparse, a: (usize, usize), b: (usize, usize)) -> (f32, usize) {
         let (mut i, mut j, mut dot, mut shared) = (a.0, b.0, 0.0, 0);
         while i < a.1 && j < b.1 {
             match self.keys[i].cmp(&other.keys[j]) {
@@ -674,15 +725,7 @@ impl Sparse {
                 }
             }
         }
-        let norm = |s: &Sparse, (from, to): (usize, usize)| {
-            s.weights[from..to]
-                .iter()
-                .map(|w| w * w)
-                .sum::<f32>()
-                .sqrt()
-        };
-        let norms = norm(self, a) * norm(other, b);
-        (if norms == 0.0 { 0.0 } else { dot / norms }, shared)
+        (dot, shared)
     }
 
     /// The keys of the ties and claims (claims are word-like in cosines, yet find candidates).
@@ -738,10 +781,10 @@ impl Sparse {
             merged.truncate(n);
             merged.sort_by_key(|p| p.0);
         }
-        self.keys = merged.iter().map(|p| p.0).collect();
-        self.weights = merged.iter().map(|p| p.1).collect();
-        self.keys.shrink_to_fit();
-        self.weights.shrink_to_fit();
+        *self = Sparse::new(
+            merged.iter().map(|p| p.0).collect(),
+            merged.iter().map(|p| p.1).collect(),
+        );
     }
 
     fn pairs(&self) -> Vec<(u64, f32)> {
@@ -755,10 +798,10 @@ impl Sparse {
     fn from_pairs(mut pairs: Vec<(u64, f32)>) -> Sparse {
         pairs.sort_by_key(|p| p.0);
         pairs.dedup_by_key(|p| p.0);
-        Sparse {
-            keys: pairs.iter().map(|p| p.0).collect(),
-            weights: pairs.iter().map(|p| p.1).collect(),
-        }
+        Sparse::new(
+            pairs.iter().map(|p| p.0).collect(),
+            pairs.iter().map(|p| p.1).collect(),
+        )
     }
 
     /// Reads the stored form; centroids written by older versions (term → weight) are hashed.
@@ -849,20 +892,22 @@ pub fn cluster_id(doc_id: &str) -> String {
 /// The online clusterer. It keeps the live clusters (centroids hashed and capped) and the
 /// cluster of each of their recent documents (by ingest sequence) in memory between runs, so
 /// a run costs the new documents only; the state database stays the record, and the memory is
-/// rebuilt from it at the first run and after any failed run.
+/// rebuilt from it at the first run and after any failed run. Its maps hash with foldhash
+/// (seeded per process): their keys are Vigil's own hashes, slots and ids, looked up dozens of
+/// times per document.
 #[derive(Debug, Default)]
 pub struct Clusterer {
     settings: ClusterSettings,
     loaded: bool,
     next_slot: u32,
-    slots: HashMap<String, u32>,
-    live: HashMap<u32, Live>,
+    slots: foldhash::HashMap<String, u32>,
+    live: foldhash::HashMap<u32, Live>,
     /// Tie key → the live clusters whose centroid holds it: candidates the words cannot
     /// find (a name in another script, a number, a claim), looked up in memory.
-    by_tie: HashMap<u64, TieSlots>,
+    by_tie: foldhash::HashMap<u64, TieSlots>,
     /// Word key → the live clusters that recently took a document with that word among its
     /// strongest, most recent last, at most `WORD_CLUSTERS`: the candidates of a new document.
-    by_word: HashMap<u64, Vec<u32>>,
+    by_word: foldhash::HashMap<u64, Vec<u32>>,
     /// Clusters evicted since the indexes were last pruned.
     evicted: usize,
     /// Document frequencies read by the last run.
@@ -870,7 +915,7 @@ pub struct Clusterer {
     /// Article id → the story started by a post sharing it before Vigil had the article (a
     /// crawl lags the social stream): when the article is clustered, its story adopts that
     /// one. Rebuilt on loading from each story's stored `awaits`.
-    orphans: HashMap<String, u32>,
+    orphans: foldhash::HashMap<String, u32>,
 }
 
 /// The live clusters holding one tie: how many (the tie tells nothing when many stories hold
@@ -2312,7 +2357,7 @@ mod tests {
         };
         let first = read(&corpus, Frequencies::default());
         assert_eq!(first.total, 40.0);
-        assert!(first.idf.contains_key("harvest3") && first.rarity.contains_key("Kalvara"));
+        assert!(first.knows("harvest3") && first.knows("Kalvara"));
         // Two more documents (5%): the frequencies read at 40 documents still hold.
         let none: &[&str] = &[];
         corpus.add(&[
@@ -2354,8 +2399,8 @@ mod tests {
         kept.keep(second);
         assert_eq!(known(&kept), 2, "the fuller set is kept");
         // The next request starts from them.
-        let third = kept.vectorizer(&corpus.reader);
-        assert!(third.idf.contains_key("harvest3") && third.rarity.contains_key("Kalvara"));
+        let third = kept.vectorizer(&corpus.reader).into_frequencies();
+        assert!(third.knows("harvest3") && third.knows("Kalvara"));
     }
 
     #[test]
