@@ -106,6 +106,12 @@ const WORD_CLUSTERS: usize = 32;
 /// (and as many again through its ties). Each costs a pass over a centroid that is seldom in
 /// the processor's cache when a million documents are in the window.
 const CANDIDATE_CLUSTERS: usize = 16;
+/// Of the clusters found by a document's strongest words, those holding less than this share
+/// of the weight the best open one holds are not scored: with forty thousand stories in the
+/// window, the clusters sharing a word or two with a document outnumber its story's rivals,
+/// and scoring them doubled the cost of a document. (Its claims and ties find candidates of
+/// their own.) The narratives benchmark gives the same stories at 0.3 and 0.6, and without.
+const WORD_SHARE: f32 = 0.3;
 
 /// Clustering thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -1003,8 +1009,10 @@ impl Clusterer {
     }
 
     /// The live clusters most likely to take a document whose strongest words are `words`:
-    /// those recorded under the most of them (weighted), at most `CANDIDATE_CLUSTERS`.
-    fn word_candidates(&self, words: &[(u64, f32)]) -> Vec<u32> {
+    /// those recorded under the most of them (weighted), at most `CANDIDATE_CLUSTERS`, and
+    /// none holding less than `WORD_SHARE` of what the best of those it may join holds
+    /// (`open`: the document's claims allow it, and the story is not closed by quiet).
+    fn word_candidates(&self, words: &[(u64, f32)], open: impl Fn(u32) -> bool) -> Vec<u32> {
         let mut hits: foldhash::HashMap<u32, f32> = Default::default();
         for (key, weight) in words {
             for slot in self.by_word.get(key).into_iter().flatten() {
@@ -1015,7 +1023,15 @@ impl Clusterer {
         best_first(&mut ranked, CANDIDATE_CLUSTERS, |a, b| {
             b.1.total_cmp(&a.1).then(a.0.cmp(&b.0))
         });
-        ranked.into_iter().map(|(slot, _)| slot).collect()
+        let floor = ranked
+            .iter()
+            .find(|(slot, _)| open(*slot))
+            .map_or(0.0, |(_, weight)| weight * WORD_SHARE);
+        ranked
+            .into_iter()
+            .filter(|(_, weight)| *weight >= floor)
+            .map(|(slot, _)| slot)
+            .collect()
     }
 
     /// Records the cluster under each of the ties (and claims) in `vector`, as the latest to
@@ -1232,7 +1248,16 @@ impl Clusterer {
             let sparse = Sparse::of(&vector);
             // Clusters sharing its strongest words, from memory (no search of the window).
             let words = sparse.strongest_words(SIMILAR_WORDS);
-            let mut candidates: Vec<u32> = self.word_candidates(&words);
+            let mut candidates: Vec<u32> = self.word_candidates(&words, |slot| {
+                self.live.get(&slot).is_some_and(|cluster| {
+                    let quiet = (doc.published - cluster.row.last_seen).num_hours();
+                    quiet <= settings.live_hours
+                        && (real_claim_keys_of_doc.is_empty()
+                            || real_claim_keys_of_doc
+                                .iter()
+                                .any(|k| cluster.centroid.has_key(*k)))
+                })
+            });
             // Clusters sharing a tie or a claim, in any language (a tie many clusters share
             // tells nothing), ranked by how many of its ties and claims they hold, the first
             // `CANDIDATE_CLUSTERS` * 2 kept: bounded however full the window.
@@ -2305,6 +2330,37 @@ mod tests {
                 best_first(&mut kept, n, order);
                 assert_eq!(kept, sorted, "{len} items, {n} kept");
             }
+        }
+    }
+
+    #[test]
+    fn word_candidates_leave_out_clusters_far_weaker_than_the_best_open_one() {
+        // Words 1..=4 weigh 0.4, 0.3, 0.2, 0.1. Cluster 10 holds words 1 and 2 (0.7), 11 holds
+        // 3 (0.2, under 0.3 of 0.7), 12 holds 2 and 3 (0.5), 13 holds 4 (0.1).
+        let mut clusterer = Clusterer::default();
+        for (slot, words) in [
+            (10u32, &[1u64, 2][..]),
+            (11, &[3]),
+            (12, &[2, 3]),
+            (13, &[4]),
+        ] {
+            let words: Vec<(u64, f32)> = words.iter().map(|w| (*w, 0.0)).collect();
+            clusterer.index_words(slot, &words);
+        }
+        let words = [(1u64, 0.4f32), (2, 0.3), (3, 0.2), (4, 0.1)];
+        let table: [(&[u32], &[u32]); 4] = [
+            // (clusters open to the document, candidates scored)
+            (&[10, 11, 12, 13], &[10, 12]),
+            // The best is closed (quiet, or without the document's claim): the floor is
+            // set by the best it may join, 0.3 of 0.5.
+            (&[11, 12, 13], &[10, 12, 11]),
+            (&[13], &[10, 12, 11, 13]),
+            // None open: nothing is left out.
+            (&[], &[10, 12, 11, 13]),
+        ];
+        for (open, expected) in table {
+            let found = clusterer.word_candidates(&words, |slot| open.contains(&slot));
+            assert_eq!(found, expected, "open {open:?}");
         }
     }
 
