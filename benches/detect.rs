@@ -2,11 +2,15 @@
 //! documents, as documents per second and seconds per 10,000, with the memory the clustering
 //! phase itself adds (peak RSS reset before it), and the time to assemble the narratives of
 //! the window: the first time (document frequencies read from the index) and again (the read
-//! side keeps them between requests, as for the per-minute alert check). The documents are generated stories: each repeats a story's own words (60%)
+//! side keeps them between requests, as for the per-minute alert check), and the clusters'
+//! BCubed scores against the stories the documents were generated from (what a bound on the
+//! clusters scored per document costs in quality at scale). The documents are generated stories: each repeats a story's own words (60%)
 //! among the vocabulary's (40%), so clusters form as they do in news, and they arrive in time
 //! order (a crawl's order) with about 200 stories unfolding at any moment.
 //!
 //! Run: `cargo bench --bench detect` (N = 10,000 and 50,000; pass others after `--`).
+//! `VIGIL_BENCH_STORY_POOL=1000` draws the stories' words from 1,000 instead of 15,000, so
+//! that stories overlap (a harder test of the clusters' quality).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -85,10 +89,17 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .filter(|n| *n > 0)
         .unwrap_or(PER_STORY);
+    // The words stories draw their own from (`VIGIL_BENCH_STORY_POOL`, default 15,000): a
+    // smaller pool makes stories that share more words, as stories about the same officials do.
+    let story_pool: usize = std::env::var("VIGIL_BENCH_STORY_POOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (30..=15_000).contains(n))
+        .unwrap_or(15_000);
     println!(
-        "| matched documents | clusters | seconds | documents/s | seconds per 10,000 | last run: documents, s per 10,000 | clusterer holds (MiB) | peak RSS added (MiB) | narratives of the week (first, again) |"
+        "| matched documents | clusters | seconds | documents/s | seconds per 10,000 | last run: documents, s per 10,000 | clusterer holds (MiB) | peak RSS added (MiB) | narratives of the week (first, again) | BCubed P / R / F1 against the generated stories |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for n in sizes {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let index = vigil::index::open_or_create(&dir.path().join("index"))
@@ -98,10 +109,12 @@ fn main() {
         let stories: Vec<Vec<String>> = (0..n / per_story + 1)
             .map(|_| {
                 (0..30)
-                    .map(|_| vocab[200 + rng.below(15_000)].clone())
+                    .map(|_| vocab[200 + rng.below(story_pool)].clone())
                     .collect()
             })
             .collect();
+        // Each document's story: the truth the clusters are scored against.
+        let mut story_of: std::collections::HashMap<String, usize> = Default::default();
         {
             let mut writer = Writer::open(&index).unwrap_or_else(|e| panic!("{e}"));
             let mut i = 0;
@@ -117,6 +130,7 @@ fn main() {
                         } else {
                             (k / per_story + rng.below(200)).saturating_sub(100) % stories.len()
                         };
+                        story_of.insert(format!("d{k}"), story);
                         story_document(&mut rng, &vocab, &stories[story], k as u64, story)
                     })
                     .collect();
@@ -171,6 +185,13 @@ fn main() {
         }
         let secs = started.elapsed().as_secs_f64();
         let memory = common::peak_rss_mib() - before;
+        let ids: Vec<String> = story_of.keys().cloned().collect();
+        let predicted: std::collections::HashMap<String, String> = store
+            .clusters_of(&ids)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .collect();
+        let quality = vigil::detect::quality::bcubed(&predicted, &story_of);
         let now = chrono::Utc::now();
         let kept = vigil::detect::cluster::KeptFrequencies::default();
         let assemble = || {
@@ -196,13 +217,16 @@ fn main() {
             "kept frequencies changed the narratives"
         );
         println!(
-            "| {n} | {clusters} | {secs:.1} | {:.0} | {:.1} | {}, {:.1} | {:.0} | {memory:.0} | {} in {first:.1} s, {assemble:.1} s |",
+            "| {n} | {clusters} | {secs:.1} | {:.0} | {:.1} | {}, {:.1} | {:.0} | {memory:.0} | {} in {first:.1} s, {assemble:.1} s | {:.2} / {:.2} / {:.2} |",
             n as f64 / secs,
             secs * 10_000.0 / n as f64,
             last_run.0,
             last_run.1 * 10_000.0 / last_run.0.max(1) as f64,
             clusterer.footprint().bytes as f64 / (1024.0 * 1024.0),
-            narratives.len()
+            narratives.len(),
+            quality.precision,
+            quality.recall,
+            quality.f1
         );
     }
 }

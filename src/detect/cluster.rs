@@ -748,8 +748,7 @@ impl Sparse {
             .copied()
             .zip(self.weights[..words].iter().copied())
             .collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        out.truncate(n);
+        best_first(&mut out, n, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         out
     }
 
@@ -783,9 +782,10 @@ impl Sparse {
             }
         }
         if merged.len() > n {
-            merged.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            // The `n` strongest (keys break ties), back in key order.
+            merged.select_nth_unstable_by(n, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             merged.truncate(n);
-            merged.sort_by_key(|p| p.0);
+            merged.sort_unstable_by_key(|p| p.0);
         }
         *self = Sparse::new(
             merged.iter().map(|p| p.0).collect(),

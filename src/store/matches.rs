@@ -179,23 +179,33 @@ impl Store {
         })
     }
 
-    /// Matched documents (each once) with an ingest sequence above `after`, oldest first, at
-    /// most `limit`: (doc id, sequence).
+    /// Matched documents (each once, at its lowest sequence) with an ingest sequence above
+    /// `after`, oldest first: (doc id, sequence). At most `limit` match rows are read, in
+    /// sequence order along `matches_by_seq`, so a call costs the same however many matches
+    /// wait behind them (grouping all of them first made each call of a backlog of a million
+    /// read the whole backlog); a document's rows past the last read come again later, as a
+    /// re-match does.
     pub fn matched_after(
         &self,
         after: u64,
         limit: usize,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        self.with(|c| {
+        let rows: Vec<(String, u64)> = self.with(|c| {
             let mut statement = c.prepare_cached(
-                "SELECT doc_id, min(seq) AS s FROM matches WHERE seq > ?1
-                 GROUP BY doc_id ORDER BY s, doc_id LIMIT ?2",
+                "SELECT doc_id, seq FROM matches WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let rows = statement.query_map(params![after as i64, limit as i64], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
             })?;
             rows.collect()
-        })
+        })?;
+        let mut seen = std::collections::HashSet::new();
+        let mut documents: Vec<(String, u64)> = rows
+            .into_iter()
+            .filter(|(id, _)| seen.insert(id.clone()))
+            .collect();
+        documents.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(documents)
     }
 
     /// Clusters whose newest document is at or after `since`.

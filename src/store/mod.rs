@@ -242,6 +242,52 @@ mod tests {
     }
 
     #[test]
+    fn matched_documents_come_once_in_sequence_order_a_bounded_read_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("state.sqlite")).unwrap();
+        let at = Utc.timestamp_opt(1_800_000_000, 0).single().unwrap();
+        let matched = |query: &str, doc: &str, seq: u64| Match {
+            query_id: query.into(),
+            doc_id: doc.into(),
+            source: "s".into(),
+            published: at,
+            seq,
+        };
+        // a (two queries) at 1, b at 2, c at 4; a edited and matched again by q1 at 5 (its
+        // q2 row stays at 1).
+        store
+            .record_matches(
+                &[
+                    matched("q1", "a", 1),
+                    matched("q2", "a", 1),
+                    matched("q1", "b", 2),
+                    matched("q2", "c", 4),
+                ],
+                4,
+            )
+            .unwrap();
+        store.record_matches(&[matched("q1", "a", 5)], 5).unwrap();
+        let read = |after, limit| {
+            let found = store.matched_after(after, limit).unwrap();
+            found
+                .iter()
+                .map(|(id, seq)| format!("{id}{seq}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let table = [
+            ((0, 10), "a1 b2 c4"),
+            ((0, 2), "a1 b2"),
+            ((2, 10), "c4 a5"),
+            ((4, 1), "a5"),
+            ((5, 10), ""),
+        ];
+        for ((after, limit), expected) in table {
+            assert_eq!(read(after, limit), expected, "after {after}, limit {limit}");
+        }
+    }
+
+    #[test]
     fn records_state_matches_and_marks() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let store = Store::open(&dir.path().join("state.sqlite"))?;
