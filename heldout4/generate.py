@@ -66,23 +66,9 @@ FOLLOWERS = [f"reader{i}@agora.example" for i in range(1, 13)]
 MAIN = {"en": ["the-sentinel", "evening-post"], "fr": ["le-matin-libre"], "ru": ["pravo-segodnya"], "de": ["rundschau"]}
 
 
-def compose(slots):
-    """One outlet's own article: a title and one sentence from each slot (None: skip it)."""
-    title = rng.choice(slots[0])
-    return title, " ".join(s for s in (rng.choice(slot) for slot in slots[1:]) if s)
-
-
 def paraphrased(story, versions, start, spread_hours, count, weights):
-    """`count` articles on `story` by main outlets, languages drawn by weight, within
-    `spread_hours` of `start`."""
-    langs = list(weights)
-    urls = []
-    for _ in range(count):
-        lang = rng.choices(langs, [weights[lang] for lang in langs])[0]
-        title, body = compose(versions[lang])
-        outlet = rng.choice(MAIN[lang] + (["meridian-wire"] if lang == "en" else []))
-        urls.append(add(outlet, start + timedelta(hours=rng.uniform(0, spread_hours)), title, body, story))
-    return urls
+    """`count` articles on `story` by main outlets (`corpus.paraphrased`)."""
+    return corpus.paraphrased(story, versions, start, spread_hours, count, weights, MAIN, "meridian-wire")
 
 
 # --- Ordinary: wire copy with credit ------------------------------------------------------------
@@ -110,14 +96,7 @@ WIRE = [
         "depeche-europe": ("Le Norland signe un accord de coopération avec la CIJP",
                            "Le Norland est le 31e État à signer un accord sur l'exécution des peines de la Cour internationale de justice pénale.")}),
 ]
-for day, story, reports in WIRE:
-    first = at(day, 6, 13)
-    for agency, (title, body) in reports.items():
-        credit, clients = CARRIERS[agency]
-        when = first + timedelta(minutes=0 if agency == "meridian-wire" else rng.uniform(30, 200))
-        add(agency, when, title, body, story)
-        for outlet in rng.sample(clients, rng.randint(1, len(clients))):
-            add(outlet, when + timedelta(minutes=rng.uniform(15, 300)), title, f"{body} ({credit})", story)
+corpus.carry_wire(WIRE, CARRIERS, "meridian-wire")
 
 # --- Ordinary: Prosecutor Adebayo visits Norland, days 4-5 ----------------------------------------
 VISIT = {
@@ -277,13 +256,7 @@ for who, text in [
 
 # --- Organic sharing of ordinary articles ---------------------------------------------------------
 SEEDED = ["interpreters-sold", "adebayo-ill", "adebayo-resign", "sanctions-frozen", "evidence-destroyed"]
-ordinary_urls = [(u, s) for u, s in truth.items() if s not in SEEDED]
-for _ in range(50):
-    url, story = rng.choice(ordinary_urls)
-    outlet = next(n for n, o in OUTLETS.items() if url.startswith(o[3]))
-    published = next(e["when"] for e in items[outlet] if e["url"] == url)
-    post(rng.choice(FOLLOWERS), published + timedelta(hours=rng.uniform(0.2, 18)),
-         rng.choice(["Worth a read:", "Read:", "From today's news:"]), "en", story, link=url)
+corpus.organic_shares(50, SEEDED, FOLLOWERS)
 
 newest = corpus.newest()
 assert newest <= ANCHOR + timedelta(days=1), newest

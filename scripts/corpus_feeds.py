@@ -117,6 +117,54 @@ class Corpus:
         self.posts.append(dict(account=account, when=when, text=text, lang=lang, story=story, link=link, tags=list(tags)))
         self.events.append((when, story, account))
 
+    def compose(self, slots):
+        """One outlet's own article: a title and one sentence from each slot (None: skip it), so
+        two outlets rarely write the same text."""
+        title = self.rng.choice(slots[0])
+        return title, " ".join(s for s in (self.rng.choice(slot) for slot in slots[1:]) if s)
+
+    def paraphrased(self, story, versions, start, spread_hours, count, weights, main, wire):
+        """`count` articles on `story`, each composed by one of `main[lang]` (or, in English, the
+        wire `wire`) in a language drawn by weight, within `spread_hours` of `start`."""
+        from datetime import timedelta
+
+        langs = list(weights)
+        urls = []
+        for _ in range(count):
+            lang = self.rng.choices(langs, [weights[lang] for lang in langs])[0]
+            title, body = self.compose(versions[lang])
+            outlet = self.rng.choice(main[lang] + ([wire] if lang == "en" else []))
+            urls.append(self.add(outlet, start + timedelta(hours=self.rng.uniform(0, spread_hours)), title, body, story))
+        return urls
+
+    def carry_wire(self, wire, carriers, lead):
+        """Wire copy: each (day, story, {agency: (title, body)}) sent by its agencies (`lead`
+        first, the others within hours) and carried word for word with credit by some of each
+        agency's clients (`carriers`: agency -> (credit, clients))."""
+        from datetime import timedelta
+
+        for day, story, reports in wire:
+            first = self.at(day, 6, 13)
+            for agency, (title, body) in reports.items():
+                credit, clients = carriers[agency]
+                when = first + timedelta(minutes=0 if agency == lead else self.rng.uniform(30, 200))
+                self.add(agency, when, title, body, story)
+                for outlet in self.rng.sample(clients, self.rng.randint(1, len(clients))):
+                    self.add(outlet, when + timedelta(minutes=self.rng.uniform(15, 300)), title, f"{body} ({credit})", story)
+
+    def organic_shares(self, count, seeded, followers):
+        """`count` posts by `followers` sharing an ordinary article (not of the `seeded` stories)
+        within 18 hours of its publication."""
+        from datetime import timedelta
+
+        ordinary = [(u, s) for u, s in self.truth.items() if s not in seeded]
+        for _ in range(count):
+            url, story = self.rng.choice(ordinary)
+            outlet = next(n for n, o in self.outlets.items() if url.startswith(o[3]))
+            published = next(e["when"] for e in self.items[outlet] if e["url"] == url)
+            self.post(self.rng.choice(followers), published + timedelta(hours=self.rng.uniform(0.2, 18)),
+                      self.rng.choice(["Worth a read:", "Read:", "From today's news:"]), "en", story, link=url)
+
     def visible(self, story):
         """A story's documents in time order as (time, voice), and when it became visible: its
         fourth document with three distinct sources or accounts among them (None if never)."""
