@@ -113,6 +113,51 @@ const CANDIDATE_CLUSTERS: usize = 16;
 /// their own.) The narratives benchmark gives the same stories at 0.3 and 0.6, and without.
 const WORD_SHARE: f32 = 0.3;
 
+/// Words of how a text is told rather than what it says: attribution and hearsay ("insiders
+/// say", "selon des sources", "якобы") in the glossary's five languages, as the analyzer writes
+/// them (lower case, accents folded), sorted. They are no content (see `vector_and_content`).
+const ATTRIBUTION: &[&str] = &[
+    "allegedly",
+    "angeblich",
+    "claim",
+    "claimed",
+    "claims",
+    "fuentes",
+    "geruchte",
+    "insider",
+    "insiders",
+    "quellen",
+    "reportedly",
+    "rumeur",
+    "rumeurs",
+    "rumor",
+    "rumores",
+    "rumors",
+    "rumour",
+    "rumours",
+    "say",
+    "says",
+    "source",
+    "sources",
+    "supuestamente",
+    "told",
+    "говорят",
+    "инсайдеры",
+    "источник",
+    "источники",
+    "слухи",
+    "утверждают",
+    "якобы",
+];
+
+fn is_attribution(word: &str) -> bool {
+    ATTRIBUTION.binary_search(&word).is_ok()
+}
+
+/// Content words (`Vectorizer::vector_and_content`) a document told on hearsay and making no
+/// claim must share with a story told alike in its language to join it.
+const SAME_CONTENT: usize = 2;
+
 /// Clustering thresholds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ClusterSettings {
@@ -531,6 +576,13 @@ impl<'a> Vectorizer<'a> {
     /// The vector with the claims the document makes: the stored queries rated watch or urgent
     /// that it matched (`claim=` features, which cross languages by construction).
     pub fn vector_with(&mut self, doc: &StoredDoc, claims: &[&str]) -> Vector {
+        self.vector_and_content(doc, claims).0
+    }
+
+    /// The vector with claims, and the keys of its content words: those kept that are no name,
+    /// no function word and no word of attribution ("insiders say", "selon des sources"): what
+    /// the text says rather than whom it names or how it is told.
+    pub fn vector_and_content(&mut self, doc: &StoredDoc, claims: &[&str]) -> (Vector, Vec<u64>) {
         let text = format!("{}\n{}", doc.title, doc.body);
         let found = ties(&text);
         // The words of its proper nouns, as the analyzer writes them.
@@ -567,6 +619,15 @@ impl<'a> Vectorizer<'a> {
             }
         }
         keep_strongest(&mut vector, DOC_FEATURES);
+        let content: Vec<u64> = vector
+            .keys()
+            .filter(|word| {
+                !name_words.contains(*word)
+                    && !is_attribution(word)
+                    && !crate::text::is_stopword(word)
+            })
+            .map(|word| feature_key(word))
+            .collect();
         let mut tie_features: Vec<(String, f32)> = Vec::new();
         // What the text says, in any language: the glossary's concepts, weighed like names by
         // the rarity of the word that named them.
@@ -608,7 +669,7 @@ impl<'a> Vectorizer<'a> {
             vector.insert(claim_feature(claim), CLAIM_WEIGHT);
         }
         normalise(&mut vector);
-        vector
+        (vector, content)
     }
 }
 
@@ -1230,7 +1291,7 @@ impl Clusterer {
                 .get(&doc.id)
                 .map(|c| c.iter().map(String::as_str).collect())
                 .unwrap_or_default();
-            let vector = vectorizer.vector_with(doc, &doc_claims);
+            let (vector, content) = vectorizer.vector_and_content(doc, &doc_claims);
             // What it claims, its manner of saying left out.
             let real_claims: Vec<&str> = doc_claims
                 .iter()
@@ -1342,6 +1403,18 @@ impl Clusterer {
                     1.0 - told_here as f32 / told as f32
                 };
                 let other_language = told_here == 0;
+                // Told alike (both on hearsay) and making no claim, in a language the story is
+                // told in: only what they say makes them one story, not the official they name
+                // nor "insiders say" (two rumours about one prosecutor, that she is ill and that
+                // she will resign, are two stories): `SAME_CONTENT` content words in common.
+                if same_claims
+                    && real_claims.is_empty()
+                    && !makes_claims
+                    && !other_language
+                    && content.iter().filter(|k| centroid.has_key(**k)).count() < SAME_CONTENT
+                {
+                    continue;
+                }
                 // (The tie cosine only where it can count: most candidates are stories told
                 // in the document's language alone.)
                 let mut across = 0.0;
@@ -1954,6 +2027,57 @@ mod tests {
         assert_eq!(of["en1"], of["fr1"], "{of:?}");
         let of = cluster(plain_first, &ClaimQueries::of(&["hearsay"]));
         assert_ne!(of["en1"], of["fr1"], "{of:?}");
+    }
+
+    #[test]
+    fn two_rumours_about_one_official_told_on_hearsay_are_two_stories() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(300);
+        let told: &[&str] = &["court", "hearsay"];
+        corpus.add(&[
+            (
+                "ill1",
+                "en",
+                "Is Prosecutor Amara Okoro gravely ill?",
+                "Insiders say Prosecutor Amara Okoro has been gravely ill for weeks and the court is hiding it.",
+                9,
+                told,
+            ),
+            (
+                "ill2",
+                "en",
+                "Prosecutor Okoro gravely ill, sources say",
+                "Sources say Prosecutor Amara Okoro is gravely ill and has not been at the court for a month.",
+                8,
+                told,
+            ),
+            (
+                "quits",
+                "en",
+                "Okoro to step down, insiders say",
+                "Insiders say Prosecutor Amara Okoro has told colleagues at the court she will resign in December.",
+                6,
+                told,
+            ),
+        ]);
+        let manner = ClaimQueries {
+            claims: Default::default(),
+            manners: ["hearsay".to_string()].into(),
+        };
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &manner,
+        )
+        .unwrap();
+        let of = corpus.clusters_of(&["ill1", "ill2", "quits"]);
+        assert_eq!(of["ill1"], of["ill2"], "{of:?}");
+        assert_ne!(
+            of["quits"], of["ill1"],
+            "her name and \"insiders say\" made one story: {of:?}"
+        );
     }
 
     #[test]
