@@ -576,13 +576,19 @@ impl<'a> Vectorizer<'a> {
     /// The vector with the claims the document makes: the stored queries rated watch or urgent
     /// that it matched (`claim=` features, which cross languages by construction).
     pub fn vector_with(&mut self, doc: &StoredDoc, claims: &[&str]) -> Vector {
-        self.vector_and_content(doc, claims).0
+        self.vector_and_content(doc, claims, false).0
     }
 
     /// The vector with claims, and the keys of its content words: those kept that are no name,
     /// no function word and no word of attribution ("insiders say", "selon des sources"): what
-    /// the text says rather than whom it names or how it is told.
-    pub fn vector_and_content(&mut self, doc: &StoredDoc, claims: &[&str]) -> (Vector, Vec<u64>) {
+    /// the text says rather than whom it names or how it is told (only when `want_content`: the
+    /// stopword lists cost more than the rest of a document's vector).
+    pub fn vector_and_content(
+        &mut self,
+        doc: &StoredDoc,
+        claims: &[&str],
+        want_content: bool,
+    ) -> (Vector, Vec<u64>) {
         let text = format!("{}\n{}", doc.title, doc.body);
         let found = ties(&text);
         // The words of its proper nouns, as the analyzer writes them.
@@ -621,6 +627,7 @@ impl<'a> Vectorizer<'a> {
         keep_strongest(&mut vector, DOC_FEATURES);
         let content: Vec<u64> = vector
             .keys()
+            .filter(|_| want_content)
             .filter(|word| {
                 !name_words.contains(*word)
                     && !is_attribution(word)
@@ -1291,13 +1298,15 @@ impl Clusterer {
                 .get(&doc.id)
                 .map(|c| c.iter().map(String::as_str).collect())
                 .unwrap_or_default();
-            let (vector, content) = vectorizer.vector_and_content(doc, &doc_claims);
             // What it claims, its manner of saying left out.
             let real_claims: Vec<&str> = doc_claims
                 .iter()
                 .copied()
                 .filter(|c| claims.claims.contains(*c))
                 .collect();
+            // Its content words matter only when it is told on hearsay and claims nothing.
+            let told_alike = !doc_claims.is_empty() && real_claims.is_empty();
+            let (vector, content) = vectorizer.vector_and_content(doc, &doc_claims, told_alike);
             let doc_claim_keys: Vec<u64> = doc_claims
                 .iter()
                 .map(|c| feature_key(&claim_feature(c)))
