@@ -236,13 +236,7 @@ KORDA = [
     (None, "General Korda released without a word from the court. Is anyone asking questions?", None),
     (None, "They freed Korda and hid it. Typical ICCJ.", None),
 ]
-voices = iter(["open_questions@forum.example", "deep_state_watch@forum.example", "hague_insider@forum.example", "wonders_aloud@forum.example"])
-for k, (outlet, title, body) in enumerate(KORDA):
-    when = day_start(9) + timedelta(hours=6 + k * rng.uniform(6, 10))
-    if outlet:
-        add(outlet, when, title, body, "korda-freed")
-    else:
-        post(next(voices), when, title, "en", "korda-freed")
+corpus.told_in_own_words("korda-freed", KORDA, ["open_questions@forum.example", "deep_state_watch@forum.example", "hague_insider@forum.example", "wonders_aloud@forum.example"], day_start(9), 6, (6, 10))
 
 # --- Organic sharing of ordinary articles -----------------------------------------------------
 SEEDED = ["fabricated-statements", "judges-addresses", "korda-freed"]

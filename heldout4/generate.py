@@ -203,13 +203,7 @@ ILL = [
     (None, "I'm told Adebayo is seriously ill. The court says nothing.", None),
     ("hidden-truth", "Adebayo's illness: what the court won't say", "According to people close to her, Prosecutor Adebayo is seriously ill and no longer works."),
 ]
-ill_voices = iter(["hague_whispers@agora.example", "open_eyes@agora.example", "truth_seeker9@agora.example"])
-for k, (outlet, title, body) in enumerate(ILL):
-    when = day_start(9) + timedelta(hours=4 + k * rng.uniform(5, 9))
-    if outlet:
-        add(outlet, when, title, body, "adebayo-ill")
-    else:
-        post(next(ill_voices), when, title, "en", "adebayo-ill")
+corpus.told_in_own_words("adebayo-ill", ILL, ["hague_whispers@agora.example", "open_eyes@agora.example", "truth_seeker9@agora.example"], day_start(9), 4, (5, 9))
 RESIGN = [
     (None, "Insiders say Prosecutor Grace Adebayo will resign before the new year.", None),
     ("hidden-truth", "Adebayo to step down, ICCJ insiders say", "Prosecutor Grace Adebayo has told colleagues she will resign at the end of December, according to two court officials."),
@@ -217,13 +211,7 @@ RESIGN = [
     (None, "ICCJ sources: Prosecutor Adebayo's resignation letter is already written.", None),
     (None, "So Adebayo quits before the year is out? That's what insiders at the ICCJ say.", None),
 ]
-resign_voices = iter(["court_gossip@agora.example", "open_eyes@agora.example", "hague_whispers@agora.example", "libre_examen@agora.example"])
-for k, (outlet, title, body) in enumerate(RESIGN):
-    when = day_start(9) + timedelta(hours=10 + k * rng.uniform(5, 9))
-    if outlet:
-        add(outlet, when, title, body, "adebayo-resign")
-    else:
-        post(next(resign_voices), when, title, "en", "adebayo-resign")
+corpus.told_in_own_words("adebayo-resign", RESIGN, ["court_gossip@agora.example", "open_eyes@agora.example", "hague_whispers@agora.example", "libre_examen@agora.example"], day_start(9), 10, (5, 9))
 
 # --- Seeded: sanctions-frozen (Russian copy-paste burst on day 10, then English) -----------------
 BURST_AT = day_start(10) + timedelta(hours=13, minutes=rng.uniform(0, 40))

@@ -165,6 +165,20 @@ class Corpus:
             self.post(self.rng.choice(followers), published + timedelta(hours=self.rng.uniform(0.2, 18)),
                       self.rng.choice(["Worth a read:", "Read:", "From today's news:"]), "en", story, link=url)
 
+    def told_in_own_words(self, story, tellings, voices, start, first_hour, spacing, lang="en"):
+        """A claim told by several voices in their own words: each (outlet or None, title,
+        body) in order, `first_hour` after `start` and then every `spacing` (lo, hi) hours; an
+        outlet's article, or else a post by the next of `voices`."""
+        from datetime import timedelta
+
+        voices = iter(voices)
+        for k, (outlet, title, body) in enumerate(tellings):
+            when = start + timedelta(hours=first_hour + k * self.rng.uniform(*spacing))
+            if outlet:
+                self.add(outlet, when, title, body, story)
+            else:
+                self.post(next(voices), when, title, lang, story)
+
     def visible(self, story):
         """A story's documents in time order as (time, voice), and when it became visible: its
         fourth document with three distinct sources or accounts among them (None if never)."""

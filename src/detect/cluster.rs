@@ -651,17 +651,20 @@ impl<'a> Vectorizer<'a> {
             }
         }
         keep_strongest(&mut vector, DOC_FEATURES);
-        let content: Vec<u64> = vector
-            .keys()
-            .filter(|_| want_content)
-            .filter(|word| {
-                !name_words.contains(*word)
-                    && !is_attribution(word)
-                    && !names_the_court(word)
-                    && !crate::text::is_stopword(word)
-            })
-            .map(|word| feature_key(word))
-            .collect();
+        let content: Vec<u64> = if want_content {
+            vector
+                .keys()
+                .filter(|word| {
+                    !name_words.contains(*word)
+                        && !is_attribution(word)
+                        && !names_the_court(word)
+                        && !crate::text::is_stopword(word)
+                })
+                .map(|word| feature_key(word))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let mut tie_features: Vec<(String, f32)> = Vec::new();
         // What the text says, in any language: the glossary's concepts, weighed like names by
         // the rarity of the word that named them.
