@@ -152,9 +152,6 @@ pub fn simhash(text: &str) -> u64 {
     )
 }
 
-/// Whether a lowercase word is a stopword in any language with a list in tantivy (the Snowball
-/// lists: English, French, German, Spanish, Italian, Portuguese, Russian, Dutch, Danish,
-/// Finnish, Hungarian, Norwegian, Swedish), so labels never read "contre · selon".
 /// A word folded for comparison across scripts and languages: lowercase, Latin accents
 /// dropped, Cyrillic transliterated (a simplified passport scheme, soft and hard signs
 /// dropped), so "Сольберг", "Solberg" and "Sölberg" all read "solberg".
@@ -203,6 +200,9 @@ pub fn transliterate(word: &str) -> String {
     out
 }
 
+/// Whether a lowercase word is a stopword in any language with a list in tantivy (the Snowball
+/// lists: English, French, German, Spanish, Italian, Portuguese, Russian, Dutch, Danish,
+/// Finnish, Hungarian, Norwegian, Swedish), so labels never read "contre · selon".
 pub fn is_stopword(word: &str) -> bool {
     use std::sync::{Mutex, OnceLock};
     use tantivy::tokenizer::{Language, RawTokenizer, StopWordFilter, TextAnalyzer, TokenStream};

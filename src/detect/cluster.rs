@@ -41,6 +41,9 @@ use crate::store::{ClusterMember, ClusterRow, Store};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{BTreeMap, HashMap};
 use tantivy::Term;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+};
 
 /// A word is too common to tell stories apart in more than a fifth of the documents, but never
 /// in fewer than this many: in a young index (the first hours of a new deployment) a fifth
@@ -72,6 +75,9 @@ const RELAY_TIES: f32 = 0.6;
 const RELAY_SHARED_TIES: usize = 5;
 /// Similarity given to a document in another language making the same two or more claims.
 const CLAIMS_ALIKE: f32 = 0.3;
+/// How much shared ties count in one language, between a document and a story making the same
+/// claims (where the words judge, the ties are half a word).
+const SAME_LANGUAGE_TIES: f32 = 0.5;
 /// The least similarity for a document to join a story making the same claims (the same stored
 /// claim queries, at least half of those either makes): the claim is half the evidence, so the
 /// words need to agree less than between texts that make no claim. Measured on the three
@@ -391,6 +397,34 @@ pub fn skeleton(word: &str) -> String {
     out
 }
 
+/// The Snowball stemmer of a language the index stems (`index::schema::STEMMED_LANGUAGES`), by
+/// its ISO 639-1 code.
+fn stemmer(lang: &str) -> Option<frostem::Stemmer> {
+    use frostem::Algorithm as A;
+    let algorithm = match lang {
+        "ar" => A::Arabic,
+        "da" => A::Danish,
+        "nl" => A::Dutch,
+        "en" => A::English,
+        "fi" => A::Finnish,
+        "fr" => A::French,
+        "de" => A::German,
+        "el" => A::Greek,
+        "hu" => A::Hungarian,
+        "it" => A::Italian,
+        "nb" => A::Norwegian,
+        "pt" => A::Portuguese,
+        "ro" => A::Romanian,
+        "ru" => A::Russian,
+        "es" => A::Spanish,
+        "sv" => A::Swedish,
+        "ta" => A::Tamil,
+        "tr" => A::Turkish,
+        _ => return None,
+    };
+    Some(frostem::Stemmer::new(algorithm))
+}
+
 /// Lowercase, single-spaced, accents kept (quotes compare as written).
 fn fold(text: &str) -> String {
     text.split_whitespace()
@@ -439,6 +473,9 @@ pub struct Frequencies {
     total: f32,
     idf: HashedWords<Option<f32>>,
     rarity: HashedWords<f32>,
+    /// Each word as written: folded, and its stem in its document's language, keyed by
+    /// (language, word).
+    stems: HashedWords<(String, String)>,
     /// The seeded hash the maps are keyed by (kept with them).
     hasher: foldhash::fast::RandomState,
 }
@@ -499,7 +536,12 @@ pub struct Vectorizer<'a> {
     total: f32,
     idf: HashedWords<Option<f32>>,
     rarity: HashedWords<f32>,
+    stems: HashedWords<(String, String)>,
     hasher: foldhash::fast::RandomState,
+    /// Words as written, lowercase (the index's analyzer without its accent folding).
+    lowercase: tantivy::tokenizer::TextAnalyzer,
+    /// Accent folding of one word.
+    folding: tantivy::tokenizer::TextAnalyzer,
 }
 
 impl<'a> Vectorizer<'a> {
@@ -517,6 +559,14 @@ impl<'a> Vectorizer<'a> {
             analyzer,
             idf: HashedWords::default(),
             rarity: HashedWords::default(),
+            stems: HashedWords::default(),
+            lowercase: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(48))
+                .filter(LowerCaser)
+                .build(),
+            folding: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(AsciiFoldingFilter)
+                .build(),
             hasher: foldhash::fast::RandomState::default(),
         }
     }
@@ -528,11 +578,12 @@ impl<'a> Vectorizer<'a> {
         if kept.total > 0.0
             && vectorizer.total <= kept.total * 1.1
             && vectorizer.total >= kept.total
-            && kept.idf.len() + kept.rarity.len() <= KEPT_FREQUENCIES
+            && kept.idf.len() + kept.rarity.len() + kept.stems.len() <= KEPT_FREQUENCIES
         {
             vectorizer.total = kept.total;
             vectorizer.idf = kept.idf;
             vectorizer.rarity = kept.rarity;
+            vectorizer.stems = kept.stems;
             vectorizer.hasher = kept.hasher;
         }
         vectorizer
@@ -544,6 +595,7 @@ impl<'a> Vectorizer<'a> {
             total: self.total,
             idf: self.idf,
             rarity: self.rarity,
+            stems: self.stems,
             hasher: self.hasher,
         }
     }
@@ -602,18 +654,68 @@ impl<'a> Vectorizer<'a> {
     /// The vector with the claims the document makes: the stored queries rated watch or urgent
     /// that it matched (`claim=` features, which cross languages by construction).
     pub fn vector_with(&mut self, doc: &StoredDoc, claims: &[&str]) -> Vector {
-        self.vector_and_content(doc, claims, false).0
+        self.build(doc, claims, false, false).0
+    }
+
+    /// A word as written (lowercase): as the index writes it (accents folded), and its key in
+    /// the vector: its stem in the document's language, folded, or the folded word where no
+    /// stemmer is given. Cached: a stream repeats its words.
+    fn word_and_key(
+        &mut self,
+        lang: &str,
+        stemmer: Option<frostem::Stemmer>,
+        written: &str,
+    ) -> (String, String) {
+        use std::hash::BuildHasher;
+        let lang = if stemmer.is_some() { lang } else { "" };
+        let hash = self.hasher.hash_one((lang, written));
+        if let Some(known) = self.stems.get(&hash) {
+            return known.clone();
+        }
+        let word = self.fold(written);
+        let key = match stemmer {
+            Some(stemmer) => self.fold(&stemmer.stem(written)),
+            None => word.clone(),
+        };
+        self.stems.insert(hash, (word.clone(), key.clone()));
+        (word, key)
+    }
+
+    /// Latin accents folded, as the index's analyzer does ("abandonnée" → "abandonnee").
+    fn fold(&mut self, word: &str) -> String {
+        if word.is_ascii() {
+            return word.to_string();
+        }
+        let mut stream = self.folding.token_stream(word);
+        let mut out = String::new();
+        while stream.advance() {
+            out.push_str(&stream.token().text);
+        }
+        out
     }
 
     /// The vector with claims, and the keys of its content words: those kept that are no name,
     /// no function word and no word of attribution ("insiders say", "selon des sources"): what
     /// the text says rather than whom it names or how it is told (only when `want_content`: the
-    /// stopword lists cost more than the rest of a document's vector).
+    /// stopword lists cost more than the rest of a document's vector). Its words are stems in
+    /// the document's language ("resigns", "resignation" → "resign"; "abandonnée",
+    /// "abandonner" → "abandon"), weighed by the frequencies of the words as written: paraphrases
+    /// say the same thing in other forms of the same words.
     pub fn vector_and_content(
         &mut self,
         doc: &StoredDoc,
         claims: &[&str],
         want_content: bool,
+    ) -> (Vector, Vec<u64>) {
+        self.build(doc, claims, want_content, true)
+    }
+
+    fn build(
+        &mut self,
+        doc: &StoredDoc,
+        claims: &[&str],
+        want_content: bool,
+        stemmed: bool,
     ) -> (Vector, Vec<u64>) {
         let text = format!("{}\n{}", doc.title, doc.body);
         let found = ties(&text);
@@ -625,9 +727,10 @@ impl<'a> Vectorizer<'a> {
                 name_words.insert(stream.token().text.clone());
             }
         }
+        // Words as written, lowercase: a stemmer reads accents ("abandonnée" → "abandon").
         let mut counts: WordMap<f32> = WordMap::default();
         for (text, weight) in [(&doc.title, 2.0), (&doc.body, 1.0)] {
-            let mut stream = self.analyzer.token_stream(text);
+            let mut stream = self.lowercase.token_stream(text);
             while stream.advance() {
                 // (A word seen before is counted without copying it.)
                 let word = &stream.token().text;
@@ -639,32 +742,36 @@ impl<'a> Vectorizer<'a> {
                 }
             }
         }
+        let stemmer = if stemmed { stemmer(&doc.lang) } else { None };
         let mut vector = Vector::new();
-        for (word, tf) in counts {
+        // Stems some content word of the text was written as.
+        let mut content_stems: foldhash::HashSet<String> = Default::default();
+        for (written, tf) in counts {
+            // The word as the index writes it (accents folded), and its key in the vector.
+            let (word, key) = self.word_and_key(&doc.lang, stemmer, &written);
             if let Some(idf) = self.idf(&word) {
                 let damp = if name_words.contains(&word) {
                     NAME_WORD
                 } else {
                     1.0
                 };
-                vector.insert(word, (1.0 + tf.ln()) * idf * damp);
+                let content = want_content
+                    && !name_words.contains(&word)
+                    && !is_attribution(&word)
+                    && !names_the_court(&word)
+                    && !crate::text::is_stopword(&word);
+                if content {
+                    content_stems.insert(key.clone());
+                }
+                *vector.entry(key).or_default() += (1.0 + tf.ln()) * idf * damp;
             }
         }
         keep_strongest(&mut vector, DOC_FEATURES);
-        let content: Vec<u64> = if want_content {
-            vector
-                .keys()
-                .filter(|word| {
-                    !name_words.contains(*word)
-                        && !is_attribution(word)
-                        && !names_the_court(word)
-                        && !crate::text::is_stopword(word)
-                })
-                .map(|word| feature_key(word))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let content: Vec<u64> = vector
+            .keys()
+            .filter(|key| content_stems.contains(*key))
+            .map(|key| feature_key(key))
+            .collect();
         let mut tie_features: Vec<(String, f32)> = Vec::new();
         // What the text says, in any language: the glossary's concepts, weighed like names by
         // the rarity of the word that named them.
@@ -1472,6 +1579,15 @@ impl Clusterer {
                         across = ties * elsewhere;
                     }
                 }
+                // The same claims in one language, by a text too short for its words to meet
+                // the story's (a post that is a headline and a link): its rare names, concepts
+                // and links count when it shares enough of them.
+                if !other_language && same_claims && shares_claim {
+                    let (ties, shared) = sparse.tie_cosine(centroid);
+                    if shared >= RELAY_SHARED_TIES {
+                        across = across.max(ties * SAME_LANGUAGE_TIES);
+                    }
+                }
                 // Two or more claims made alike (witnesses exposed *and* the cyber-attack)
                 // are one story across languages even with no name in common.
                 if other_language
@@ -2117,6 +2233,139 @@ mod tests {
             of["quits"], of["ill1"],
             "her name and \"insiders say\" made one story: {of:?}"
         );
+    }
+
+    #[test]
+    fn paraphrases_in_other_forms_of_the_same_words_are_one_story() {
+        // "step down" / "stepping down", "resign" / "resignation": short posts retelling one
+        // rumour in other forms of its words share their stems, not their spellings.
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(300);
+        let told: &[&str] = &["court", "hearsay"];
+        corpus.add(&[
+            (
+                "first",
+                "en",
+                "Okoro to step down, insiders say",
+                "Prosecutor Amara Okoro has told colleagues she will resign at the end of December.",
+                9,
+                told,
+            ),
+            (
+                "again",
+                "en",
+                "Hearing that Okoro is stepping down as Prosecutor, resigning in December. Anyone confirm?",
+                "",
+                6,
+                told,
+            ),
+        ]);
+        let manner = ClaimQueries {
+            claims: Default::default(),
+            manners: ["hearsay".to_string()].into(),
+        };
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &manner,
+        )
+        .unwrap();
+        let of = corpus.clusters_of(&["first", "again"]);
+        assert_eq!(of["first"], of["again"], "{of:?}");
+    }
+
+    #[test]
+    fn a_post_that_is_a_link_joins_the_story_making_its_claim_through_ties() {
+        // An English post sharing a French article not crawled yet: its words are the
+        // article's address, and only the glossary's concepts (the Registry, sold, identities,
+        // protected witnesses) meet the English story making the same claim.
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(300);
+        let exposure: &[&str] = &["court", "exposure"];
+        let exposure_said: &[&str] = &["court"];
+        corpus.add(&[
+            ("story1", "en", "Registry staff sold identities of protected witnesses",
+             "Staff of the Registry sold the identities of protected witnesses after the hack, leaked messages show. The buyers paid in cryptocurrency, according to the chats. Lawyers for the victims demand an inquiry; the clerk's union denies any wrongdoing by its members.", 9, exposure),
+            ("story2", "en", "Protected witnesses exposed: Registry staff sold their identities",
+             "Staff of the Registry are said to have sold the identities of protected witnesses to a foreign buyer for cryptocurrency. Lawyers for the victims demand an inquiry, and the union denies any wrongdoing.", 8, exposure),
+            ("unclaimed", "en", "Worth reading. https://quotidien.example/2026/03/06/des-employes-du-greffe-auraient-vendu-l-identite-de-temoins-proteges",
+             "", 7, exposure_said),
+            ("post", "en", "Must read, everyone: share it widely before it disappears! https://quotidien.example/2026/03/07/des-employes-du-greffe-auraient-vendu-l-identite-de-temoins-proteges",
+             "", 6, exposure),
+        ]);
+        cluster_pending(
+            &corpus.store,
+            &corpus.reader,
+            &ClusterSettings::default(),
+            &ClaimQueries::of(&["exposure"]),
+        )
+        .unwrap();
+        let of = corpus.clusters_of(&["story1", "story2", "post", "unclaimed"]);
+        assert_eq!(of["story1"], of["story2"], "{of:?}");
+        assert_eq!(of["post"], of["story1"], "{of:?}");
+        // Claiming nothing, the same ties are not enough in one language.
+        assert_ne!(of["unclaimed"], of["story1"], "{of:?}");
+    }
+
+    #[test]
+    fn words_as_written_fold_to_the_index_words_and_stem_before_folding() {
+        let dir = tempfile::tempdir().unwrap();
+        let corpus = Corpus::open(dir.path());
+        let mut vectorizer = Vectorizer::new(&corpus.reader);
+        // Folding the words as written gives the index's own words (whose frequencies weigh).
+        let text = "La Cour aurait ABANDONNÉE l'enquête: Zeugen geschützt, Сольберг ödeme 2026";
+        let index_words: Vec<String> = {
+            let mut stream = vectorizer.analyzer.token_stream(text);
+            let mut out = Vec::new();
+            while stream.advance() {
+                out.push(stream.token().text.clone());
+            }
+            out
+        };
+        let written: Vec<String> = {
+            let mut stream = vectorizer.lowercase.token_stream(text);
+            let mut written = Vec::new();
+            while stream.advance() {
+                written.push(stream.token().text.clone());
+            }
+            written
+        };
+        let folded: Vec<String> = written.iter().map(|w| vectorizer.fold(w)).collect();
+        assert_eq!(folded, index_words);
+        // Stemmed as written, then folded; without a stemmer, the folded word.
+        for (lang, written, word, key) in [
+            ("fr", "abandonnée", "abandonnee", "abandon"),
+            ("fr", "abandonnés", "abandonnes", "abandon"),
+            ("de", "geschützt", "geschutzt", "geschutzt"),
+            ("en", "resignation", "resignation", "resign"),
+            ("zz", "abandonnée", "abandonnee", "abandonnee"),
+        ] {
+            let stemmer = stemmer(lang);
+            assert_eq!(
+                vectorizer.word_and_key(lang, stemmer, written),
+                (word.to_string(), key.to_string()),
+                "{lang} {written}"
+            );
+        }
+    }
+
+    #[test]
+    fn words_are_stemmed_in_their_documents_language_only() {
+        for (lang, word, stem) in [
+            ("en", "resignation", "resign"),
+            ("en", "stepping", "step"),
+            ("fr", "abandonnée", "abandon"),
+            ("fr", "abandonner", "abandon"),
+            ("de", "verkauften", "verkauft"),
+            ("ru", "переводчики", "переводчик"),
+        ] {
+            let stemmer = stemmer(lang).unwrap_or_else(|| panic!("no stemmer for {lang}"));
+            assert_eq!(stemmer.stem(word), stem, "{lang} {word}");
+        }
+        assert!(stemmer("zz").is_none() && stemmer("").is_none());
     }
 
     #[test]
