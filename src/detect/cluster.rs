@@ -2037,11 +2037,16 @@ mod tests {
 
         /// Clusters what is pending, with the default settings and no claims.
         fn cluster(&self) {
+            self.cluster_with(&ClaimQueries::default());
+        }
+
+        /// Clusters what is pending with the default settings and these claim queries.
+        fn cluster_with(&self, queries: &ClaimQueries) {
             cluster_pending(
                 &self.store,
                 &self.reader,
                 &ClusterSettings::default(),
-                &ClaimQueries::default(),
+                queries,
             )
             .unwrap();
         }
@@ -2142,10 +2147,7 @@ mod tests {
             .unwrap();
             corpus.clusters_of(&["en1", "fr1", "ru1"])
         };
-        let manner = ClaimQueries {
-            claims: Default::default(),
-            manners: ["hearsay".to_string()].into(),
-        };
+        let manner = hearsay_only();
         let (en_title, en_body) = (
             "Registrar Mara Lind secretly sold 4,500 case files, insiders say",
             "Insiders say Registrar Mara Lind secretly sold 4,500 case files from the Korvath case to a foreign buyer.",
@@ -2184,6 +2186,14 @@ mod tests {
         assert_ne!(of["en1"], of["fr1"], "{of:?}");
     }
 
+    /// No claim, and hearsay as a manner of telling.
+    fn hearsay_only() -> ClaimQueries {
+        ClaimQueries {
+            claims: Default::default(),
+            manners: ["hearsay".to_string()].into(),
+        }
+    }
+
     #[test]
     fn two_rumours_about_one_official_told_on_hearsay_are_two_stories() {
         let dir = tempfile::tempdir().unwrap();
@@ -2216,17 +2226,7 @@ mod tests {
                 told,
             ),
         ]);
-        let manner = ClaimQueries {
-            claims: Default::default(),
-            manners: ["hearsay".to_string()].into(),
-        };
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &manner,
-        )
-        .unwrap();
+        corpus.cluster_with(&hearsay_only());
         let of = corpus.clusters_of(&["ill1", "ill2", "quits"]);
         assert_eq!(of["ill1"], of["ill2"], "{of:?}");
         assert_ne!(
@@ -2261,17 +2261,7 @@ mod tests {
                 told,
             ),
         ]);
-        let manner = ClaimQueries {
-            claims: Default::default(),
-            manners: ["hearsay".to_string()].into(),
-        };
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &manner,
-        )
-        .unwrap();
+        corpus.cluster_with(&hearsay_only());
         let of = corpus.clusters_of(&["first", "again"]);
         assert_eq!(of["first"], of["again"], "{of:?}");
     }
@@ -2296,13 +2286,7 @@ mod tests {
             ("post", "en", "Must read, everyone: share it widely before it disappears! https://quotidien.example/2026/03/07/des-employes-du-greffe-auraient-vendu-l-identite-de-temoins-proteges",
              "", 6, exposure),
         ]);
-        cluster_pending(
-            &corpus.store,
-            &corpus.reader,
-            &ClusterSettings::default(),
-            &ClaimQueries::of(&["exposure"]),
-        )
-        .unwrap();
+        corpus.cluster_with(&ClaimQueries::of(&["exposure"]));
         let of = corpus.clusters_of(&["story1", "story2", "post", "unclaimed"]);
         assert_eq!(of["story1"], of["story2"], "{of:?}");
         assert_eq!(of["post"], of["story1"], "{of:?}");
