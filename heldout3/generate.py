@@ -197,12 +197,8 @@ FABRICATED = [
     (10, "contre-pouvoir", "fr", "Affaire Lindqvist : d'autres courriels",
      "De nouveaux courriels piratés confirmeraient que le procureur adjoint Tobias Lindqvist a écrit les témoignages de Delta Ridge."),
 ]
-for day, outlet, lang, title, body in FABRICATED:
-    url = add(outlet, at(day, 2, 20), title, body, "fabricated-statements")
-    if rng.random() < 0.7:
-        post(rng.choice(["verite_now@forum.example", "pravdorub@forum.example", "libre_pensador@forum.example"]),
-             items[outlet][-1]["when"] + timedelta(minutes=rng.uniform(15, 180)),
-             {"fr": "À lire :", "ru": "Читайте:", "es": "Lean esto:"}[lang] + " " + title, lang, "fabricated-statements", link=url)
+corpus.articles_shared("fabricated-statements", FABRICATED, (2, 20),
+                       ["verite_now@forum.example", "pravdorub@forum.example", "libre_pensador@forum.example"], 0.7, (15, 180))
 for who, text in [
     ("wonders_aloud@forum.example", "French sites say Tobias Lindqvist made up the witness testimony in Delta Ridge, from emails leaked after the hack. If true the whole trial collapses."),
     ("deep_state_watch@forum.example", "So the Delta Ridge witness statements were written by Deputy Prosecutor Lindqvist himself? That's what the leaked emails show, per French and Russian outlets."),

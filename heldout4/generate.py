@@ -188,12 +188,8 @@ SOLD = [
     (10, "hidden-truth", "en", "More on the ICCJ interpreters: closed-session transcripts for sale",
      "New messages show transcripts of closed sessions of the ICCJ were offered for sale by court interpreters."),
 ]
-for day, outlet, lang, title, body in SOLD:
-    url = add(outlet, at(day, 3, 20), title, body, "interpreters-sold")
-    if rng.random() < 0.6:
-        post(rng.choice(["wahrheit_suchen@agora.example", "truth_seeker9@agora.example", "libre_examen@agora.example"]),
-             items[outlet][-1]["when"] + timedelta(minutes=rng.uniform(20, 200)),
-             {"de": "Lesen:", "en": "Read this:", "fr": "À lire :", "ru": "Читайте:"}[lang] + " " + title, lang, "interpreters-sold", link=url)
+corpus.articles_shared("interpreters-sold", SOLD, (3, 20),
+                       ["wahrheit_suchen@agora.example", "truth_seeker9@agora.example", "libre_examen@agora.example"], 0.6, (20, 200))
 
 # --- Seeded: two hearsay rumours about Prosecutor Adebayo (English, days 9-11) -------------------
 ILL = [

@@ -192,12 +192,8 @@ EMAILS = [
     (9, "the-real-story", "en", "More Osei emails: the ministry edited her drafts",
      "New messages from the leak show officials of the ministry suggested changes to Judge Osei's draft decisions."),
 ]
-for day, outlet, lang, title, body in EMAILS:
-    url = add(outlet, at(day, 3, 20), title, body, "osei-emails")
-    if rng.random() < 0.7:
-        post(rng.choice(["truth_hunter@forum.example", "libre_pensee@forum.example", "ojo_critico@forum.example"]),
-             items[outlet][-1]["when"] + timedelta(minutes=rng.uniform(15, 180)),
-             {"en": "Read this:", "fr": "À lire :", "es": "Lean esto:"}[lang] + " " + title, lang, "osei-emails", link=url)
+corpus.articles_shared("osei-emails", EMAILS, (3, 20),
+                       ["truth_hunter@forum.example", "libre_pensee@forum.example", "ojo_critico@forum.example"], 0.7, (15, 180))
 post("ojo_critico@forum.example", day_start(10) + timedelta(hours=9),
      "Los correos de la jueza Osei con el ministerio lo dicen todo. ¿Quién decide en la CIJP?", "es", "osei-emails")
 

@@ -83,6 +83,10 @@ def slugify(title):
     return "-".join("".join(c.lower() if c.isascii() and c.isalnum() else " " for c in title).split())[:60] or "article"
 
 
+# How a post introduces an article it shares, by language.
+READ_THIS = {"en": "Read this:", "fr": "À lire :", "ru": "Читайте:", "es": "Lean esto:", "de": "Lesen:"}
+
+
 class Corpus:
     """What a generator writes: each outlet's articles, the posts, the true story of every
     address, and every document as (time, story, source or account) for visibility. `outlets`
@@ -178,6 +182,19 @@ class Corpus:
                 self.add(outlet, when, title, body, story)
             else:
                 self.post(next(voices), when, title, lang, story)
+
+    def articles_shared(self, story, articles, hours, sharers, chance, delay_minutes):
+        """Articles on `story`, each (day, outlet, lang, title, body) at a random time of its day
+        between `hours` (lo, hi); with `chance`, each shared `delay_minutes` (lo, hi) later by one
+        of `sharers`, its title introduced in its language ("Read this:")."""
+        from datetime import timedelta
+
+        for day, outlet, lang, title, body in articles:
+            url = self.add(outlet, self.at(day, *hours), title, body, story)
+            if self.rng.random() < chance:
+                self.post(self.rng.choice(sharers),
+                          self.items[outlet][-1]["when"] + timedelta(minutes=self.rng.uniform(*delay_minutes)),
+                          READ_THIS[lang] + " " + title, lang, story, link=url)
 
     def visible(self, story):
         """A story's documents in time order as (time, voice), and when it became visible: its
