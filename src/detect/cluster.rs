@@ -35,7 +35,7 @@
 
 use super::DetectError;
 use crate::index::reader::{Reader, StoredDoc};
-use crate::index::schema::TEXT_ANALYZER;
+use crate::index::schema::{STEMMED_LANGUAGES, TEXT_ANALYZER};
 use crate::query::stored::ClaimQueries;
 use crate::store::{ClusterMember, ClusterRow, Store};
 use chrono::{DateTime, Duration, Utc};
@@ -398,31 +398,24 @@ pub fn skeleton(word: &str) -> String {
 }
 
 /// The Snowball stemmer of a language the index stems (`index::schema::STEMMED_LANGUAGES`), by
-/// its ISO 639-1 code.
+/// its ISO 639-1 code (resolved once: the clusterer asks for every document).
 fn stemmer(lang: &str) -> Option<frostem::Stemmer> {
-    use frostem::Algorithm as A;
-    let algorithm = match lang {
-        "ar" => A::Arabic,
-        "da" => A::Danish,
-        "nl" => A::Dutch,
-        "en" => A::English,
-        "fi" => A::Finnish,
-        "fr" => A::French,
-        "de" => A::German,
-        "el" => A::Greek,
-        "hu" => A::Hungarian,
-        "it" => A::Italian,
-        "nb" => A::Norwegian,
-        "pt" => A::Portuguese,
-        "ro" => A::Romanian,
-        "ru" => A::Russian,
-        "es" => A::Spanish,
-        "sv" => A::Swedish,
-        "ta" => A::Tamil,
-        "tr" => A::Turkish,
-        _ => return None,
-    };
-    Some(frostem::Stemmer::new(algorithm))
+    static BY_CODE: std::sync::OnceLock<Vec<(&'static str, frostem::Stemmer)>> =
+        std::sync::OnceLock::new();
+    BY_CODE
+        .get_or_init(|| {
+            STEMMED_LANGUAGES
+                .iter()
+                .filter_map(|(code, language)| {
+                    // By the algorithm's name ("Norwegian"): frostem knows no code "nb".
+                    let name = format!("{language:?}");
+                    Some((*code, frostem::Stemmer::try_from_name(&name).ok()?))
+                })
+                .collect()
+        })
+        .iter()
+        .find(|(code, _)| *code == lang)
+        .map(|(_, stemmer)| *stemmer)
 }
 
 /// Lowercase, single-spaced, accents kept (quotes compare as written).
@@ -2350,6 +2343,10 @@ mod tests {
             assert_eq!(stemmer.stem(word), stem, "{lang} {word}");
         }
         assert!(stemmer("zz").is_none() && stemmer("").is_none());
+        // Every language the index stems has its stemmer here.
+        for (code, _) in STEMMED_LANGUAGES {
+            assert!(stemmer(code).is_some(), "{code}");
+        }
     }
 
     #[test]
