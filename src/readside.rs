@@ -120,7 +120,14 @@ impl ReadSide {
             .collect();
         let (queries, failures) = load_queries(&config.queries_dir, &focused, &index)?;
         let lists = Arc::new(crate::query::stored::load_lists(&config.queries_dir)?);
-        let calendar = Arc::new(crate::detect::spike::load_calendar(&config.queries_dir)?);
+        let mut calendar = crate::detect::spike::load_calendar(&config.queries_dir)?;
+        calendar.official_sources = config
+            .sources
+            .iter()
+            .filter(|s| s.official)
+            .map(|s| s.name.clone())
+            .collect();
+        let calendar = Arc::new(calendar);
         Ok(ReadSide {
             reader,
             store,

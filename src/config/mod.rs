@@ -112,6 +112,10 @@ pub struct SourceConfig {
     /// channels, a legal-affairs desk): it reaches clustering and narratives even when no
     /// narrower stored query matches it.
     pub court_focused: bool,
+    /// The court's own channel (its press releases, its official accounts): every document is
+    /// court coverage, and a story that begins with one of its documents is the court's own
+    /// news (`detect::spike::Calendar::statement`), never an urgent narrative in its first day.
+    pub official: bool,
 }
 
 impl SourceConfig {
@@ -270,6 +274,8 @@ struct RawSource {
     auth: Option<RawAuth>,
     #[serde(default)]
     court_focused: bool,
+    #[serde(default)]
+    official: bool,
 }
 
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -596,7 +602,8 @@ fn validate_source(raw: RawSource, crawl: &CrawlSettings) -> Result<SourceConfig
         allow_private: raw.allow_private,
         api: raw.api,
         full_text: raw.full_text,
-        court_focused: raw.court_focused,
+        court_focused: raw.court_focused || raw.official,
+        official: raw.official,
         selectors: raw.selectors,
         auth,
     })

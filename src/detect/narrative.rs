@@ -238,6 +238,20 @@ pub fn labels<C: AsRef<[Vector]>>(clusters: &[C], words: usize) -> Vec<Vec<Strin
         .collect()
 }
 
+/// Whether the attention a story drew when it became visible (`at`) is explained: by the
+/// court's own `statement` that began it, whatever its claims; or by an event of its
+/// `calendar` (the story's own, statement included), unless it makes a claim rated urgent.
+fn explains(
+    calendar: &Calendar,
+    statement: Option<&spike::Event>,
+    severity: Option<Severity>,
+    at: DateTime<Utc>,
+    query: &str,
+) -> bool {
+    statement.is_some_and(|e| e.covers(at, query))
+        || (severity < Some(Severity::Urgent) && calendar.explaining(at, query).is_some())
+}
+
 /// Whether a narrative can be urgent: it matches a claim the analysts rated watch or urgent
 /// (`severity`, the highest of its stored queries), or it shows a burst of copy-paste
 /// (`evidence::is_burst`: several accounts within an hour, outlets within minutes; copies
@@ -533,15 +547,25 @@ fn build(
         let settings = matched
             .first()
             .map_or(SpikeSettings::default(), |q| q.spike);
-        // The events this story can be coverage of (those it names, or that list its queries).
-        let calendar = &if calendar.event.is_empty() {
-            Calendar::default()
-        } else {
-            let text: Vec<&str> = docs
-                .iter()
-                .flat_map(|d| [d.title.as_str(), d.body.as_str()])
-                .collect();
-            calendar.concerning(&text.join("\n"))
+        // The court's own news: a story its own channels began (their statement as an event).
+        let statement = calendar.statement(
+            docs.iter()
+                .map(|d| (d.source.as_str(), d.published, d.title.as_str())),
+        );
+        // The events this story can be coverage of (those it names, or that list its queries),
+        // and the statement that began it.
+        let calendar = &{
+            let mut events = if calendar.event.is_empty() {
+                Calendar::default()
+            } else {
+                let text: Vec<&str> = docs
+                    .iter()
+                    .flat_map(|d| [d.title.as_str(), d.body.as_str()])
+                    .collect();
+                calendar.concerning(&text.join("\n"))
+            };
+            events.event.extend(statement.clone());
+            events
         };
         let spikes = spike::spikes(
             &counts,
@@ -604,16 +628,17 @@ fn build(
         });
         // The calendar explains attention, not accusations: a judgment day brings coverage
         // and criticism (claims rated watch), but never a bribery or exposure claim (rated
-        // urgent) that emerges on that day.
-        let explained = severity < Some(Severity::Urgent)
-            && visible.is_some_and(|v| {
-                calendar
-                    .explaining(
-                        v.at,
-                        matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
-                    )
-                    .is_some()
-            });
+        // urgent) that emerges on that day. The court's own statement explains its coverage
+        // whatever claim its words match.
+        let explained = visible.is_some_and(|v| {
+            explains(
+                calendar,
+                statement.as_ref(),
+                severity,
+                v.at,
+                matched.first().map_or(row.id.as_str(), |q| q.id.as_str()),
+            )
+        });
         let emerged = visible.is_some_and(|v| v.emerging(now)) && !explained;
         let spikes: Vec<Spike> = if can_be_urgent(severity, copy_burst) {
             spikes
@@ -767,6 +792,44 @@ mod tests {
                 can_be_urgent(severity, copies),
                 expected,
                 "{severity:?} {copies}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_courts_statement_explains_any_claim_and_the_calendar_all_but_urgent_ones() {
+        let event = |name: &str, start: i64| spike::Event {
+            name: name.into(),
+            kind: "other".into(),
+            start: at(start),
+            end: None,
+            queries: Vec::new(),
+        };
+        let calendar = Calendar {
+            event: vec![event("Judgment in the Lakeshore case", 0)],
+            official_sources: Vec::new(),
+        };
+        let statement = event("Statement from court-press: the hack", 40);
+        let none = Calendar::default();
+        // (calendar, statement, severity, visible at, explained)
+        let cases = [
+            (&calendar, None, Some(Severity::Watch), 3, true),
+            (&calendar, None, None, 3, true),
+            // An urgent claim emerging on a judgment day is not the judgment's coverage.
+            (&calendar, None, Some(Severity::Urgent), 3, false),
+            // Long after the event, nothing explains it.
+            (&calendar, None, Some(Severity::Watch), 30, false),
+            // The court's own statement explains its coverage, urgent claim or not, for a day.
+            (&none, Some(&statement), Some(Severity::Urgent), 41, true),
+            (&none, Some(&statement), Some(Severity::Watch), 60, true),
+            (&none, Some(&statement), Some(Severity::Urgent), 70, false),
+            (&none, None, Some(Severity::Urgent), 41, false),
+        ];
+        for (calendar, statement, severity, hour, expected) in cases {
+            assert_eq!(
+                explains(calendar, statement, severity, at(hour), "witness-exposure"),
+                expected,
+                "{statement:?} {severity:?} at {hour}"
             );
         }
     }

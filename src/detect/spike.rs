@@ -284,7 +284,15 @@ impl Event {
 pub struct Calendar {
     #[serde(default)]
     pub event: Vec<Event>,
+    /// The court's own channels (sources marked `official` in vigil.toml), set from the
+    /// configuration: what they say is the court's own news (`statement`).
+    #[serde(skip)]
+    pub official_sources: Vec<String>,
 }
+
+/// How long after a story's first document the court's own statement may come and still be
+/// what began it (its own feed is polled like any other, and outlets publish within minutes).
+pub const STATEMENT_LEAD_HOURS: i64 = 2;
 
 impl Calendar {
     /// Parses and checks a calendar's text.
@@ -327,7 +335,44 @@ impl Calendar {
                 .filter(|e| e.concerns(text))
                 .cloned()
                 .collect(),
+            official_sources: self.official_sources.clone(),
         }
+    }
+
+    /// The court's own news: a story whose documents (`(source, published, title)`) include
+    /// one from the court's own channels, published no later than `STATEMENT_LEAD_HOURS` after
+    /// the story's first document, began with the court's statement. That statement is an
+    /// event explaining the story for a day, whatever claim its words match (the court saying
+    /// the hack may have exposed witnesses is news, not an exposure campaign). A statement that
+    /// comes later (the court denying a rumour already spreading) explains nothing.
+    pub fn statement<'a>(
+        &self,
+        docs: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a str)>,
+    ) -> Option<Event> {
+        if self.official_sources.is_empty() {
+            return None;
+        }
+        let mut first: Option<DateTime<Utc>> = None;
+        let mut official: Option<(&str, DateTime<Utc>, &str)> = None;
+        for (source, published, title) in docs {
+            first = Some(first.map_or(published, |f| f.min(published)));
+            if self.official_sources.iter().any(|s| s == source)
+                && official.is_none_or(|(_, at, _)| published < at)
+            {
+                official = Some((source, published, title));
+            }
+        }
+        let (source, at, title) = official?;
+        (at <= first? + Duration::hours(STATEMENT_LEAD_HOURS)).then(|| Event {
+            name: format!(
+                "Statement from {source}: {}",
+                crate::text::truncate_chars(title, 120)
+            ),
+            kind: "other".into(),
+            start: at,
+            end: None,
+            queries: Vec::new(),
+        })
     }
 }
 
@@ -721,6 +766,47 @@ mod tests {
         let found = spikes(&counts, &total, at(0), at(14 * 24), "q", &daily, &quiet);
         let first = found.iter().find(|s| s.urgent).map(|s| s.hour);
         assert_eq!(first, Some(at(14 * 24 + 16)), "{found:?}");
+    }
+
+    #[test]
+    fn a_story_the_courts_own_channel_began_has_its_statement_as_an_event() {
+        let t0 = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 23, 10, 0, 0).unwrap();
+        let h = |hours: i64| t0 + Duration::hours(hours);
+        let calendar = Calendar {
+            event: Vec::new(),
+            official_sources: vec!["court-press".into()],
+        };
+        // (the story's documents as (source, hours), the statement's start if it began it)
+        let cases: &[(&[(&str, i64)], Option<i64>)] = &[
+            // The court spoke first; outlets followed.
+            (&[("court-press", 0), ("wire", 1), ("outlet", 3)], Some(0)),
+            // An outlet had it an hour before the court's feed showed it.
+            (&[("wire", 0), ("court-press", 1), ("outlet", 2)], Some(1)),
+            // The court denying a rumour that spread for a day began nothing.
+            (&[("fringe", 0), ("account", 5), ("court-press", 24)], None),
+            // No official document: no statement.
+            (&[("wire", 0), ("outlet", 1)], None),
+        ];
+        for (docs, expected) in cases {
+            let found = calendar.statement(
+                docs.iter()
+                    .map(|(source, hours)| (*source, h(*hours), "The court on the cyber-attack")),
+            );
+            assert_eq!(found.as_ref().map(|e| e.start), expected.map(h), "{docs:?}");
+            if let Some(event) = found {
+                assert_eq!(
+                    event.name,
+                    "Statement from court-press: The court on the cyber-attack"
+                );
+                assert!(event.queries.is_empty());
+            }
+        }
+        // Without official sources configured, nothing is a statement.
+        assert!(
+            Calendar::default()
+                .statement([("court-press", t0, "x")])
+                .is_none()
+        );
     }
 
     #[test]

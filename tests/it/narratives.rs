@@ -205,3 +205,105 @@ async fn the_demo_narratives_are_clustered_tagged_and_stable() {
     let out = run(&["narratives", "show", "n-none"]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// The court's own news is not a campaign: its statement that the hack may have exposed
+/// witnesses, carried by outlets within hours, matches a claim query and becomes visible at
+/// once. Urgent when the court's press feed is an ordinary source; when the feed is marked
+/// `official`, the statement that began the story explains it (named as its event) and it is
+/// not urgent.
+#[tokio::test]
+async fn the_courts_own_statement_and_its_coverage_are_not_urgent() {
+    use crate::support::{Deployment, FixtureServer, source};
+    let server = FixtureServer::start().await;
+    let now = chrono::Utc::now();
+    let item = |site: &str, n: u32, hours_ago: f64, title: &str, body: &str| {
+        let when = (now - chrono::Duration::minutes((hours_ago * 60.0) as i64)).to_rfc2822();
+        format!(
+            "<item><title>{title}</title><link>https://{site}.example.org/{n}</link>\
+             <pubDate>{when}</pubDate><description>{body}</description></item>"
+        )
+    };
+    let feed = |site: &str, items: &[String]| {
+        format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{site}</title>{}</channel></rss>",
+            items.concat()
+        )
+    };
+    let statement = "Attackers accessed case files and information about witnesses may have been exposed, the court said; it has strengthened their protection.";
+    server.put(
+        "press.xml",
+        "application/rss+xml",
+        feed(
+            "press",
+            &[item(
+                "press",
+                1,
+                5.0,
+                "Statement on the cyber-attack: witnesses may have been exposed",
+                statement,
+            )],
+        ),
+    );
+    for (k, site) in ["wire", "daily", "post"].iter().enumerate() {
+        let mut items = vec![item(
+            site,
+            1,
+            4.5 - k as f64,
+            "Court says cyber-attack may have exposed witnesses",
+            statement,
+        )];
+        // Earlier, ordinary items: Vigil has watched these feeds for days.
+        for day in 1..=4u32 {
+            items.push(item(
+                site,
+                10 + day,
+                24.0 * f64::from(day) + 3.0,
+                &format!("Weather and markets, day {day}"),
+                "Rain in the north; markets steady.",
+            ));
+        }
+        server.put(
+            &format!("{site}.xml"),
+            "application/rss+xml",
+            feed(site, &items),
+        );
+    }
+    let mut urgent = Vec::new();
+    for official in [false, true] {
+        let mut sources = source("press", &server.url("/f/press.xml"));
+        if official {
+            sources.push_str("official = true\n\n");
+        }
+        for site in ["wire", "daily", "post"] {
+            sources.push_str(&source(site, &server.url(&format!("/f/{site}.xml"))));
+        }
+        let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+        deployment.add_query("exposure", "witnesses NEAR/6 exposed");
+        deployment.add_query("weather", "weather OR markets");
+        let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+        assert_eq!(report.new_documents, 16, "{report:#?}");
+        let read = pipeline.read_side();
+        let narratives = read
+            .narratives(now - chrono::Duration::days(7), now)
+            .unwrap();
+        let story = narratives
+            .iter()
+            .find(|n| n.queries.iter().any(|(q, _)| q == "exposure"))
+            .unwrap_or_else(|| panic!("no exposure narrative: {narratives:#?}"));
+        assert_eq!(story.documents, 4, "{story:#?}");
+        assert!(story.visible.is_some(), "{story:#?}");
+        if official {
+            assert!(
+                story.spikes.iter().all(|s| !s.urgent),
+                "{:#?}",
+                story.spikes
+            );
+        }
+        urgent.push(story.urgent);
+    }
+    assert_eq!(
+        urgent,
+        vec![true, false],
+        "(ordinary press feed, official press feed)"
+    );
+}
