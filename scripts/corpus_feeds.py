@@ -84,7 +84,7 @@ def slugify(title):
 
 
 # How a post introduces an article it shares, by language.
-READ_THIS = {"en": "Read this:", "fr": "À lire :", "ru": "Читайте:", "es": "Lean esto:", "de": "Lesen:"}
+READ_THIS = {"en": "Read this:", "fr": "À lire :", "ru": "Читайте:", "es": "Lean esto:", "de": "Lesen:", "ar": "اقرأ:"}
 
 
 class Corpus:
