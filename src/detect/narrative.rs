@@ -809,7 +809,10 @@ mod tests {
             event: vec![event("Judgment in the Lakeshore case", 0)],
             official_sources: Vec::new(),
         };
-        let statement = event("Statement from court-press: the hack", 40);
+        let statement = spike::Event {
+            end: Some(at(52)),
+            ..event("Statement from court-press: the hack", 40)
+        };
         let none = Calendar::default();
         // (calendar, statement, severity, visible at, explained)
         let cases = [
@@ -819,10 +822,11 @@ mod tests {
             (&calendar, None, Some(Severity::Urgent), 3, false),
             // Long after the event, nothing explains it.
             (&calendar, None, Some(Severity::Watch), 30, false),
-            // The court's own statement explains its coverage, urgent claim or not, for a day.
+            // The court's own statement explains its coverage, urgent claim or not, for a day
+            // after its news day.
             (&none, Some(&statement), Some(Severity::Urgent), 41, true),
-            (&none, Some(&statement), Some(Severity::Watch), 60, true),
-            (&none, Some(&statement), Some(Severity::Urgent), 70, false),
+            (&none, Some(&statement), Some(Severity::Watch), 70, true),
+            (&none, Some(&statement), Some(Severity::Urgent), 80, false),
             (&none, None, Some(Severity::Urgent), 41, false),
         ];
         for (calendar, statement, severity, hour, expected) in cases {

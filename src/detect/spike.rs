@@ -293,6 +293,10 @@ pub struct Calendar {
 /// How long after a story's first document the court's own statement may come and still be
 /// what began it (its own feed is polled like any other, and outlets publish within minutes).
 pub const STATEMENT_LEAD_HOURS: i64 = 2;
+/// How long the coverage of the court's own statement lasts as an event (its news day; as for
+/// every event, spikes are explained until a day after its end, so that a day-wide window of
+/// the statement's own coverage is explained too).
+pub const STATEMENT_NEWS_HOURS: i64 = 12;
 
 impl Calendar {
     /// Parses and checks a calendar's text.
@@ -342,9 +346,10 @@ impl Calendar {
     /// The court's own news: a story whose documents (`(source, published, title)`) include
     /// one from the court's own channels, published no later than `STATEMENT_LEAD_HOURS` after
     /// the story's first document, began with the court's statement. That statement is an
-    /// event explaining the story for a day, whatever claim its words match (the court saying
-    /// the hack may have exposed witnesses is news, not an exposure campaign). A statement that
-    /// comes later (the court denying a rumour already spreading) explains nothing.
+    /// event explaining the story's news day and the day after, whatever claim its words match
+    /// (the court saying the hack may have exposed witnesses is news, not an exposure
+    /// campaign). A statement that comes later (the court denying a rumour already spreading)
+    /// explains nothing.
     pub fn statement<'a>(
         &self,
         docs: impl IntoIterator<Item = (&'a str, DateTime<Utc>, &'a str)>,
@@ -370,7 +375,7 @@ impl Calendar {
             ),
             kind: "other".into(),
             start: at,
-            end: None,
+            end: Some(at + Duration::hours(STATEMENT_NEWS_HOURS)),
             queries: Vec::new(),
         })
     }
@@ -793,6 +798,10 @@ mod tests {
                     .map(|(source, hours)| (*source, h(*hours), "The court on the cyber-attack")),
             );
             assert_eq!(found.as_ref().map(|e| e.start), expected.map(h), "{docs:?}");
+            assert_eq!(
+                found.as_ref().and_then(|e| e.end),
+                expected.map(|start| h(start + STATEMENT_NEWS_HOURS)),
+            );
             if let Some(event) = found {
                 assert_eq!(
                     event.name,
