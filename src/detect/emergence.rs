@@ -71,8 +71,9 @@ pub const GATHERED_HOURS: i64 = 48;
 pub const GATHERED_DOCUMENTS: usize = 3;
 /// A sudden emergence stays news for this long after the narrative became visible.
 pub const FRESH_HOURS: i64 = 24;
-/// Vigil must have watched the stream this long before a narrative's visibility window for it
-/// to call the narrative new (what it found already running when it started is not).
+/// Vigil must have watched the stream this long before a narrative's visibility window, or
+/// before its first document, for it to call the narrative new (what it found already running
+/// when it started is not).
 pub const WARMUP_HOURS: i64 = 48;
 
 /// When and how a narrative became visible.
@@ -135,7 +136,10 @@ pub fn visibility(
         if k + 1 >= MIN_DOCUMENTS && voices.len() >= MIN_VOICES {
             let from = *at - chrono::Duration::hours(GATHERED_HOURS);
             let gathered = seen[..=k].iter().filter(|(t, _)| *t > from).count();
-            let warm = from - watched_since >= chrono::Duration::hours(WARMUP_HOURS);
+            // Vigil watched long enough before the window it gathered in, or before the
+            // story's own first document (all of a story that began after the warm-up is new).
+            let began = from.max(seen[0].0);
+            let warm = began - watched_since >= chrono::Duration::hours(WARMUP_HOURS);
             return Some(Visibility {
                 at: *at,
                 documents: k + 1,
@@ -196,6 +200,20 @@ mod tests {
                 vec![(40.0, "a"), (39.0, "b"), (38.0, "c"), (37.0, "d")],
                 ago(41.0),
                 Some(37.0),
+                false,
+            ),
+            (
+                "begun two and a half days into watching, visible six hours later",
+                vec![(7.0, "a"), (5.0, "b"), (3.0, "c"), (1.0, "d")],
+                ago(67.0),
+                Some(1.0),
+                true,
+            ),
+            (
+                "begun a day into watching",
+                vec![(7.0, "a"), (5.0, "b"), (3.0, "c"), (1.0, "d")],
+                ago(31.0),
+                Some(1.0),
                 false,
             ),
             (
