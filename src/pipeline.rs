@@ -801,7 +801,8 @@ fn cluster_matched(write: &WriteSide, read: &ReadSide) {
         .clusterer
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    let claims = crate::query::stored::claim_queries(&read.queries());
+    let mut claims = crate::query::stored::claim_queries(&read.queries());
+    claims.official_sources = read.calendar.official_sources.iter().cloned().collect();
     match clusterer.run(&write.store, &read.reader, &claims) {
         Ok(report) if report.documents > 0 => tracing::debug!(
             documents = report.documents,

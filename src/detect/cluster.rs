@@ -1040,6 +1040,8 @@ struct StoredCentroid {
     langs: Vec<(String, u32)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     awaits: Vec<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    official: bool,
 }
 
 impl StoredCentroid {
@@ -1048,6 +1050,7 @@ impl StoredCentroid {
             pairs: live.centroid.pairs(),
             langs: live.langs.clone(),
             awaits: live.awaits.clone(),
+            official: live.official,
         })
         .unwrap_or_else(|_| "[]".into())
     }
@@ -1076,6 +1079,10 @@ struct Live {
     langs: Vec<(String, u32)>,
     /// The articles its early shares link to, while it waits for them (see `orphans`).
     awaits: Vec<String>,
+    /// Begun by a document of the court's own channels (`ClaimQueries::official_sources`):
+    /// the claims its coverage matches are the court's own words, so a document making them
+    /// meets it as any other story, not as a story making the same claims.
+    official: bool,
 }
 
 /// What a run did.
@@ -1299,6 +1306,7 @@ impl Clusterer {
                 changed: false,
                 langs: stored.langs,
                 awaits: stored.awaits.clone(),
+                official: stored.official,
             });
             for article in stored.awaits {
                 if self.orphans.len() < ORPHANS {
@@ -1496,7 +1504,9 @@ impl Clusterer {
                 let either = claim_keys.iter().filter(|k| centroid.has_key(**k)).count()
                     + doc_claims.len()
                     - both;
-                let same_claims = both > 0 && 2 * both >= either;
+                // (Not a story the court's own statement began: its claims are the court's
+                // words, and a new claim taken up the next day is a story of its own.)
+                let same_claims = both > 0 && 2 * both >= either && !cluster.official;
                 // A claim made once and taken up days later is one story: a story making the
                 // same claims stays open as long as it is kept in memory, and fades slower.
                 let (live_hours, decay_hours) = if same_claims {
@@ -1670,6 +1680,7 @@ impl Clusterer {
                         changed: true,
                         langs: Vec::new(),
                         awaits: orphan_of.clone(),
+                        official: claims.official_sources.contains(&doc.source),
                     });
                     for article in orphan_of {
                         self.orphans.entry(article).or_insert(slot);
@@ -1862,11 +1873,15 @@ mod tests {
             changed: true,
             langs: vec![("fr".to_string(), 3), ("en".to_string(), 1)],
             awaits: vec!["article".to_string()],
+            official: true,
         };
         let stored = StoredCentroid::write(&live);
         let (centroid, kept) = StoredCentroid::read(&stored);
         assert_eq!(centroid, sum);
-        assert_eq!((kept.langs, kept.awaits), (live.langs, live.awaits));
+        assert_eq!(
+            (kept.langs, kept.awaits, kept.official),
+            (live.langs, live.awaits, live.official)
+        );
         assert_eq!(Sparse::from_json(&stored), sum);
         let bare = serde_json::to_string(&sum.pairs()).unwrap();
         assert_eq!(
@@ -2182,8 +2197,8 @@ mod tests {
     /// No claim, and hearsay as a manner of telling.
     fn hearsay_only() -> ClaimQueries {
         ClaimQueries {
-            claims: Default::default(),
             manners: ["hearsay".to_string()].into(),
+            ..Default::default()
         }
     }
 
@@ -2285,6 +2300,41 @@ mod tests {
         assert_eq!(of["post"], of["story1"], "{of:?}");
         // Claiming nothing, the same ties are not enough in one language.
         assert_ne!(of["unclaimed"], of["story1"], "{of:?}");
+    }
+
+    #[test]
+    fn a_claim_taken_up_after_the_courts_statement_is_not_the_statements_story() {
+        // The court's statement that witnesses' data may have been accessed, its coverage
+        // (both match the exposure claim), then a claim in Russian that witnesses' names were
+        // published. Begun by an ordinary source, the claim joins the story through the shared
+        // claim and its concepts; begun by the court's own channel, the story's claim is the
+        // court's word and the new claim stands apart, while the coverage still joins.
+        let run = |official: &[&str]| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut corpus = Corpus::open(dir.path());
+            corpus.add_filler(300);
+            let exposure: &[&str] = &["court", "exposure"];
+            corpus.add(&[
+                ("statement", "en", "ICCJ update on the cyber-attack: witnesses notified",
+                 "The Registry has notified the witnesses whose personal data the attackers may have accessed and has taken protective measures.", 30, exposure),
+                ("cover", "en", "Court says it notified witnesses after hackers may have accessed their data",
+                 "The court said it had notified witnesses whose personal data may have been accessed in the cyber-attack and strengthened their protection.", 29, exposure),
+                ("cover2", "en", "ICCJ notifies witnesses after cyber-attack",
+                 "Witnesses whose personal data the attackers may have accessed were notified by the Registry, the court said.", 28, exposure),
+                ("names", "ru", "Имена 40 свидетелей опубликованы в Telegram",
+                 "Телеграм-канал опубликовал имена и адреса сорока защищённых свидетелей.", 6, exposure),
+            ]);
+            let mut claims = ClaimQueries::of(&["exposure"]);
+            claims.official_sources = official.iter().map(|s| s.to_string()).collect();
+            corpus.cluster_with(&claims);
+            corpus.clusters_of(&["statement", "cover", "cover2", "names"])
+        };
+        let ordinary = run(&[]);
+        assert_eq!(ordinary["statement"], ordinary["names"], "{ordinary:?}");
+        let court = run(&["outlet0"]);
+        assert_eq!(court["statement"], court["cover"], "{court:?}");
+        assert_eq!(court["statement"], court["cover2"], "{court:?}");
+        assert_ne!(court["statement"], court["names"], "{court:?}");
     }
 
     #[test]

@@ -525,6 +525,9 @@ pub struct ClaimQueries {
     /// sources, rumours). Two documents said alike lean together, but a document on hearsay is
     /// not held to stories on hearsay.
     pub manners: std::collections::HashSet<String>,
+    /// The court's own channels (sources marked `official`): a story one of their documents
+    /// begins is the court's word, whatever claims its coverage matches.
+    pub official_sources: std::collections::HashSet<String>,
 }
 
 impl ClaimQueries {
@@ -532,7 +535,7 @@ impl ClaimQueries {
     pub fn of(claims: &[&str]) -> ClaimQueries {
         ClaimQueries {
             claims: claims.iter().map(|c| c.to_string()).collect(),
-            manners: Default::default(),
+            ..Default::default()
         }
     }
 
