@@ -817,6 +817,22 @@ impl<'a> Vectorizer<'a> {
     }
 }
 
+/// Whether a story that had `before` documents and has `after` passed a step of the
+/// sequence 2, 3, 4, 6, 10, 15, 22… (each half as large again as the one before, rounded down), when it meets
+/// small stories again (`Clusterer::regroup`).
+fn grown_by_half(before: usize, after: usize) -> bool {
+    fn step(n: usize) -> u32 {
+        // The steps below n: 1 (n = 2), 2 (3), 3 (4), 4 (6)…
+        let (mut k, mut s) = (0, 2.0_f64);
+        while n as f64 >= s.floor() {
+            k += 1;
+            s *= 1.5;
+        }
+        k
+    }
+    after >= 2 && step(after) > step(before)
+}
+
 /// What is weighed against a live story: a new document, or a small story meeting a larger
 /// one that has grown since they were apart.
 struct Probe<'a> {
@@ -1700,6 +1716,8 @@ impl Clusterer {
         let mut vectorizer =
             Vectorizer::with_frequencies(reader, std::mem::take(&mut self.frequencies));
         let mut placed: HashMap<String, u32> = HashMap::new();
+        // Each story's size before this run took a document into it.
+        let mut size_before: HashMap<u32, usize> = HashMap::new();
         let mut members = Vec::new();
         let mut adopted: Vec<(String, String)> = Vec::new();
         for doc in &docs {
@@ -1871,6 +1889,7 @@ impl Clusterer {
             let Some(cluster) = self.live.get_mut(&slot) else {
                 continue;
             };
+            size_before.entry(slot).or_insert(cluster.row.size);
             cluster.row.size += 1;
             cluster.row.first_seen = cluster.row.first_seen.min(doc.published);
             cluster.row.last_seen = cluster.row.last_seen.max(doc.published);
@@ -1909,10 +1928,19 @@ impl Clusterer {
         // document may have stood apart, and meet the story once it has grown (a strike told
         // by four accounts, the second before the third). Each story that took a document in
         // this run meets again the small stories near it, and one that would join it now as
-        // a document would is taken in (see `regroup`).
-        let mut grown: Vec<u32> = placed.values().copied().collect();
+        // a document would is taken in (see `regroup`): each time it has grown by half (2, 3,
+        // 4, 6, 10, 15, 22… documents), which costs a story a few lookups in its life however
+        // large it grows, while its centroid still moves.
+        let mut grown: Vec<u32> = size_before
+            .iter()
+            .filter(|(slot, before)| {
+                self.live
+                    .get(slot)
+                    .is_some_and(|c| grown_by_half(**before, c.row.size))
+            })
+            .map(|(slot, _)| *slot)
+            .collect();
         grown.sort_unstable();
-        grown.dedup();
         for slot in grown {
             if let Some((from, into)) = self.regroup(store, slot, &claim_keys, &real_claim_keys)? {
                 for member in members.iter_mut().filter(|m| m.cluster_id == from) {
@@ -3148,6 +3176,26 @@ mod tests {
         let of = corpus.clusters_of(&["wire1", "wire1~again", "wire2"]);
         assert_eq!(of["wire1~again"], of["wire1"], "{of:?}");
         assert_eq!(of["wire2"], of["wire1"], "{of:?}");
+    }
+
+    #[test]
+    fn a_story_meets_small_stories_again_each_time_it_grows_by_half() {
+        for (before, after, again) in [
+            (0, 1, false),
+            (1, 2, true),
+            (2, 3, true),
+            (3, 4, true),
+            (4, 5, false),
+            (5, 6, true),
+            (6, 9, false),
+            (9, 10, true),
+            (10, 14, false),
+            (14, 15, true),
+            (0, 40, true),
+            (100, 101, false),
+        ] {
+            assert_eq!(grown_by_half(before, after), again, "{before} -> {after}");
+        }
     }
 
     #[test]
