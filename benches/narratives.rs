@@ -458,6 +458,8 @@ async fn evaluate(corpus: &str) {
         narratives.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
+    // VIGIL_BENCH_DEBUG: each seeded narrative's documents (and those of the true stories named
+    // in VIGIL_BENCH_STORIES, comma-separated) with their cluster and queries, then the clusters.
     if std::env::var_os("VIGIL_BENCH_DEBUG").is_some() {
         let ids: Vec<String> = truth_of.keys().cloned().collect();
         let mut queries_of: HashMap<String, Vec<String>> = HashMap::new();
@@ -468,7 +470,10 @@ async fn evaluate(corpus: &str) {
         docs.sort_by_key(|d| (truth_of.get(&d.id).cloned(), d.published));
         for d in &docs {
             let story = &truth_of[&d.id];
-            if seeded.contains(story) {
+            if seeded.contains(story)
+                || std::env::var("VIGIL_BENCH_STORIES")
+                    .is_ok_and(|s| s.split(",").any(|x| x == story))
+            {
                 eprintln!(
                     "{story} {} {} {} {:?} {}",
                     predicted.get(&d.id).map(String::as_str).unwrap_or("-"),
