@@ -1,6 +1,6 @@
 //! Cross-language concepts for clustering: a glossary of the words of court coverage and of the
-//! claims made against courts in English, French, Russian, German and Spanish (`concepts.toml`,
-//! compiled in), so
+//! claims made against courts in English, French, Russian, German, Spanish and Arabic
+//! (`concepts.toml`, compiled in), so
 //! that "Registry staff sold names of protected witnesses" and "Des employés du Greffe auraient
 //! vendu l'identité de témoins protégés" share what they say, not only their names. In: a text;
 //! out: the concepts it mentions, each with the first word that named it (whose rarity in the
@@ -34,6 +34,8 @@ struct Entry {
     de: Vec<String>,
     #[serde(default)]
     es: Vec<String>,
+    #[serde(default)]
+    ar: Vec<String>,
 }
 
 /// The glossary as lookups: whole words and prefixes, folded, to concept ids.
@@ -45,8 +47,15 @@ pub struct Concepts {
     prefixes: foldhash::HashMap<String, Vec<(String, &'static str)>>,
 }
 
-/// Lower case, Latin accents removed, other scripts kept (so a Russian word never meets a
-/// Latin one by transliteration).
+/// What clings to the front of an Arabic word (the article, a conjunction, a preposition, and
+/// their combinations), longest first: a word is also looked up without it.
+const ARABIC_PROCLITICS: &[&str] = &[
+    "وبال", "وال", "فال", "بال", "كال", "لل", "ال", "و", "ف", "ب", "ل", "ك",
+];
+
+/// Lower case, Latin accents removed, Arabic vowel marks and elongation removed and its letter
+/// variants made one (أ إ آ ٱ → ا, ى → ي, ة → ه), other scripts kept (so a Russian word never
+/// meets a Latin one by transliteration).
 fn fold(word: &str) -> std::borrow::Cow<'_, str> {
     // Most words are plain lower-case ASCII already: no copy for them.
     if word
@@ -67,8 +76,12 @@ fn fold(word: &str) -> std::borrow::Cow<'_, str> {
             'ù' | 'ú' | 'û' | 'ü' => 'u',
             'ÿ' | 'ý' => 'y',
             'ё' => 'е',
+            'أ' | 'إ' | 'آ' | 'ٱ' => 'ا',
+            'ى' => 'ي',
+            'ة' => 'ه',
             other => other,
         })
+        .filter(|c| !matches!(c, '\u{064B}'..='\u{0652}' | '\u{0670}' | '\u{0640}'))
         .collect::<String>()
         .into()
 }
@@ -88,6 +101,7 @@ impl Concepts {
                 .chain(&entry.ru)
                 .chain(&entry.de)
                 .chain(&entry.es)
+                .chain(&entry.ar)
             {
                 let folded = fold(form);
                 if let Some(prefix) = folded.strip_suffix('*') {
@@ -117,10 +131,31 @@ impl Concepts {
         CONCEPTS.get_or_init(|| Concepts::parse(GLOSSARY).unwrap_or_default())
     }
 
-    /// The concept a word names, if any: the whole word, else its longest listed prefix.
+    /// The concept a word names, if any: the whole word, else its longest listed prefix; an
+    /// Arabic word also without what clings to its front (`ARABIC_PROCLITICS`).
     pub fn of(&self, word: &str) -> Option<&'static str> {
         let folded = fold(word);
-        if let Some(id) = self.words.get(folded.as_ref()) {
+        if let Some(id) = self.lookup(&folded) {
+            return Some(id);
+        }
+        if !folded
+            .chars()
+            .next()
+            .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c))
+        {
+            return None;
+        }
+        ARABIC_PROCLITICS.iter().find_map(|clitic| {
+            folded
+                .strip_prefix(clitic)
+                .filter(|rest| rest.chars().count() >= MIN_WORD)
+                .and_then(|rest| self.lookup(rest))
+        })
+    }
+
+    /// The concept a folded word names: the whole word, else its longest listed prefix.
+    fn lookup(&self, folded: &str) -> Option<&'static str> {
+        if let Some(id) = self.words.get(folded) {
             return Some(id);
         }
         let end = folded
@@ -178,6 +213,23 @@ mod tests {
         };
         // (text, the concepts it names)
         let cases: Vec<(&str, Vec<&str>)> = vec![
+            // Arabic: the article and clinging words off ("الشهود", "وباعوا"), vowel marks and
+            // letter variants folded ("أسماءَ").
+            (
+                "موظفو المسجل وباعوا أسماءَ الشهود المحميين بعد الاختراق",
+                vec![
+                    "hacked",
+                    "identity",
+                    "protected",
+                    "registry",
+                    "sold",
+                    "staff",
+                    "witness",
+                ],
+            ),
+            // A name is no concept for its first letters (Ismail is not "name"), nor a word
+            // that begins as a clinging letter would ("وزير" is a minister, not "and").
+            ("إسماعيل وزير", vec!["government"]),
             (
                 "Registry staff sold names of protected witnesses",
                 vec![
