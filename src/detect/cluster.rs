@@ -879,39 +879,6 @@ fn meets(
         .count();
     let either =
         claim_keys.iter().filter(|k| centroid.has_key(**k)).count() + probe.claim_keys.len() - both;
-    // (Not a story the court's own statement began: its claims are the court's words, and a
-    // new claim taken up the next day is a story of its own.)
-    let same_claims = both > 0 && 2 * both >= either && !cluster.official;
-    // A claim made once and taken up days later is one story: a story making the same claims
-    // stays open as long as it is kept in memory, and fades slower.
-    let (live_hours, decay_hours) = if same_claims {
-        (
-            settings.live_hours * 2,
-            settings.decay_hours * CLAIM_DECAY_FACTOR,
-        )
-    } else {
-        (settings.live_hours, settings.decay_hours)
-    };
-    if quiet > live_hours as f32 {
-        return None;
-    }
-    // Claims, not names: a document making a claim joins only a story making it (a new claim
-    // about a judge is not last week's story about that judge).
-    let makes_none = probe.real_claim_keys.is_empty();
-    let shares_claim = probe.real_claim_keys.iter().any(|k| centroid.has_key(*k));
-    if !makes_none && !shares_claim {
-        return None;
-    }
-    // Across languages the words differ: rare names, numbers, links and quotes shared (at
-    // least two) can carry a document to its story, between claims made alike or between
-    // texts making none.
-    let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
-    let relay = makes_none && makes_claims;
-    let alike = if makes_none {
-        !makes_claims
-    } else {
-        shares_claim
-    };
     // Within one language the words judge: shared names alone do not make a story. A story
     // told in two languages has a centroid of both, so the words of either meet it only in
     // part: the ties count as much as the story is told in other languages than the
@@ -928,6 +895,43 @@ fn meets(
         1.0 - told_here as f32 / told as f32
     };
     let other_language = told_here == 0;
+    // (Not a story the court's own statement began: its claims are the court's words, and a
+    // new claim taken up the next day is a story of its own. Nor, in another language, a story
+    // told in the same manner only: two texts on hearsay in two languages, a wire report
+    // quoting "people close to the talks" and a rumour about the same state, have no claim in
+    // common.)
+    let shares_claim = probe.real_claim_keys.iter().any(|k| centroid.has_key(*k));
+    let same_claims =
+        both > 0 && 2 * both >= either && !cluster.official && (shares_claim || !other_language);
+    // A claim made once and taken up days later is one story: a story making the same claims
+    // stays open as long as it is kept in memory, and fades slower.
+    let (live_hours, decay_hours) = if same_claims {
+        (
+            settings.live_hours * 2,
+            settings.decay_hours * CLAIM_DECAY_FACTOR,
+        )
+    } else {
+        (settings.live_hours, settings.decay_hours)
+    };
+    if quiet > live_hours as f32 {
+        return None;
+    }
+    // Claims, not names: a document making a claim joins only a story making it (a new claim
+    // about a judge is not last week's story about that judge).
+    let makes_none = probe.real_claim_keys.is_empty();
+    if !makes_none && !shares_claim {
+        return None;
+    }
+    // Across languages the words differ: rare names, numbers, links and quotes shared (at
+    // least two) can carry a document to its story, between claims made alike or between
+    // texts making none.
+    let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
+    let relay = makes_none && makes_claims;
+    let alike = if makes_none {
+        !makes_claims
+    } else {
+        shares_claim
+    };
     // Told alike (both on hearsay) and making no claim, in a language the story is told in:
     // only what they say makes them one story, not the official they name nor "insiders say"
     // (two rumours about one prosecutor, that she is ill and that she will resign, are two
@@ -2419,6 +2423,45 @@ mod tests {
             manners: ["hearsay".to_string()].into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn two_texts_on_hearsay_in_two_languages_are_not_one_story_for_their_manner() {
+        // A wire report that quotes "people close to the talks" about a state, carried by two
+        // outlets, and days later a Russian rumour about the same state's president: both on
+        // hearsay, sharing the state's name and the court's.
+        let dir = tempfile::tempdir().unwrap();
+        let mut corpus = Corpus::open(dir.path());
+        corpus.add_filler(300);
+        let told: &[&str] = &["court", "hearsay"];
+        let wire = "Meridia is negotiating an agreement to enforce prison sentences handed down by the ICCJ, according to people close to the talks.";
+        corpus.add(&[
+            (
+                "wire1",
+                "en",
+                "Meridia in talks to enforce ICCJ sentences",
+                wire,
+                200,
+                told,
+            ),
+            (
+                "wire2",
+                "en",
+                "Meridia in talks to enforce ICCJ sentences",
+                wire,
+                199,
+                told,
+            ),
+        ]);
+        corpus.add(&[
+            ("rumour1", "ru", "МСУП тайно выдал ордер на арест президента Мериды, отказавшейся исполнять приговоры суда. Документ у нас.", "", 10, told),
+            ("rumour2", "ru", "МСУП тайно выдал ордер на арест президента Мериды, отказавшейся исполнять приговоры суда. Документ у нас.", "", 9, told),
+        ]);
+        corpus.cluster_with(&hearsay_only());
+        let of = corpus.clusters_of(&["wire1", "wire2", "rumour1", "rumour2"]);
+        assert_eq!(of["wire1"], of["wire2"], "{of:?}");
+        assert_eq!(of["rumour1"], of["rumour2"], "{of:?}");
+        assert_ne!(of["rumour1"], of["wire1"], "{of:?}");
     }
 
     #[test]
