@@ -144,6 +144,9 @@ fn facts(n: &Narrative) -> Vec<(&'static str, String)> {
     if let Some(visible) = &n.visible {
         out.push(("Visibility", visible.describe()));
     }
+    if let Some(among) = &n.among_accounts {
+        out.push(("Told by", among.describe()));
+    }
     if let Some(spike) = n.spikes.iter().max_by_key(|s| s.count) {
         out.push((
             "Spike",

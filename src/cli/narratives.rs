@@ -115,6 +115,9 @@ pub fn show(read: &ReadSide, id: &str, json: bool) -> Result<()> {
     if let Some(visible) = &n.visible {
         println!("{}", visible.describe());
     }
+    if let Some(among) = &n.among_accounts {
+        println!("{}", among.describe());
+    }
     if !n.spikes.is_empty() {
         println!("spikes:");
         for e in vigil::detect::spike::episodes(&n.spikes) {

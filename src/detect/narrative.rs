@@ -146,8 +146,11 @@ pub struct Narrative {
     /// When it became visible (4 documents from 3 sources or accounts), and whether suddenly.
     pub visible: Option<Visibility>,
     /// Urgent: a claim (a stored query rated watch or urgent) or a burst of copy-paste that
-    /// emerged suddenly within the last day or shows a burst no expected event explains.
+    /// emerged suddenly within the last day or shows a burst no expected event explains; or a
+    /// story begun among accounts (`among_accounts`) that emerged suddenly.
     pub urgent: bool,
+    /// Begun and told among accounts, not outlets (see `AmongAccounts`).
+    pub among_accounts: Option<AmongAccounts>,
     pub copy_paste: Vec<CopyPaste>,
     pub amplifiers: Vec<Amplifiers>,
     pub disarm: Vec<Technique>,
@@ -256,6 +259,48 @@ fn explains(
 /// (`severity`, the highest of its stored queries), or it shows a burst of copy-paste
 /// (`evidence::is_burst`: several accounts within an hour, outlets within minutes; copies
 /// repeated day after day are steady chatter). Coverage alone never is.
+/// Share of a story's documents that must be posts (by accounts on social platforms, not news
+/// sources) for it to be told among accounts, and the accounts it takes.
+const AMONG_ACCOUNTS_SHARE: f64 = 0.75;
+const AMONG_ACCOUNTS: usize = 3;
+
+/// A story begun and told among accounts: its first document a post, three in four of its
+/// documents posts, by three accounts or more. A claim nobody anticipated with a query and
+/// nobody tells on hearsay, spreading among accounts before any outlet carries it, is for a
+/// person to see when it emerges (a news day is told by outlets; steady chatter never emerges).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AmongAccounts {
+    pub posts: usize,
+    pub documents: usize,
+    pub accounts: usize,
+}
+
+impl AmongAccounts {
+    pub fn describe(&self) -> String {
+        format!(
+            "Begun among accounts: {} of {} documents are posts, by {} accounts, and the first was a post",
+            self.posts, self.documents, self.accounts
+        )
+    }
+}
+
+/// Whether documents (kind as indexed, voice, publication) tell a story among accounts.
+pub fn among_accounts(docs: &[(&str, &str, DateTime<Utc>)]) -> Option<AmongAccounts> {
+    let is_post = |kind: &str| kind != "news";
+    let first = docs.iter().min_by_key(|(_, voice, at)| (*at, *voice))?;
+    let posts: Vec<&(&str, &str, DateTime<Utc>)> =
+        docs.iter().filter(|(kind, _, _)| is_post(kind)).collect();
+    let accounts: BTreeSet<&str> = posts.iter().map(|(_, voice, _)| *voice).collect();
+    (is_post(first.0)
+        && posts.len() as f64 >= AMONG_ACCOUNTS_SHARE * docs.len() as f64
+        && accounts.len() >= AMONG_ACCOUNTS)
+        .then(|| AmongAccounts {
+            posts: posts.len(),
+            documents: docs.len(),
+            accounts: accounts.len(),
+        })
+}
+
 pub fn can_be_urgent(severity: Option<Severity>, copy_paste_burst: bool) -> bool {
     copy_paste_burst || severity.is_some_and(|s| s > Severity::Info)
 }
@@ -741,8 +786,17 @@ fn build(
             .take(10)
             .map(|&i| doc_ref(&docs[i]))
             .collect();
-        let urgent =
-            can_be_urgent(severity, copy_burst) && (emerged || spikes.iter().any(|s| s.urgent));
+        // Among accounts, only emergence counts: a busy day of steady chatter is no news.
+        let among_accounts = among_accounts(
+            &docs
+                .iter()
+                .zip(&voices)
+                .map(|(d, v)| (d.kind.as_str(), v.as_str(), d.published))
+                .collect::<Vec<_>>(),
+        );
+        let urgent = (can_be_urgent(severity, copy_burst)
+            && (emerged || spikes.iter().any(|s| s.urgent)))
+            || (among_accounts.is_some() && emerged);
         out.push(Narrative {
             rank: (urgent, docs.len() >= 3, severity, growth, docs.len()),
             id: row.id.clone(),
@@ -762,6 +816,7 @@ fn build(
             spikes,
             visible,
             urgent,
+            among_accounts,
             copy_paste,
             amplifiers,
             disarm,
@@ -776,6 +831,74 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_story_is_told_among_accounts_when_posts_begin_and_carry_it() {
+        let at = |h: i64| {
+            chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 1, 0, 0, 0).unwrap()
+                + Duration::hours(h)
+        };
+        // (documents: kind, voice, hour), among accounts
+        let cases: Vec<(&str, Vec<(&str, &str, i64)>, bool)> = vec![
+            (
+                "four accounts",
+                vec![
+                    ("mastodon", "a", 0),
+                    ("mastodon", "b", 1),
+                    ("bluesky", "c", 2),
+                    ("mastodon", "d", 3),
+                ],
+                true,
+            ),
+            (
+                "three posts and a fringe site",
+                vec![
+                    ("mastodon", "a", 0),
+                    ("mastodon", "b", 1),
+                    ("news", "site", 2),
+                    ("telegram", "c", 3),
+                ],
+                true,
+            ),
+            (
+                "begun by an outlet",
+                vec![
+                    ("news", "site", 0),
+                    ("mastodon", "a", 1),
+                    ("mastodon", "b", 2),
+                    ("mastodon", "c", 3),
+                ],
+                false,
+            ),
+            (
+                "half outlets",
+                vec![
+                    ("mastodon", "a", 0),
+                    ("news", "x", 1),
+                    ("news", "y", 2),
+                    ("mastodon", "b", 3),
+                    ("mastodon", "c", 4),
+                ],
+                false,
+            ),
+            (
+                "two accounts",
+                vec![
+                    ("mastodon", "a", 0),
+                    ("mastodon", "b", 1),
+                    ("mastodon", "a", 2),
+                    ("mastodon", "b", 3),
+                ],
+                false,
+            ),
+            ("no documents", vec![], false),
+        ];
+        for (name, docs, expected) in cases {
+            let docs: Vec<(&str, &str, DateTime<Utc>)> =
+                docs.into_iter().map(|(k, v, h)| (k, v, at(h))).collect();
+            assert_eq!(among_accounts(&docs).is_some(), expected, "{name}");
+        }
+    }
 
     #[test]
     fn urgency_needs_a_claim_or_copy_paste() {

@@ -438,6 +438,9 @@ pub async fn narrative_page(
         if let Some(visible) = &n.visible {
             let _ = write!(out, "<p class=\"visible\">{}</p>", escape_html(&visible.describe()));
         }
+        if let Some(among) = &n.among_accounts {
+            let _ = write!(out, "<p class=\"visible\">{}</p>", escape_html(&among.describe()));
+        }
         if !n.spikes.is_empty() {
             out.push_str("<h2>Spikes</h2><ul>");
             for e in crate::detect::spike::episodes(&n.spikes) {
