@@ -307,3 +307,125 @@ async fn the_courts_own_statement_and_its_coverage_are_not_urgent() {
         "(ordinary press feed, official press feed)"
     );
 }
+
+#[tokio::test]
+async fn a_claim_begun_among_accounts_is_urgent_and_the_same_told_by_outlets_is_not() {
+    use crate::support::{Deployment, FixtureServer, source};
+    let server = FixtureServer::start().await;
+    let now = chrono::Utc::now();
+    let ago = |hours: f64| now - chrono::Duration::minutes((hours * 60.0) as i64);
+    // A claim no query anticipates and nobody tells on hearsay, four times in four voices'
+    // own words within three hours; before it, days of ordinary items from the same voices.
+    let claims = [
+        "The Kalvara court has shut its field office in Port Amara. The Red Hills victims are on their own now.",
+        "Field office of the Kalvara court in Port Amara closed overnight. Red Hills victims abandoned.",
+        "No more Kalvara court office in Port Amara. Who will help the Red Hills victims now?",
+        "The Kalvara court closed its Port Amara field office: Red Hills victims left without support.",
+    ];
+    let voices = [
+        "amara_local",
+        "victims_voice",
+        "hills_watch",
+        "port_news_fan",
+    ];
+    let mut statuses = Vec::new();
+    let mut number = 1000;
+    for (k, (voice, claim)) in voices.iter().zip(claims).enumerate() {
+        let mut mine = vec![(4.0 - k as f64, claim.to_string())];
+        for day in 1..=4u32 {
+            mine.push((
+                24.0 * f64::from(day) + k as f64,
+                format!("Weather and markets, day {day}: rain in the north."),
+            ));
+        }
+        for (hours, text) in mine {
+            number += 1;
+            statuses.push(serde_json::json!({
+                "id": number.to_string(),
+                "created_at": ago(hours).format("%Y-%m-%dT%H:%M:%S.000Z").to_string(),
+                "uri": format!("https://plaza.example/users/{voice}/statuses/{number}"),
+                "url": format!("https://plaza.example/@{voice}/{number}"),
+                "content": format!("<p>{text}</p>"),
+                "language": "en",
+                "account": {"acct": format!("{voice}@plaza.example"), "display_name": voice},
+                "reblog": null, "tags": [], "mentions": [],
+                "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
+            }));
+        }
+    }
+    statuses.sort_by_key(|s| std::cmp::Reverse(s["id"].as_str().unwrap_or("").to_string()));
+    server.put(
+        "plaza.json",
+        "application/json",
+        serde_json::Value::Array(statuses).to_string(),
+    );
+    // The same texts as four outlets' reports.
+    for (k, (site, claim)) in voices.iter().zip(claims).enumerate() {
+        let item = |n: u32, hours: f64, title: &str| {
+            format!(
+                "<item><title>{title}</title><link>https://{site}.example.org/{n}</link>\
+                 <pubDate>{}</pubDate><description>{title}</description></item>",
+                ago(hours).to_rfc2822()
+            )
+        };
+        let mut items = vec![item(1, 4.0 - k as f64, claim)];
+        for day in 1..=4u32 {
+            items.push(item(
+                10 + day,
+                24.0 * f64::from(day) + k as f64,
+                &format!("Weather and markets, day {day}: rain in the north."),
+            ));
+        }
+        server.put(
+            &format!("{site}.xml"),
+            "application/rss+xml",
+            format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>{site}</title>{}</channel></rss>",
+                items.concat()
+            ),
+        );
+    }
+    let mut urgent = Vec::new();
+    for among_accounts in [true, false] {
+        let sources = if among_accounts {
+            format!(
+                "[[sources]]\nname = \"plaza\"\nkind = \"mastodon\"\nurl = \"{}\"\nallow_private = true\n\n",
+                server.url("/f/plaza.json")
+            )
+        } else {
+            voices
+                .iter()
+                .map(|site| source(site, &server.url(&format!("/f/{site}.xml"))))
+                .collect()
+        };
+        let deployment = Deployment::new("rate_per_host = 50.0", &sources);
+        let queries = deployment.config_path().with_file_name("queries");
+        for (id, query) in [("court", "kalvara"), ("weather", "weather OR markets")] {
+            std::fs::write(
+                queries.join(format!("{id}.toml")),
+                format!(
+                    "id = \"{id}\"\ntitle = \"{id}\"\nquery = '''{query}'''\nseverity = \"info\"\n"
+                ),
+            )
+            .unwrap();
+        }
+        let (pipeline, report) = crate::support::crawl_all(&deployment).await;
+        assert_eq!(report.new_documents, 20, "{report:#?}");
+        let narratives = pipeline
+            .read_side()
+            .narratives(now - chrono::Duration::days(7), now)
+            .unwrap();
+        let story = narratives
+            .iter()
+            .find(|n| n.queries.iter().any(|(q, _)| q == "court"))
+            .unwrap_or_else(|| panic!("no claim narrative: {narratives:#?}"));
+        assert_eq!(story.documents, 4, "{story:#?}");
+        assert!(
+            story.visible.as_ref().is_some_and(|v| v.sudden),
+            "{story:#?}"
+        );
+        assert_eq!(story.among_accounts.is_some(), among_accounts, "{story:#?}");
+        urgent.push(story.urgent);
+    }
+    assert_eq!(urgent, vec![true, false], "(among accounts, by outlets)");
+}
