@@ -1,4 +1,4 @@
-//! Narrative quality on the eleven corpora (demo, scenario, multilingual, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, heldout7, heldout8), against the ground
+//! Narrative quality on the twelve corpora (demo, scenario, multilingual, heldout, heldout2, heldout3, heldout4, heldout5, heldout6, heldout7, heldout8, heldout9), against the ground
 //! truth each generator wrote before Vigil read its corpus (`<corpus>/truth.json`), replayed
 //! hour by hour through the product itself:
 //! - the corpus is served on 127.0.0.1 with a simulated clock; at each hour the clock moves on,
@@ -41,6 +41,7 @@ fn main() {
         "heldout6",
         "heldout7",
         "heldout8",
+        "heldout9",
     ] {
         if only.is_empty() || only.iter().any(|o| o == corpus) {
             runtime.block_on(evaluate(corpus));
