@@ -309,13 +309,16 @@ async fn the_courts_own_statement_and_its_coverage_are_not_urgent() {
 }
 
 #[tokio::test]
-async fn a_claim_begun_among_accounts_is_urgent_and_the_same_told_by_outlets_is_not() {
+async fn a_claim_begun_among_accounts_is_described_so_and_urgent_only_as_a_claim() {
     use crate::support::{Deployment, FixtureServer, source};
     let server = FixtureServer::start().await;
     let now = chrono::Utc::now();
     let ago = |hours: f64| now - chrono::Duration::minutes((hours * 60.0) as i64);
     // A claim no query anticipates and nobody tells on hearsay, four times in four voices'
     // own words within three hours; before it, days of ordinary items from the same voices.
+    // Among accounts it is described so, by outlets not; urgent neither way (news breaking on
+    // social platforms and advocacy campaigns begin among accounts too). As a claim (a query
+    // rated watch) it is urgent.
     let claims = [
         "The Kalvara court has shut its field office in Port Amara. The Red Hills victims are on their own now.",
         "Field office of the Kalvara court in Port Amara closed overnight. Red Hills victims abandoned.",
@@ -386,7 +389,7 @@ async fn a_claim_begun_among_accounts_is_urgent_and_the_same_told_by_outlets_is_
         );
     }
     let mut urgent = Vec::new();
-    for among_accounts in [true, false] {
+    for (among_accounts, claim) in [(true, false), (false, false), (true, true)] {
         let sources = if among_accounts {
             format!(
                 "[[sources]]\nname = \"plaza\"\nkind = \"mastodon\"\nurl = \"{}\"\nallow_private = true\n\n",
@@ -409,6 +412,9 @@ async fn a_claim_begun_among_accounts_is_urgent_and_the_same_told_by_outlets_is_
             )
             .unwrap();
         }
+        if claim {
+            deployment.add_query("closure", "kalvara AND (closed OR shut)");
+        }
         let (pipeline, report) = crate::support::crawl_all(&deployment).await;
         assert_eq!(report.new_documents, 20, "{report:#?}");
         let narratives = pipeline
@@ -427,5 +433,9 @@ async fn a_claim_begun_among_accounts_is_urgent_and_the_same_told_by_outlets_is_
         assert_eq!(story.among_accounts.is_some(), among_accounts, "{story:#?}");
         urgent.push(story.urgent);
     }
-    assert_eq!(urgent, vec![true, false], "(among accounts, by outlets)");
+    assert_eq!(
+        urgent,
+        vec![false, false, true],
+        "(among accounts, by outlets, among accounts as a claim)"
+    );
 }
