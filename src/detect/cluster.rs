@@ -17,7 +17,9 @@
 //!   about the manner of saying, such as hearsay) joins only a story making one of them, at a
 //!   lower bar when they make the same claims, and such a story stays open longer. A document
 //!   making none joins a story making one only by strong ties in another language (the claim
-//!   relayed in words no stored query knows), never by words or a shared name.
+//!   relayed in words no stored query knows), never by words or a shared name; and a document
+//!   making a claim joins a story making none only so too (the claim told before in another
+//!   language, in words no stored query knows).
 //! - Similarity is the cosine with the cluster's centroid, decayed by the hours since the
 //!   cluster's newest document (`decay_hours`); below `threshold` the document starts a cluster.
 //!   Across languages the ties stand in for the words, in the measure that the story is told in
@@ -919,14 +921,18 @@ fn meets(
     // Claims, not names: a document making a claim joins only a story making it (a new claim
     // about a judge is not last week's story about that judge).
     let makes_none = probe.real_claim_keys.is_empty();
-    if !makes_none && !shares_claim {
+    let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
+    // ... or the story told before in other languages, in words no stored query knows, that
+    // makes none (judges said in German, Spanish and French to take secret pay, then in an
+    // English post a hack-and-leak query matches): only through strong ties, as a relay.
+    let told_before = !makes_none && !makes_claims && other_language && !cluster.official;
+    if !makes_none && !shares_claim && !told_before {
         return None;
     }
     // Across languages the words differ: rare names, numbers, links and quotes shared (at
     // least two) can carry a document to its story, between claims made alike or between
     // texts making none.
-    let makes_claims = real_claim_keys.iter().any(|k| centroid.has_key(*k));
-    let relay = makes_none && makes_claims;
+    let relay = (makes_none && makes_claims) || told_before;
     let alike = if makes_none {
         !makes_claims
     } else {
@@ -3025,6 +3031,63 @@ mod tests {
         assert_ne!(
             of["report"], of["fr1"],
             "ordinary coverage joined the claim: {of:?}"
+        );
+    }
+
+    #[test]
+    fn a_claim_told_before_in_words_no_query_knows_takes_the_claim_in_another_language() {
+        // Told first in French in words no stored query knows (only "court" matched); then an
+        // English post the claim query "void" matches. The control: ordinary French coverage
+        // of the same man's warrant, and the same English post.
+        let run = |told_before: bool| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut corpus = Corpus::open(dir.path());
+            corpus.add_filler(150);
+            let none: &[&str] = &["court"];
+            let void: &[&str] = &["void"];
+            let (title, body) = if told_before {
+                (
+                    "Après le piratage, le mandat d'arrêt contre Viktor Raskov est nul",
+                    "Les signatures des juges ont été volées lors du piratage : le mandat d'arrêt \
+                     contre Viktor Raskov serait nul, affirment des blogs.",
+                )
+            } else {
+                (
+                    "Les juges émettent un mandat d'arrêt contre Viktor Raskov",
+                    "Les juges de la chambre préliminaire ont émis mardi un mandat d'arrêt contre \
+                     l'ancien ministre Viktor Raskov.",
+                )
+            };
+            corpus.add(&[
+                ("fr1", "fr", title, body, 30, none),
+                ("fr2", "fr", title, body, 29, none),
+                ("fr3", "fr", title, body, 29, none),
+                ("fr4", "fr", title, body, 28, none),
+                (
+                    "claim",
+                    "en",
+                    "Raskov warrant void since the hack, judges' signatures stolen",
+                    "The arrest warrant against Viktor Raskov is void since the hack: the \
+                     judges' signatures were stolen.",
+                    27,
+                    void,
+                ),
+            ]);
+            let mut clusterer = Clusterer::new(ClusterSettings::default());
+            clusterer
+                .run(&corpus.store, &corpus.reader, &ClaimQueries::of(&["void"]))
+                .unwrap();
+            let of = corpus.clusters_of(&["fr1", "fr4", "claim"]);
+            assert_eq!(of["fr1"], of["fr4"], "{of:?}");
+            of["claim"] == of["fr1"]
+        };
+        assert!(
+            run(true),
+            "the claim stayed apart from its story told before"
+        );
+        assert!(
+            !run(false),
+            "a claim joined ordinary coverage of the same man"
         );
     }
 

@@ -291,6 +291,23 @@ mod tests {
                 "Hackerangriff: Akten gelöscht",
                 vec!["cyberattack", "destroyed", "documents"],
             ),
+            // Claims against officials: ill and hidden, secret pay, the court bankrupt.
+            (
+                "Говорят, прокурор тяжело болен и суд это скрывает",
+                vec!["hidden", "ill", "prosecutor"],
+            ),
+            (
+                "The Prosecutor is gravely ill and the court is hiding it",
+                vec!["hidden", "ill", "prosecutor"],
+            ),
+            (
+                "Geleakte Gehaltslisten: Richter sollen geheime Prämien erhalten haben",
+                vec!["judge", "leaked", "pay", "secret"],
+            ),
+            ("La CIJP, en quiebra: la sede", vec!["bankrupt", "seat"]),
+            // The French "siège" is left out: an English siege is no seat. A prime minister
+            // ("премьер-министр") is government, not a bonus ("премия").
+            ("The siege of the city; премьер-министр", vec!["government"]),
             // A prefix is a prefix: "vendredi" is not "vendu", "soldier" is not "sold".
             ("Vendredi, un soldat; the soldier on Friday", vec![]),
             ("", vec![]),
