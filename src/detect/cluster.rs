@@ -2412,7 +2412,9 @@ mod tests {
         assert_eq!(of["fr1"], of["en1"], "{of:?}");
         assert_eq!(of["ru1"], of["en1"], "{of:?}");
         // Told the other way round (plainly first, then on hearsay), the hearsay telling is not
-        // held to stories on hearsay either; held as a claim, it would be.
+        // held to stories on hearsay either. Held as a claim, it would join the plain telling
+        // only as a claim told before in another language, through strong ties (the name, the
+        // number, the case, sold, files); with the number and the case left out, not at all.
         let plain_first: &[Row<'_>] = &[
             ("fr1", "fr", fr_title, fr_body, 9, &["court"]),
             ("en1", "en", en_title, en_body, 7, &["court", "hearsay"]),
@@ -2420,6 +2422,25 @@ mod tests {
         let of = cluster(plain_first, &manner);
         assert_eq!(of["en1"], of["fr1"], "{of:?}");
         let of = cluster(plain_first, &ClaimQueries::of(&["hearsay"]));
+        assert_eq!(of["en1"], of["fr1"], "{of:?}");
+        let (vague_title, vague_body) = (
+            "Registrar Mara Lind secretly sold files, insiders say",
+            "Insiders say Registrar Mara Lind secretly sold files to a foreign buyer.",
+        );
+        let vague_later: &[Row<'_>] = &[
+            ("fr1", "fr", fr_title, fr_body, 9, &["court"]),
+            (
+                "en1",
+                "en",
+                vague_title,
+                vague_body,
+                7,
+                &["court", "hearsay"],
+            ),
+        ];
+        let of = cluster(vague_later, &manner);
+        assert_eq!(of["en1"], of["fr1"], "{of:?}");
+        let of = cluster(vague_later, &ClaimQueries::of(&["hearsay"]));
         assert_ne!(of["en1"], of["fr1"], "{of:?}");
     }
 
