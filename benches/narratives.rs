@@ -147,6 +147,7 @@ async fn evaluate(corpus: &str) {
     let mut hours = 0;
     let mut documents = 0;
     let mut alert_secs = 0.0;
+    let mut crawl_errors = 0usize;
     // Each urgent alert: the hour, its narrative, that narrative's documents at that hour.
     let mut alerts: Vec<(chrono::DateTime<chrono::Utc>, String, Vec<String>)> = Vec::new();
     while hour <= newest + chrono::Duration::hours(1) {
@@ -169,6 +170,16 @@ async fn evaluate(corpus: &str) {
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             documents += report.new_documents;
+            // A failed crawl delays that hour's documents: a replay that lost one says so.
+            for failed in report.failed() {
+                crawl_errors += 1;
+                eprintln!(
+                    "crawl error at {}: {} {:?}",
+                    hour.format("%d %H:%M"),
+                    failed.name,
+                    failed.error
+                );
+            }
         }
         let checked = Instant::now();
         let keys = vigil::alert::tick_alerts(read, pipeline.store(), &config, hour)
@@ -290,7 +301,7 @@ async fn evaluate(corpus: &str) {
     let pairwise = vigil::detect::quality::pairwise(&predicted, &truth_of);
 
     println!(
-        "\n### {corpus}: {documents} documents indexed, {} matched and clustered into {} clusters; {hours} hourly crawls and alert checks in {replay_secs:.1} s (alert checks {alert_secs:.1} s)\n",
+        "\n### {corpus}: {documents} documents indexed, {} matched and clustered into {} clusters; {hours} hourly crawls and alert checks in {replay_secs:.1} s (alert checks {alert_secs:.1} s); failed source crawls: {crawl_errors}\n",
         predicted.len(),
         rows.len()
     );
