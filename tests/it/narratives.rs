@@ -346,11 +346,11 @@ async fn a_claim_begun_among_accounts_is_described_so_and_urgent_only_as_a_claim
             statuses.push(serde_json::json!({
                 "id": number.to_string(),
                 "created_at": ago(hours).format("%Y-%m-%dT%H:%M:%S.000Z").to_string(),
-                "uri": format!("https://plaza.example/users/{voice}/statuses/{number}"),
-                "url": format!("https://plaza.example/@{voice}/{number}"),
+                "uri": format!("https://plaza.example.org/users/{voice}/statuses/{number}"),
+                "url": format!("https://plaza.example.org/@{voice}/{number}"),
                 "content": format!("<p>{text}</p>"),
                 "language": "en",
-                "account": {"acct": format!("{voice}@plaza.example"), "display_name": voice},
+                "account": {"acct": format!("{voice}@plaza.example.org"), "display_name": voice},
                 "reblog": null, "tags": [], "mentions": [],
                 "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
             }));
