@@ -73,6 +73,18 @@ pub async fn serve_corpus_replay(corpus_dir: &Path) -> std::io::Result<(DemoServ
     ))
 }
 
+/// How far a replayed corpus's dates move so that its newest item is in the last week before
+/// `now` (less `NEWEST_ITEM_AGE_MINUTES`): by whole weeks, back, so that no item is in the
+/// future and its hours, days and weekdays are the corpus's own. Every run crawls the same
+/// items at the same simulated hour, and days and the weekly baseline cut the stream at the
+/// same places whenever the run starts (moved by whole hours, two runs an hour apart would cut
+/// the days an hour apart).
+fn replay_shift(now: DateTime<Utc>, newest: DateTime<Utc>) -> chrono::Duration {
+    const WEEK: i64 = 7 * 24 * 3600;
+    let wanted = now - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest;
+    chrono::Duration::seconds(wanted.num_seconds().div_euclid(WEEK) * WEEK)
+}
+
 async fn serve(
     corpus_dir: &Path,
     until: Option<Arc<AtomicI64>>,
@@ -96,12 +108,11 @@ async fn serve(
         .filter_map(|(_, text)| latest_date(text))
         .max()
         .unwrap_or_else(Utc::now);
-    let mut shift = Utc::now() - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest;
-    if until.is_some() {
-        // A replay moves by whole hours, so its hours are the corpus's own and every run
-        // crawls the same items at the same simulated hour.
-        shift = chrono::Duration::hours(shift.num_hours());
-    }
+    let shift = if until.is_some() {
+        replay_shift(Utc::now(), newest)
+    } else {
+        Utc::now() - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES) - newest
+    };
     let files: HashMap<String, (&'static str, Vec<u8>)> = texts
         .into_iter()
         .map(|(name, text)| {
@@ -376,6 +387,32 @@ mod tests {
             {"id": "a", "date_published": "2026-01-05T13:00:00Z"}]}"#;
         let cut: serde_json::Value = serde_json::from_str(&items_until(feed, until)).unwrap();
         assert_eq!(cut["items"].as_array().map(Vec::len), Some(0));
+    }
+
+    #[test]
+    fn a_replay_moves_by_whole_weeks_back_to_the_last_week() {
+        let at = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let now = at("2026-12-05T03:17:42Z");
+        // (newest item, weeks moved)
+        for (newest, weeks) in [
+            ("2026-12-04T23:00:00Z", 0),
+            ("2026-12-05T03:00:00Z", -1),
+            ("2026-11-28T03:00:00Z", 0),
+            ("2026-11-28T02:57:00Z", 1),
+            ("2026-01-10T12:00:00Z", 46),
+            ("2027-02-01T00:00:00Z", -9),
+        ] {
+            let newest = at(newest);
+            let shift = replay_shift(now, newest);
+            assert_eq!(shift, chrono::Duration::weeks(weeks), "{newest}");
+            let moved = newest + shift;
+            let latest = now - chrono::Duration::minutes(NEWEST_ITEM_AGE_MINUTES);
+            assert!(moved <= latest && moved > latest - chrono::Duration::weeks(1));
+        }
     }
 
     #[test]
