@@ -1143,6 +1143,11 @@ impl Sparse {
         self.keys.binary_search(&key).is_ok()
     }
 
+    /// Those of `keys` that are present, in their order.
+    fn held(&self, keys: &[u64]) -> Vec<u64> {
+        keys.iter().copied().filter(|k| self.has_key(*k)).collect()
+    }
+
     /// Adds `other`, then keeps the `n` strongest features.
     fn add(&mut self, other: &Sparse, n: usize) {
         let mut merged: Vec<(u64, f32)> = Vec::with_capacity(self.keys.len() + other.keys.len());
@@ -1542,16 +1547,10 @@ impl Clusterer {
             }
             // The same claims, or none on either side: a story making no claim is not taken
             // into one making a claim (coverage of a judge, then a claim about the judge)...
-            let claims_of = |c: &Live| -> Vec<u64> {
-                real_claim_keys
-                    .iter()
-                    .copied()
-                    .filter(|k| c.centroid.has_key(*k))
-                    .collect()
-            };
             // ... except the claim relayed: a small story making none, begun after the story
             // making one.
-            let (small_claims, large_claims) = (claims_of(small), claims_of(large));
+            let small_claims = small.centroid.held(real_claim_keys);
+            let large_claims = large.centroid.held(real_claim_keys);
             let relay = small_claims.is_empty() && small.row.first_seen >= large.row.first_seen;
             if small_claims != large_claims && !relay {
                 continue;
@@ -1563,16 +1562,7 @@ impl Clusterer {
             else {
                 continue;
             };
-            let claims: Vec<u64> = claim_keys
-                .iter()
-                .copied()
-                .filter(|k| small.centroid.has_key(*k))
-                .collect();
-            let real: Vec<u64> = real_claim_keys
-                .iter()
-                .copied()
-                .filter(|k| small.centroid.has_key(*k))
-                .collect();
+            let claims = small.centroid.held(claim_keys);
             let probe = Probe {
                 sparse: &small.centroid,
                 lang,
@@ -1580,7 +1570,7 @@ impl Clusterer {
                 story: true,
                 content: None,
                 claim_keys: &claims,
-                real_claim_keys: &real,
+                real_claim_keys: &small_claims,
             };
             if let Some((similarity, threshold)) =
                 meets(&probe, large, &self.settings, claim_keys, real_claim_keys)

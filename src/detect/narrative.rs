@@ -254,10 +254,6 @@ fn explains(
         || (severity < Some(Severity::Urgent) && calendar.explaining(at, query).is_some())
 }
 
-/// Whether a narrative can be urgent: it matches a claim the analysts rated watch or urgent
-/// (`severity`, the highest of its stored queries), or it shows a burst of copy-paste
-/// (`evidence::is_burst`: several accounts within an hour, outlets within minutes; copies
-/// repeated day after day are steady chatter). Coverage alone never is.
 /// Share of a story's documents that must be posts (by accounts on social platforms, not news
 /// sources) for it to be told among accounts, and the accounts it takes.
 const AMONG_ACCOUNTS_SHARE: f64 = 0.75;
@@ -301,6 +297,10 @@ pub fn among_accounts(docs: &[(&str, &str, DateTime<Utc>)]) -> Option<AmongAccou
         })
 }
 
+/// Whether a narrative can be urgent: it matches a claim the analysts rated watch or urgent
+/// (`severity`, the highest of its stored queries), or it shows a burst of copy-paste
+/// (`evidence::is_burst`: several accounts within an hour, outlets within minutes; copies
+/// repeated day after day are steady chatter). Coverage alone never is.
 pub fn can_be_urgent(severity: Option<Severity>, copy_paste_burst: bool) -> bool {
     copy_paste_burst || severity.is_some_and(|s| s > Severity::Info)
 }
